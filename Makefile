@@ -1,0 +1,49 @@
+# SafeTrack: `make run` and `make test` work from a fresh clone with only Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+SEED_FLAGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint lock audit bench-escalation bench-sweeper bench-http bench-dashboard messages clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=24"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo $(SEED_FLAGS)
+	$(PY) manage.py runstack --port $(PORT)
+
+test: install
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+audit: install
+	$(VENV)/bin/pip-audit --strict -r constraints.txt
+	$(VENV)/bin/bandit -q -r accounts incidents safetrack -x '*/migrations/*' --severity-level high
+
+# Re-pin what CI installs after changing pyproject.toml's ranges.
+lock:
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
+	.lockenv/bin/pip install --quiet --upgrade pip && .lockenv/bin/pip install --quiet -e ".[dev]"
+	.lockenv/bin/pip freeze --exclude-editable | grep -v '^-e ' | sort > constraints.txt
+	rm -rf .lockenv
+
+messages: install
+	$(PY) manage.py makemessages -l es --ignore=.venv --ignore=tests --ignore=bench
+	$(PY) manage.py compilemessages -l es --ignore=.venv
+
+clean:
+	rm -rf $(VENV) .local db.sqlite3 media staticfiles artifacts

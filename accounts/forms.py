@@ -1,0 +1,49 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
+from django.utils.translation import gettext_lazy as _
+
+from .models import Department, User
+
+
+class SubmitHelperMixin:
+    submit_label = _("Save")
+
+    def __init__(self, *args: object, **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", self.submit_label, css_class="btn-lg w-100"))
+
+
+class SignupForm(SubmitHelperMixin, BaseUserCreationForm):
+    submit_label = _("Create my account")
+
+    class Meta:
+        model = User
+        fields = ("full_name", "email", "language")
+        labels = {"full_name": _("Your name"), "email": _("Email"), "language": _("Language")}
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("An account with this email already exists. Log in instead."))
+        return email
+
+
+class LoginForm(SubmitHelperMixin, AuthenticationForm):
+    submit_label = _("Log in")
+
+    def __init__(self, *args: object, **kwargs: object):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Email")
+
+
+class JoinForm(SubmitHelperMixin, forms.Form):
+    submit_label = _("Join this production")
+    department = forms.ChoiceField(
+        label=_("Your department"),
+        choices=Department.choices,
+        initial=Department.OTHER,
+        help_text=_("Reports you file go first to the head of this department."),
+    )

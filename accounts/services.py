@@ -1,0 +1,56 @@
+"""Writes and small reads for people and productions."""
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+
+from .models import Department, Membership, Production, Role, User, new_join_code
+
+CURRENT_PRODUCTION_KEY = "current_production"
+
+
+def membership_join(
+    *, user: User, production: Production, department: str = Department.OTHER
+) -> tuple[Membership, bool]:
+    """Join a production as crew; returns (membership, created). Joining twice changes nothing."""
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(
+                user=user, production=production, role=Role.CREW, department=department
+            )
+            return membership, True
+    except IntegrityError:
+        return Membership.objects.get(user=user, production=production), False
+
+
+def production_regenerate_join_code(*, production: Production) -> str:
+    production.join_code = new_join_code()
+    production.save(update_fields=["join_code"])
+    return production.join_code
+
+
+def user_memberships(user: User) -> list[Membership]:
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_membership_list", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).select_related("production").order_by("production__name"))
+        user._membership_list = cached
+    return cached
+
+
+def current_production(request: HttpRequest) -> Production | None:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    memberships = user_memberships(user)
+    if not memberships:
+        return None
+    wanted = request.session.get(CURRENT_PRODUCTION_KEY)
+    for membership in memberships:
+        if membership.production_id == wanted:
+            return membership.production
+    return memberships[0].production
+
+
+def current_production_set(request: HttpRequest, production: Production) -> None:
+    request.session[CURRENT_PRODUCTION_KEY] = production.pk

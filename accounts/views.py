@@ -1,0 +1,78 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_ratelimit.decorators import ratelimit
+
+from .forms import JoinForm, SignupForm
+from .models import Production
+from .services import current_production_set, membership_join, user_memberships
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate="10/h", method="POST", block=False)
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST":
+        if getattr(request, "limited", False):
+            form.add_error(None, _("Too many sign-ups from this network. Try again in an hour."))
+            return render(request, "accounts/signup.html", {"form": form}, status=429)
+        if form.is_valid():
+            user = form.save()
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome to SafeTrack. Join your production with its code."))
+            next_url = request.GET.get("next", "")
+            if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+                next_url = ""
+            return redirect(next_url or "home")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def join_enter(request: HttpRequest) -> HttpResponse:
+    code = "".join(ch for ch in request.POST.get("join_code", "") if ch.isalnum()).upper()
+    if code:
+        return redirect("join", join_code=code)
+    return render(request, "accounts/join_enter.html", {"error": request.method == "POST"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="user_or_ip", rate="30/h", method=ratelimit.ALL, block=False)
+def join(request: HttpRequest, join_code: str) -> HttpResponse:
+    if getattr(request, "limited", False):
+        return render(request, "accounts/join_enter.html", {"limited": True}, status=429)
+    production = Production.objects.filter(join_code=join_code.strip().upper()).first()
+    if production is None:
+        return render(request, "accounts/join_enter.html", {"unknown": True, "code": join_code[:40]}, status=404)
+    already = any(m.production_id == production.pk for m in user_memberships(request.user))
+    form = JoinForm(request.POST or None)
+    if request.method == "POST" and not already and form.is_valid():
+        membership_join(user=request.user, production=production, department=form.cleaned_data["department"])
+        current_production_set(request, production)
+        messages.success(request, _("You joined %(production)s.") % {"production": production.name})
+        return redirect("home")
+    if already and request.method == "POST":
+        messages.info(request, _("You are already a member of %(production)s.") % {"production": production.name})
+        return redirect("home")
+    return render(request, "accounts/join.html", {"form": form, "production": production, "already": already})
+
+
+@login_required
+@require_http_methods(["POST"])
+def switch_production(request: HttpRequest, production_id: int) -> HttpResponse:
+    for membership in user_memberships(request.user):
+        if membership.production_id == production_id:
+            current_production_set(request, membership.production)
+            break
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    return redirect(next_url or "home")

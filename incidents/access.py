@@ -1,0 +1,174 @@
+"""Who may see and do what. Every view, the admin, the exports and the fragments ask this module;
+no view decides access on its own. Unauthorised requests for a report get 404, never a hint."""
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from accounts.models import HANDLER_MIN_RANK, PRODUCER_RANK, Membership, Production, Role, User
+from accounts.services import user_memberships
+from incidents.models import Identity, Report, ReportStatus
+
+from .services.policy import Ladder
+
+AnyUser = User | AnonymousUser
+
+
+def memberships_of(user: AnyUser) -> dict[int, Membership]:
+    """The user's memberships by production id, read once per request object."""
+    return {m.production_id: m for m in user_memberships(user)}
+
+
+def membership_in(user: AnyUser, production_id: int) -> Membership | None:
+    return memberships_of(user).get(production_id)
+
+
+def is_handler_in(user: AnyUser, production_id: int) -> bool:
+    membership = membership_in(user, production_id)
+    return membership is not None and membership.rank >= HANDLER_MIN_RANK
+
+
+def handler_production_ids(user: AnyUser) -> list[int]:
+    return [pid for pid, m in memberships_of(user).items() if m.rank >= HANDLER_MIN_RANK]
+
+
+# --- productions -------------------------------------------------------------------------------------
+
+
+def production_for_member(user: AnyUser, production_id: int) -> Production:
+    membership = membership_in(user, production_id)
+    if membership is None:
+        raise Http404
+    return membership.production
+
+
+def production_for_handler(user: AnyUser, production_id: int) -> Production:
+    """For handler pages (dashboard, exports): members who are crew get 403, strangers 404."""
+    membership = membership_in(user, production_id)
+    if membership is None:
+        raise Http404
+    if membership.rank < HANDLER_MIN_RANK:
+        raise PermissionDenied(_("Only handlers can open this page."))
+    return membership.production
+
+
+# --- reports -----------------------------------------------------------------------------------------
+
+
+def reports_visible_to(user: AnyUser) -> QuerySet[Report]:
+    """Reports a user may open: their own, and every report of the productions they handle."""
+    if not user.is_authenticated:
+        return Report.objects.none()
+    if user.is_superuser:
+        return Report.objects.all()
+    return Report.objects.filter(
+        Q(reporter=user, identity__in=[Identity.NAMED, Identity.CONFIDENTIAL])
+        | Q(production_id__in=handler_production_ids(user))
+    )
+
+
+def can_view_report(user: AnyUser, report: Report) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    if report.reporter_id == user.pk and report.identity != Identity.ANONYMOUS:
+        return True
+    return is_handler_in(user, report.production_id)
+
+
+def report_for_viewer(user: AnyUser, report_id: int, queryset: QuerySet[Report] | None = None) -> Report:
+    """The report if the user may see it; 404 otherwise (whether or not it exists)."""
+    qs = queryset if queryset is not None else Report.objects.select_related("production")
+    report = qs.filter(pk=report_id).first()
+    if report is None or not can_view_report(user, report):
+        raise Http404
+    return report
+
+
+def is_report_handler(user: AnyUser, report: Report) -> bool:
+    return user.is_authenticated and (user.is_superuser or is_handler_in(user, report.production_id))
+
+
+def _handles_at_level(user: AnyUser, report: Report, ladder: Ladder) -> bool:
+    """A handler at or above the level the report has reached, or a person named on a level it passed."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    membership = membership_in(user, report.production_id)
+    if membership is None or membership.rank < HANDLER_MIN_RANK:
+        return False
+    if membership.rank >= ladder.level(report.escalation_level).min_rank:
+        return True
+    return any(
+        level.number <= report.escalation_level and any(p.pk == user.pk for p in level.people.all())
+        for level in ladder.levels
+    )
+
+
+def can_acknowledge(user: AnyUser, report: Report, ladder: Ladder) -> bool:
+    return report.status == ReportStatus.OPEN and _handles_at_level(user, report, ladder)
+
+
+def can_resolve(user: AnyUser, report: Report, ladder: Ladder) -> bool:
+    if not user.is_authenticated or report.status == ReportStatus.RESOLVED:
+        return False
+    return report.acknowledged_by_id == user.pk or _handles_at_level(user, report, ladder)
+
+
+def can_reopen(user: AnyUser, report: Report) -> bool:
+    return (
+        user.is_authenticated
+        and report.status == ReportStatus.RESOLVED
+        and report.reporter_id == user.pk
+        and report.identity != Identity.ANONYMOUS
+    )
+
+
+def can_comment(user: AnyUser, report: Report) -> bool:
+    return can_view_report(user, report)
+
+
+def can_lift_stop_work(user: AnyUser, report: Report) -> bool:
+    if not (user.is_authenticated and report.stop_work_active):
+        return False
+    if user.is_superuser:
+        return True
+    membership = membership_in(user, report.production_id)
+    return membership is not None and membership.rank >= PRODUCER_RANK
+
+
+def can_reveal_identity(user: AnyUser, report: Report) -> bool:
+    if not user.is_authenticated or report.identity != Identity.CONFIDENTIAL or report.revealed_at:
+        return False
+    if user.is_superuser:
+        return True
+    membership = membership_in(user, report.production_id)
+    return membership is not None and membership.role == Role.SAFETY
+
+
+# --- identity ----------------------------------------------------------------------------------------
+
+
+def reporter_visible(user: AnyUser, report: Report) -> bool:
+    """Whether this viewer may know who filed the report."""
+    if report.identity == Identity.NAMED:
+        return True
+    if report.identity == Identity.CONFIDENTIAL:
+        return bool(report.revealed_at) or (user.is_authenticated and report.reporter_id == user.pk)
+    return False
+
+
+def reporter_label(report: Report, user: AnyUser | None = None) -> str:
+    """What a handler (or an export, an email) shows as the reporter."""
+    viewer = user or AnonymousUser()
+    if report.identity == Identity.ANONYMOUS:
+        return _("Anonymous crew member")
+    if report.identity == Identity.CONFIDENTIAL and not reporter_visible(viewer, report):
+        if report.show_department and report.department:
+            return _("A crew member (%(department)s)") % {"department": report.get_department_display()}
+        return _("A crew member")
+    return str(report.reporter) if report.reporter_id else _("A crew member")

@@ -1,0 +1,22 @@
+from .event import Event, EventKind, EventQuerySet
+from .notification import Channel, Notification
+from .ops import DigestRun, Heartbeat
+from .policy import EscalationLevel, EscalationPolicy
+from .report import Ammunition, Attachment, Identity, Report, ReportStatus
+
+__all__ = [
+    "Ammunition",
+    "Attachment",
+    "Channel",
+    "DigestRun",
+    "EscalationLevel",
+    "EscalationPolicy",
+    "Event",
+    "EventKind",
+    "EventQuerySet",
+    "Heartbeat",
+    "Identity",
+    "Notification",
+    "Report",
+    "ReportStatus",
+]

@@ -1,0 +1,100 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Production, Role, rank_of
+from incidents.categories import Severity
+
+
+class EscalationPolicy(models.Model):
+    """How a production's reports climb: ordered levels, plus deadlines to resolve once acknowledged."""
+
+    production = models.OneToOneField(
+        Production, on_delete=models.CASCADE, related_name="policy", verbose_name=_("production")
+    )
+    resolve_critical = models.DurationField(_("resolve critical within"), default=timedelta(hours=4))
+    resolve_high = models.DurationField(_("resolve high within"), default=timedelta(hours=24))
+    resolve_medium = models.DurationField(_("resolve medium within"), default=timedelta(days=3))
+    resolve_low = models.DurationField(_("resolve low within"), default=timedelta(days=7))
+    repeat_incident_enabled = models.BooleanField(
+        _("flag repeat firearm incidents"),
+        default=True,
+        help_text=_("A second firearm report within the window is raised to critical and sent to the top level."),
+    )
+    repeat_incident_window = models.DurationField(_("repeat incident window"), default=timedelta(days=14))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("escalation policy")
+        verbose_name_plural = _("escalation policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    resolve_critical__gt=timedelta(0),
+                    resolve_high__gt=timedelta(0),
+                    resolve_medium__gt=timedelta(0),
+                    resolve_low__gt=timedelta(0),
+                ),
+                name="policy_resolve_deadlines_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(repeat_incident_window__gt=timedelta(0)), name="policy_repeat_window_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Escalation policy of %(production)s") % {"production": self.production})
+
+    def resolve_within(self, severity: str) -> timedelta:
+        return getattr(self, f"resolve_{severity}")
+
+
+class EscalationLevel(models.Model):
+    policy = models.ForeignKey(
+        EscalationPolicy, on_delete=models.CASCADE, related_name="levels", verbose_name=_("policy")
+    )
+    number = models.PositiveSmallIntegerField(_("level"))
+    roles = models.JSONField(_("roles to notify"), default=list, blank=True)
+    people = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("people to notify as well")
+    )
+    critical_timeout = models.DurationField(_("critical: acknowledge within"), default=timedelta(minutes=5))
+    high_timeout = models.DurationField(_("high: acknowledge within"), default=timedelta(minutes=15))
+    medium_timeout = models.DurationField(_("medium: acknowledge within"), default=timedelta(hours=2))
+    low_timeout = models.DurationField(_("low: acknowledge within"), default=timedelta(hours=24))
+
+    class Meta:
+        verbose_name = _("escalation level")
+        verbose_name_plural = _("escalation levels")
+        ordering = ["policy", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "number"], name="level_unique_number_per_policy"),
+            models.CheckConstraint(condition=models.Q(number__gte=1), name="level_number_positive"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    critical_timeout__gt=timedelta(0),
+                    high_timeout__gt=timedelta(0),
+                    medium_timeout__gt=timedelta(0),
+                    low_timeout__gt=timedelta(0),
+                ),
+                name="level_timeouts_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Level %(number)s: %(roles)s") % {"number": self.number, "roles": self.roles_display()})
+
+    def timeout(self, severity: str) -> timedelta:
+        return getattr(self, f"{Severity(severity).value}_timeout")
+
+    def roles_display(self) -> str:
+        labels = dict(Role.choices)
+        return ", ".join(str(labels.get(role, role)) for role in self.roles)
+
+    @property
+    def min_rank(self) -> int:
+        """The lowest rank named at this level: anyone at or above it may acknowledge here."""
+        ranks = [rank_of(role) for role in self.roles if role in dict(Role.choices)]
+        return min(ranks) if ranks else rank_of(Role.DEPARTMENT_HEAD)

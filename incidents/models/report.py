@@ -1,0 +1,215 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Department, Production
+from incidents.categories import Category, Severity, is_firearm
+
+
+class ReportStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class Identity(models.TextChoices):
+    NAMED = "named", _("Named")
+    CONFIDENTIAL = "confidential", _("Confidential")
+    ANONYMOUS = "anonymous", _("Anonymous")
+
+
+class Ammunition(models.TextChoices):
+    BLANK = "blank", _("Blank")
+    DUMMY = "dummy", _("Dummy")
+    LIVE = "live", _("Live")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class ReportQuerySet(models.QuerySet["Report"]):
+    def active_stop_work(self) -> "ReportQuerySet":
+        return self.filter(category=Category.STOP_WORK, lifted_at__isnull=True)
+
+
+class Report(models.Model):
+    production = models.ForeignKey(
+        Production, on_delete=models.PROTECT, related_name="reports", verbose_name=_("production")
+    )
+    category = models.CharField(_("category"), max_length=32, choices=Category.choices)
+    severity = models.CharField(_("severity"), max_length=16, choices=Severity.choices)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("what happened"), max_length=10000)
+    occurred_at = models.DateTimeField(_("when it happened"))
+    location = models.CharField(_("where"), max_length=200, blank=True)
+    department = models.CharField(_("department"), max_length=32, choices=Department.choices, blank=True)
+    injuries = models.BooleanField(_("anyone hurt"), default=False)
+    injury_description = models.TextField(_("injuries"), max_length=4000, blank=True)
+    weapon = models.CharField(_("weapon"), max_length=200, blank=True)
+    ammunition = models.CharField(_("ammunition"), max_length=16, choices=Ammunition.choices, blank=True)
+    armorer_present = models.BooleanField(_("armorer present"), null=True, blank=True)
+    witnesses = models.TextField(_("witnesses"), max_length=4000, blank=True)
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("reporter"),
+    )
+    identity = models.CharField(_("identity"), max_length=16, choices=Identity.choices, default=Identity.NAMED)
+    show_department = models.BooleanField(
+        _("show my department to handlers"),
+        default=False,
+        help_text=_("For confidential reports: handlers see your department, never your name."),
+    )
+    revealed_at = models.DateTimeField(_("identity revealed"), null=True, blank=True)
+    receipt_hash = models.CharField(max_length=128, unique=True, null=True, blank=True, editable=False)
+
+    status = models.CharField(_("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.OPEN)
+    escalation_level = models.PositiveIntegerField(_("escalation level"), default=1)
+    next_escalation_at = models.DateTimeField(_("escalates at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolution = models.TextField(_("corrective action"), max_length=10000, blank=True)
+    reopen_count = models.PositiveIntegerField(_("times reopened"), default=0)
+
+    # Ignored warnings: earlier reports in the app, or a warning given outside it.
+    earlier_reports = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="later_warnings",
+        verbose_name=_("earlier reports that were ignored"),
+    )
+    warned_whom = models.CharField(_("who was warned"), max_length=200, blank=True)
+    warned_on = models.DateField(_("when"), null=True, blank=True)
+    warned_how = models.TextField(_("how, and what was said"), max_length=4000, blank=True)
+    # Repeat firearm incidents: the earlier report this one repeats.
+    repeat_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="repeats",
+        verbose_name=_("repeat of"),
+    )
+    # Stop-work calls: lifted with a clearance note by a producer-level handler.
+    lifted_at = models.DateTimeField(_("stop-work lifted"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lifted by"),
+    )
+    clearance_note = models.TextField(_("clearance note"), max_length=4000, blank=True)
+
+    created_at = models.DateTimeField(_("filed"), default=timezone.now, db_index=True)
+    # The head of this report's hash-chained trail, so an append needs no extra read and a truncated
+    # trail is detected (see incidents.services.trail).
+    trail_seq = models.PositiveIntegerField(default=0, editable=False)
+    trail_head = models.CharField(max_length=64, default="", editable=False)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "next_escalation_at"], name="report_status_deadline"),
+            models.Index(
+                fields=["next_escalation_at"],
+                name="report_due",
+                condition=models.Q(next_escalation_at__isnull=False),
+            ),
+            models.Index(fields=["production", "status", "next_escalation_at"], name="report_queue"),
+            models.Index(fields=["production", "category", "created_at"], name="report_production_category"),
+            models.Index(fields=["reporter", "created_at"], name="report_reporter_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(identity="anonymous") | models.Q(reporter__isnull=True),
+                name="report_anonymous_has_no_reporter",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(identity="anonymous") | models.Q(reporter__isnull=False),
+                name="report_named_or_confidential_has_reporter",
+            ),
+            models.CheckConstraint(condition=models.Q(escalation_level__gte=1), name="report_level_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("report_detail", args=[self.pk])
+
+    @property
+    def is_firearm(self) -> bool:
+        return is_firearm(self.category)
+
+    @property
+    def is_stop_work(self) -> bool:
+        return self.category == Category.STOP_WORK
+
+    @property
+    def stop_work_active(self) -> bool:
+        return self.is_stop_work and self.lifted_at is None
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # Never the uploader's file name on disk: a random name, the extension from the checked type.
+    return f"attachments/{instance.report.production_id}/{secrets.token_hex(16)}{instance.extension}"
+
+
+class Attachment(models.Model):
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=64)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("attachment_download", args=[self.report_id, self.pk])
+
+    @property
+    def extension(self) -> str:
+        return {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "application/pdf": ".pdf"}.get(
+            self.content_type, ".bin"
+        )
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

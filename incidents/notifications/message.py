@@ -1,0 +1,121 @@
+"""What a notification says, whatever the channel: built from the event, in the recipient's language,
+never naming a confidential or anonymous reporter."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+
+from incidents import access
+from incidents.models import EventKind, Notification
+
+ACK_SALT = "safetrack.ack-link"
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    headline: str
+    lines: list[str]
+    url: str
+    ack_url: str | None
+    open_for: str
+
+
+def ack_token(notification: Notification) -> str:
+    return signing.TimestampSigner(salt=ACK_SALT).sign(str(notification.pk))
+
+
+def ack_token_notification_id(token: str, max_age: int) -> int:
+    """The notification id in a signed acknowledge link; raises signing.BadSignature when forged or expired."""
+    return int(signing.TimestampSigner(salt=ACK_SALT).unsign(token, max_age=max_age))
+
+
+def _headline(notification: Notification) -> str:
+    event, report = notification.event, notification.report
+    payload = event.payload or {}
+    kind = event.kind
+    if kind == EventKind.ESCALATED:
+        if payload.get("reason") == "not_resolved":
+            return _("Acknowledged but not resolved in time: now at level %(level)s") % {
+                "level": payload.get("to_level")
+            }
+        if payload.get("repeat_of_top"):
+            return _("Still not acknowledged: reminder to the top level")
+        return _("Not acknowledged in time: escalated to level %(level)s") % {"level": payload.get("to_level")}
+    if kind == EventKind.STOP_WORK_CALLED:
+        return _("STOP WORK called")
+    if kind == EventKind.STOP_WORK_LIFTED:
+        return _("Stop-work lifted")
+    if kind == EventKind.FILED:
+        if report.repeat_of_id:
+            return _("Repeat firearm incident reported")
+        return _("New safety report")
+    if kind == EventKind.ACKNOWLEDGED:
+        return _("%(name)s acknowledged your report") % {"name": event.actor}
+    if kind == EventKind.RESOLVED:
+        return _("%(name)s resolved your report") % {"name": event.actor}
+    if kind == EventKind.REOPENED:
+        return _("The reporter says this is not fixed: reopened")
+    if kind == EventKind.COMMENTED:
+        return _("New comment")
+    if kind == EventKind.WARNING_IGNORED:
+        return _("A new report says this earlier warning was ignored")
+    if kind == EventKind.IDENTITY_REVEALED:
+        return _("Your name was revealed to the production's handlers")
+    return event.get_kind_display()
+
+
+def message_for(notification: Notification, now: datetime | None = None) -> Message:
+    recipient = notification.recipient
+    language = recipient.language if recipient else settings.LANGUAGE_CODE
+    report = notification.report
+    with translation.override(language), timezone.override(report.production.tzinfo):
+        now = now or timezone.now()
+        headline = _headline(notification)
+        subject = (
+            f"[SafeTrack] {report.get_severity_display().upper()} · {report.production.name} · "
+            f"{headline}: {report.title[:80]}"
+        )
+        open_for = timesince(report.created_at, now)
+        lines = [
+            _("Category: %(category)s") % {"category": report.get_category_display()},
+            _("Severity: %(severity)s") % {"severity": report.get_severity_display()},
+            _("Reported by: %(who)s") % {"who": access.reporter_label(report)},
+            _("Open for: %(duration)s") % {"duration": open_for},
+            _("Status: %(status)s, level %(level)s")
+            % {"status": report.get_status_display(), "level": report.escalation_level},
+        ]
+        if report.location:
+            lines.append(_("Where: %(location)s") % {"location": report.location})
+        payload = notification.event.payload or {}
+        for key, label in (
+            ("body", _("Comment")),
+            ("reason", _("Reason")),
+            ("resolution", _("Corrective action")),
+            ("clearance", _("Clearance")),
+        ):
+            if payload.get(key):
+                lines.append(f"{label}: {payload[key]}")
+        url = settings.SITE_URL + report.get_absolute_url()
+        ack_url = None
+        if (
+            recipient is not None
+            and report.status == "open"
+            and notification.event.kind
+            in (
+                EventKind.FILED,
+                EventKind.ESCALATED,
+                EventKind.STOP_WORK_CALLED,
+                EventKind.REOPENED,
+            )
+        ):
+            ack_url = settings.SITE_URL + reverse("report_acknowledge_link", args=[report.pk, ack_token(notification)])
+        return Message(
+            subject=subject[:250], headline=headline, lines=lines, url=url, ack_url=ack_url, open_for=open_for
+        )

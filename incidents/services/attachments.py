@@ -1,0 +1,119 @@
+"""Attachments: checked by content (never by name or the browser's word), images re-encoded so no
+metadata (EXIF, GPS) survives, PDFs kept as they are and only ever served as downloads."""
+
+import hashlib
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from incidents.models import Attachment, Report
+
+IMAGE_FORMATS = {
+    "JPEG": "image/jpeg",
+    "PNG": "image/png",
+    "WEBP": "image/webp",
+    "GIF": "image/png",
+    "MPO": "image/jpeg",
+}
+MAX_PIXELS = 40_000_000
+
+
+@dataclass(frozen=True)
+class CleanUpload:
+    name: str
+    content_type: str
+    content: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+def _safe_name(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*').strip() or "attachment"
+    return cleaned[:200]
+
+
+def _reencode_image(data: bytes) -> tuple[bytes, str] | None:
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            fmt = probe.format
+            if fmt not in IMAGE_FORMATS or probe.width * probe.height > MAX_PIXELS:
+                return None
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image = ImageOps.exif_transpose(image)  # keep the photo upright once the EXIF is gone
+            out = io.BytesIO()
+            if IMAGE_FORMATS[fmt] == "image/jpeg":
+                image.convert("RGB").save(out, format="JPEG", quality=88, optimize=True)
+            elif fmt == "WEBP":
+                image.save(out, format="WEBP", quality=88)
+            else:
+                image.save(out, format="PNG", optimize=True)
+            return out.getvalue(), IMAGE_FORMATS[fmt]
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, SyntaxError):
+        return None
+
+
+def _looks_like_pdf(data: bytes) -> bool:
+    return data.startswith(b"%PDF-") and b"%%EOF" in data[-2048:]
+
+
+def upload_clean(upload: UploadedFile) -> CleanUpload:
+    """Return a cleaned copy of an uploaded file, or raise a ValidationError saying what is wrong."""
+    name = _safe_name(upload.name or "attachment")
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise ValidationError(
+            _("%(name)s is too large (%(size)s). Each file may be at most %(limit)s.")
+            % {"name": name, "size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
+            code="too_large",
+        )
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationError(
+            _("%(name)s is too large. Each file may be at most %(limit)s.")
+            % {"name": name, "limit": filesizeformat(limit)},
+            code="too_large",
+        )
+    if not data:
+        raise ValidationError(_("%(name)s is empty.") % {"name": name}, code="empty")
+    if _looks_like_pdf(data):
+        return CleanUpload(name=name, content_type="application/pdf", content=data)
+    image = _reencode_image(data)
+    if image is not None:
+        content, content_type = image
+        return CleanUpload(name=name, content_type=content_type, content=content)
+    raise ValidationError(
+        _("%(name)s is not a photo (JPEG, PNG, WebP) or a PDF. Only those can be attached.") % {"name": name},
+        code="bad_type",
+    )
+
+
+def attachments_save(*, report: Report, uploads: Sequence[CleanUpload]) -> list[Attachment]:
+    saved = []
+    for upload in uploads:
+        attachment = Attachment(
+            report=report,
+            original_name=upload.name,
+            content_type=upload.content_type,
+            size=upload.size,
+            sha256=upload.sha256,
+        )
+        attachment.file.save(upload.name, ContentFile(upload.content), save=False)
+        attachment.save()
+        saved.append(attachment)
+    return saved

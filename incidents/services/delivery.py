@@ -1,0 +1,119 @@
+"""Deliver one outbox row: claim it (pending -> sending), send it, record sent or the error.
+
+The claim is a conditional update, so a duplicated task sends nothing twice. A failure is retried
+with exponential backoff until NOTIFICATION_MAX_ATTEMPTS, then the row is `failed` with its last error.
+One channel failing never touches the others or the escalation."""
+
+import enum
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from incidents.models import Channel, EventKind, Notification, Report
+from incidents.notifications import email, webhook
+
+from . import dispatch
+from .trail import event_append
+
+logger = logging.getLogger(__name__)
+
+SENDERS: dict[str, Callable[[Notification], None]] = {Channel.EMAIL: email.send, Channel.WEBHOOK: webhook.send}
+CLAIM_LEASE = timedelta(minutes=2)  # a claim older than this belongs to a worker that died mid-send
+LOST_TASK_GRACE = timedelta(seconds=30)
+
+
+class Delivery(enum.Enum):
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # already claimed, sent, failed, or not due yet
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=settings.NOTIFICATION_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+
+
+def notification_deliver(*, notification_id: int, now: datetime | None = None) -> Delivery:
+    now = now or timezone.now()
+    claimed = Notification.objects.filter(
+        pk=notification_id, status=Notification.Status.PENDING, next_attempt_at__lte=now
+    ).update(status=Notification.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    if not claimed:
+        return Delivery.SKIPPED
+    notification = Notification.objects.select_related(
+        "report__production", "event__actor", "recipient", "report__reporter"
+    ).get(pk=notification_id)
+    try:
+        SENDERS[notification.channel](notification)
+    except Exception as exc:  # any channel error is recorded on the row, never raised into escalation
+        return _record_failure(notification, exc, now)
+    with transaction.atomic():
+        Notification.objects.filter(pk=notification_id).update(
+            status=Notification.Status.SENT, sent_at=timezone.now(), last_error=""
+        )
+        report = Report.objects.select_for_update(of=("self",)).get(pk=notification.report_id)
+        event_append(
+            report=report,
+            kind=EventKind.NOTIFIED,
+            actor=None,
+            payload={
+                "notification": notification.pk,
+                "channel": notification.channel,
+                "recipient": notification.recipient_id,
+                "level": notification.level,
+                "because_of": notification.event.seq,
+            },
+        )
+    return Delivery.SENT
+
+
+def _record_failure(notification: Notification, exc: Exception, now: datetime) -> Delivery:
+    error = f"{exc.__class__.__name__}: {exc}"[:1000]
+    logger.warning("notification %s (%s) failed: %s", notification.pk, notification.channel, error)
+    if notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+        Notification.objects.filter(pk=notification.pk).update(status=Notification.Status.FAILED, last_error=error)
+        return Delivery.FAILED
+    retry_at = now + backoff(notification.attempts)
+    Notification.objects.filter(pk=notification.pk).update(
+        status=Notification.Status.PENDING, next_attempt_at=retry_at, last_error=error
+    )
+    dispatch.delivery_retry(notification_id=notification.pk, at=retry_at)
+    return Delivery.RETRY
+
+
+def notifications_recover(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Re-queue deliveries whose task was lost (broker flushed or down) or whose worker died mid-send."""
+    now = now or timezone.now()
+    Notification.objects.filter(status=Notification.Status.SENDING, claimed_at__lt=now - CLAIM_LEASE).update(
+        status=Notification.Status.PENDING, next_attempt_at=now
+    )
+    stale = list(
+        Notification.objects.filter(status=Notification.Status.PENDING, next_attempt_at__lte=now - LOST_TASK_GRACE)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    # Pushing the due time forward keeps a busy worker from being flooded with copies every sweep.
+    Notification.objects.filter(pk__in=stale, status=Notification.Status.PENDING).update(next_attempt_at=now)
+    for notification_id in stale:
+        dispatch.delivery_retry(notification_id=notification_id, at=now)
+    return len(stale)
+
+
+def notifications_retry_failed(*, notification_ids: list[int] | None = None, now: datetime | None = None) -> int:
+    """Give failed rows a fresh set of attempts (the admin's "resend failed"); other rows are untouched."""
+    now = now or timezone.now()
+    failed = Notification.objects.filter(status=Notification.Status.FAILED)
+    if notification_ids is not None:
+        failed = failed.filter(pk__in=notification_ids)
+    ids = list(failed.values_list("pk", flat=True))
+    Notification.objects.filter(pk__in=ids, status=Notification.Status.FAILED).update(
+        status=Notification.Status.PENDING, attempts=0, next_attempt_at=now
+    )
+    for notification_id in ids:
+        transaction.on_commit(lambda nid=notification_id: dispatch.delivery_retry(notification_id=nid, at=now))
+    return len(ids)

@@ -1,0 +1,154 @@
+"""Escalation: move due reports one level up, exactly once.
+
+Both paths (the ETA task of one deadline, and the sweeper's batches) lock the rows they escalate
+with a conditional `SELECT ... FOR UPDATE SKIP LOCKED` (`WHERE status IN (open, acknowledged) AND
+escalation_level = expected AND next_escalation_at <= now`), then write the new level, the event and
+the notifications in that one transaction. A stale, duplicate or replayed call finds no row and
+writes nothing.
+"""
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Case, CharField, DateTimeField, IntegerField, QuerySet, Value, When
+from django.utils import timezone
+
+from incidents.models import Event, EventKind, Report, ReportStatus
+
+from . import dispatch, notify
+from .policy import ladders_for
+from .recipients import Crew
+from .trail import event_build
+
+ESCALATABLE = (ReportStatus.OPEN, ReportStatus.ACKNOWLEDGED)
+
+
+class Outcome(enum.Enum):
+    ESCALATED = "escalated"
+    NOT_DUE = "not_due"  # the deadline is still ahead (an early ETA task): try again at the deadline
+    STALE = "stale"  # acknowledged, resolved, already escalated, or locked by someone escalating it
+
+
+@dataclass(frozen=True)
+class EscalationReason:
+    NOT_ACKNOWLEDGED = "not_acknowledged"
+    NOT_RESOLVED = "not_resolved"
+    BY_ADMIN = "by_admin"
+
+
+def _locked(queryset: QuerySet[Report]) -> QuerySet[Report]:
+    return queryset.select_for_update(skip_locked=True, of=("self",)).select_related("production")
+
+
+def report_escalate(
+    *,
+    report_id: int,
+    expected_level: int,
+    now: datetime | None = None,
+    actor: AbstractBaseUser | None = None,
+    force: bool = False,
+) -> Outcome:
+    """Escalate one report from `expected_level`; `force` (the admin's "escalate now") skips the deadline."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        candidates = Report.objects.filter(pk=report_id, escalation_level=expected_level, status__in=ESCALATABLE)
+        if not force:
+            candidates = candidates.filter(next_escalation_at__isnull=False)
+        report = _locked(candidates).first()
+        if report is None:
+            return Outcome.STALE
+        if not force and report.next_escalation_at > now:
+            return Outcome.NOT_DUE
+        _escalate_locked([report], now=now, actor=actor)
+    return Outcome.ESCALATED
+
+
+def reports_escalate_due(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Escalate one batch of due reports (oldest deadline first); returns how many were escalated."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            _locked(Report.objects.filter(next_escalation_at__lte=now, status__in=ESCALATABLE)).order_by(
+                "next_escalation_at"
+            )[:limit]
+        )
+        if due:
+            _escalate_locked(due, now=now)
+    return len(due)
+
+
+def _escalate_locked(reports: list[Report], *, now: datetime, actor: AbstractBaseUser | None = None) -> None:
+    """Escalate rows the caller has locked, in a constant number of queries for the whole batch."""
+    production_ids = {r.production_id for r in reports}
+    ladders = ladders_for(production_ids)
+    crew = Crew.of(production_ids)
+    events: list[Event] = []
+    pending_notifications = []
+    for report in reports:
+        ladder = ladders[report.production_id]
+        from_level = report.escalation_level
+        reason = (
+            EscalationReason.BY_ADMIN
+            if actor is not None
+            else EscalationReason.NOT_RESOLVED
+            if report.status == ReportStatus.ACKNOWLEDGED
+            else EscalationReason.NOT_ACKNOWLEDGED
+        )
+        to_level = ladder.next_number(from_level)
+        level = ladder.level(to_level)
+        recipients = crew.level_recipients(level, report)
+        report.status = ReportStatus.OPEN
+        report.escalation_level = to_level
+        report.next_escalation_at = now + level.timeout(report.severity)
+        event = event_build(
+            report=report,
+            kind=EventKind.ESCALATED,
+            actor=actor,
+            at=now,
+            payload={
+                "from_level": from_level,
+                "to_level": to_level,
+                "repeat_of_top": to_level > ladder.top,
+                "reason": reason,
+                "roles": list(level.roles),
+                "recipients": [user.pk for user in recipients],
+                "deadline": report.next_escalation_at.isoformat(),
+            },
+        )
+        events.append(event)
+        pending_notifications.append((event, report, recipients, to_level))
+
+    ids = [r.pk for r in reports]
+    updated = Report.objects.filter(pk__in=ids, status__in=ESCALATABLE).update(
+        status=ReportStatus.OPEN,
+        acknowledged_by=None,
+        acknowledged_at=None,
+        escalation_level=Case(
+            *[When(pk=r.pk, then=Value(r.escalation_level)) for r in reports], output_field=IntegerField()
+        ),
+        next_escalation_at=Case(
+            *[When(pk=r.pk, then=Value(r.next_escalation_at)) for r in reports], output_field=DateTimeField()
+        ),
+        trail_seq=Case(*[When(pk=r.pk, then=Value(r.trail_seq)) for r in reports], output_field=IntegerField()),
+        trail_head=Case(*[When(pk=r.pk, then=Value(r.trail_head)) for r in reports], output_field=CharField()),
+    )
+    if updated != len(reports):  # impossible while we hold the locks; refuse to write a partial batch
+        raise RuntimeError(f"escalation batch changed under its lock ({updated} of {len(reports)} rows)")
+    Event.objects.bulk_create(events)
+    rows = []
+    for event, report, recipients, level_number in pending_notifications:
+        rows.extend(
+            notify.notifications_build(
+                event=event,
+                report=report,
+                recipients=recipients,
+                level=level_number,
+                production=report.production,
+            )
+        )
+    notify.notifications_save(rows)
+    for report in reports:
+        dispatch.escalation_schedule(report_id=report.pk, level=report.escalation_level, at=report.next_escalation_at)

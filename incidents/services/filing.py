@@ -1,0 +1,167 @@
+"""Filing a report: the report, its `filed` event, its deadline and its first notifications, in one
+transaction; the deliveries and the ETA task go out after commit."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Production, User
+from incidents.categories import FIREARM_CATEGORIES, SEVERITY_ORDER, Category, Severity, default_severity
+from incidents.models import EventKind, Identity, Report, ReportStatus
+
+from . import attachments as attachment_service
+from . import dispatch, notify
+from .policy import Ladder, ladder_for
+from .recipients import Crew
+from .trail import event_append
+from .warnings import warnings_link
+
+
+@dataclass
+class ReportDraft:
+    """What a reporter typed, already validated by a form (or built by a test or a script)."""
+
+    category: str
+    title: str
+    description: str
+    occurred_at: datetime
+    severity: str = ""
+    location: str = ""
+    department: str = ""
+    injuries: bool = False
+    injury_description: str = ""
+    weapon: str = ""
+    ammunition: str = ""
+    armorer_present: bool | None = None
+    witnesses: str = ""
+    identity: str = Identity.NAMED
+    show_department: bool = False
+    earlier_reports: Sequence[Report] = field(default_factory=list)
+    warned_whom: str = ""
+    warned_on: date | None = None
+    warned_how: str = ""
+    uploads: Sequence[attachment_service.CleanUpload] = field(default_factory=list)
+
+
+def effective_severity(category: str, requested: str) -> str:
+    """Raise-only: the reporter may raise the category's default severity, never lower it."""
+    floor = default_severity(category)
+    if not requested or SEVERITY_ORDER[requested] < SEVERITY_ORDER[floor]:
+        return floor
+    return requested
+
+
+def earlier_firearm_report(production: Production, ladder: Ladder, now: datetime) -> Report | None:
+    if not ladder.policy.repeat_incident_enabled:
+        return None
+    return (
+        Report.objects.filter(
+            production=production,
+            category__in=FIREARM_CATEGORIES,
+            created_at__gte=now - ladder.policy.repeat_incident_window,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def report_file(
+    *,
+    production: Production,
+    reporter: User | None,
+    draft: ReportDraft,
+    receipt_hash: str | None = None,
+    now: datetime | None = None,
+) -> Report:
+    now = now or timezone.now()
+    identity = Identity.ANONYMOUS if reporter is None else draft.identity
+    if identity == Identity.ANONYMOUS:
+        reporter = None
+    ladder = ladder_for(production)
+    severity = effective_severity(draft.category, draft.severity)
+    is_stop_work = draft.category == Category.STOP_WORK
+    repeat_of = None
+    if draft.category in FIREARM_CATEGORIES:
+        repeat_of = earlier_firearm_report(production, ladder, now)
+        if repeat_of is not None:
+            severity = Severity.CRITICAL
+    # A stop-work call reaches every level at once, so it sits at the top from the start.
+    level = ladder.top if is_stop_work else ladder.levels[0].number
+
+    with transaction.atomic():
+        report = Report.objects.create(
+            production=production,
+            category=draft.category,
+            severity=severity,
+            title=draft.title,
+            description=draft.description,
+            occurred_at=draft.occurred_at,
+            location=draft.location,
+            department=draft.department,
+            injuries=draft.injuries,
+            injury_description=draft.injury_description if draft.injuries else "",
+            weapon=draft.weapon,
+            ammunition=draft.ammunition,
+            armorer_present=draft.armorer_present,
+            witnesses=draft.witnesses,
+            reporter=reporter,
+            identity=identity,
+            show_department=draft.show_department and identity == Identity.CONFIDENTIAL,
+            receipt_hash=receipt_hash,
+            status=ReportStatus.OPEN,
+            escalation_level=level,
+            next_escalation_at=now + ladder.level(level).timeout(severity),
+            repeat_of=repeat_of,
+            warned_whom=draft.warned_whom,
+            warned_on=draft.warned_on,
+            warned_how=draft.warned_how,
+            created_at=now,
+        )
+        attachment_service.attachments_save(report=report, uploads=draft.uploads)
+        filed = event_append(
+            report=report,
+            kind=EventKind.STOP_WORK_CALLED if is_stop_work else EventKind.FILED,
+            actor=reporter,
+            at=now,
+            public=True,
+            payload={
+                "category": draft.category,
+                "severity": severity,
+                "identity": identity,
+                "level": level,
+                "attachments": len(draft.uploads),
+            },
+        )
+        crew = Crew.of([production.pk])
+        if is_stop_work:
+            notified_levels = list(ladder.levels)
+        elif repeat_of is not None:
+            notified_levels = [ladder.levels[0], ladder.levels[-1]]
+        else:
+            notified_levels = [ladder.levels[0]]
+        recipients: dict[int, User] = {}
+        for notified in notified_levels:
+            for user in crew.level_recipients(notified, report):
+                recipients[user.pk] = user
+        notify.notify(event=filed, report=report, recipients=list(recipients.values()), level=level)
+        if repeat_of is not None:
+            _link_repeat(report=report, earlier=repeat_of, now=now)
+        if draft.earlier_reports:
+            warnings_link(report=report, earlier_reports=draft.earlier_reports, now=now)
+        dispatch.escalation_schedule(report_id=report.pk, level=level, at=report.next_escalation_at)
+    return report
+
+
+def _link_repeat(*, report: Report, earlier: Report, now: datetime) -> None:
+    """Both reports say "repeat incident", each pointing at the other."""
+    event_append(
+        report=report,
+        kind=EventKind.REPEAT_INCIDENT,
+        at=now,
+        payload={"earlier_report": earlier.pk, "raised_to": Severity.CRITICAL},
+    )
+    locked_earlier = Report.objects.select_for_update().get(pk=earlier.pk)
+    event_append(report=locked_earlier, kind=EventKind.REPEAT_INCIDENT, at=now, payload={"later_report": report.pk})

@@ -1,0 +1,41 @@
+from django.urls import path
+
+from .views import anonymous, dashboard, handling, home, inbox, reports, stop_work
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("healthz", home.healthz, name="healthz"),
+    # Crew: file and follow reports
+    path("reports/", reports.report_list, name="report_list"),
+    path("reports/new/", reports.report_new, name="report_new"),
+    path("reports/<int:report_id>/", reports.report_detail, name="report_detail"),
+    path("reports/<int:report_id>/filed/", reports.report_filed, name="report_filed"),
+    path(
+        "reports/<int:report_id>/attachments/<int:attachment_id>/",
+        reports.attachment_download,
+        name="attachment_download",
+    ),
+    # Handlers: acknowledge, comment, resolve; reporters: reopen
+    path("reports/<int:report_id>/acknowledge/", handling.acknowledge, name="report_acknowledge"),
+    path("reports/<int:report_id>/acknowledge/<str:token>/", handling.acknowledge_link, name="report_acknowledge_link"),
+    path("reports/<int:report_id>/comment/", handling.comment, name="report_comment"),
+    path("reports/<int:report_id>/resolve/", handling.resolve, name="report_resolve"),
+    path("reports/<int:report_id>/reopen/", handling.reopen, name="report_reopen"),
+    path("reports/<int:report_id>/reveal/", handling.reveal, name="report_reveal"),
+    # Stop-work
+    path("stop-work/", stop_work.stop_work_new, name="stop_work_new"),
+    path("reports/<int:report_id>/lift/", stop_work.stop_work_lift, name="stop_work_lift"),
+    # Anonymous reporting without an account
+    path("anonymous/<str:join_code>/", anonymous.anonymous_new, name="anonymous_new"),
+    path("receipt/", anonymous.receipt, name="receipt"),
+    path("productions/<int:production_id>/poster/", anonymous.poster, name="production_poster"),
+    # Handlers' dashboard and exports
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/queue/", dashboard.queue_fragment, name="dashboard_queue"),
+    path("dashboard/export.csv", dashboard.export_csv, name="dashboard_export_csv"),
+    path("reports/<int:report_id>/record/", dashboard.investigation_record, name="report_record"),
+    path("reports/<int:report_id>/record.pdf", dashboard.investigation_pdf, name="report_record_pdf"),
+    # In-app notifications
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/read/", inbox.mark_read, name="inbox_mark_read"),
+]

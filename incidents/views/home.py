@@ -1,0 +1,56 @@
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts.services import user_memberships
+from incidents import access
+from incidents.services.sweeper import SWEEPER, heartbeat_at
+from safetrack.celery import app
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    memberships = user_memberships(request.user) if request.user.is_authenticated else []
+    recent = []
+    if request.user.is_authenticated:
+        recent = list(
+            access.reports_visible_to(request.user)
+            .filter(reporter=request.user)
+            .select_related("production")
+            .order_by("-created_at")[:5]
+        )
+    return render(request, "incidents/home.html", {"memberships": memberships, "recent_reports": recent})
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database, broker and the sweeper's last run: 200 when all are fine, 503 otherwise."""
+    checks: dict[str, object] = {}
+    healthy = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # the health page reports failures, it does not raise them
+        checks["database"] = f"error: {exc.__class__.__name__}"
+        healthy = False
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        checks["broker"] = "ok"
+    except Exception as exc:  # same as above
+        checks["broker"] = f"error: {exc.__class__.__name__}"
+        healthy = False
+    last = heartbeat_at(SWEEPER) if checks["database"] == "ok" else None
+    checks["sweeper_last_run"] = last.isoformat() if last else None
+    if last is not None:
+        age = (timezone.now() - last).total_seconds()
+        checks["sweeper_age_seconds"] = round(age, 1)
+        checks["sweeper"] = "ok" if age < 60 else "late"
+    else:
+        checks["sweeper"] = "never ran"
+    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)

@@ -1,0 +1,11 @@
+"""Work in progress: see the issue that builds these views."""
+
+from django.http import Http404, HttpRequest, HttpResponse
+
+
+def inbox(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    raise Http404
+
+
+def mark_read(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    raise Http404

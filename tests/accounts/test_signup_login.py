@@ -1,0 +1,60 @@
+import pytest
+from django.urls import reverse
+
+from accounts.models import User
+from tests.factories import PASSWORD, UserFactory
+
+
+@pytest.mark.django_db
+def test_someone_signs_up_with_email_and_is_logged_in(client):
+    response = client.post(
+        reverse("signup"),
+        {
+            "full_name": "Gabi Grip",
+            "email": "Gabi@Example.com",
+            "language": "es",
+            "password1": "a long enough passphrase",
+            "password2": "a long enough passphrase",
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(email="gabi@example.com")
+    assert user.language == "es"
+    assert client.get(reverse("home")).context["user"] == user
+
+
+@pytest.mark.django_db
+def test_sign_up_with_a_taken_email_says_so_and_keeps_the_name(client):
+    UserFactory(email="taken@example.com")
+    response = client.post(
+        reverse("signup"),
+        {
+            "full_name": "Second Person",
+            "email": "TAKEN@example.com",
+            "language": "en",
+            "password1": "a long enough passphrase",
+            "password2": "a long enough passphrase",
+        },
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "already exists" in body
+    assert "Second Person" in body
+
+
+@pytest.mark.django_db
+def test_login_uses_the_email_address(client):
+    user = UserFactory(email="crew@example.com")
+    response = client.post(reverse("login"), {"username": "crew@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    assert int(client.session["_auth_user_id"]) == user.pk
+
+
+@pytest.mark.django_db
+def test_repeated_wrong_passwords_lock_the_login_with_a_clear_message(client, settings):
+    UserFactory(email="crew@example.com")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": "crew@example.com", "password": "wrong"})
+    response = client.post(reverse("login"), {"username": "crew@example.com", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Too many failed logins" in response.content.decode()

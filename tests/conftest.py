@@ -1,0 +1,105 @@
+"""The cast of every test: a production with a crew member, a handler at each rank, and outsiders."""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from accounts.models import Department, Role
+from tests.factories import ProductionFactory, UserFactory, member
+
+
+def pytest_report_header(config):
+    db = settings.DATABASES["default"]
+    broker = "redis" if settings.REDIS_URL else "filesystem (no REDIS_URL)"
+    return [f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or ''} {db['NAME']}", f"broker: {broker}"]
+
+
+def pytest_configure(config):
+    if os.environ.get("CI") == "true":
+        missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not os.environ.get(name)]
+        if missing:
+            raise pytest.UsageError(f"CI must test against PostgreSQL and Redis, but {', '.join(missing)} unset")
+        if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+            raise pytest.UsageError("CI must test against PostgreSQL, not " + settings.DATABASES["default"]["ENGINE"])
+
+
+@pytest.fixture(autouse=True)
+def _media_and_cache(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()
+
+
+@pytest.fixture
+def production(db):
+    return ProductionFactory(name="Dust Devil")
+
+
+@pytest.fixture
+def other_production(db):
+    return ProductionFactory(name="Other Show")
+
+
+@pytest.fixture
+def crew(production):
+    return member(production, Role.CREW, Department.GRIP, full_name="Gabi Grip")
+
+
+@pytest.fixture
+def other_crew(production):
+    return member(production, Role.CREW, Department.CAMERA, full_name="Cam Operator")
+
+
+@pytest.fixture
+def department_head(production):
+    return member(production, Role.DEPARTMENT_HEAD, Department.GRIP, full_name="Kay Keygrip")
+
+
+@pytest.fixture
+def armorer(production):
+    return member(production, Role.ARMORER, Department.PROPS, full_name="Arden Armorer")
+
+
+@pytest.fixture
+def safety(production):
+    return member(production, Role.SAFETY, Department.PRODUCTION, full_name="Ada FirstAD")
+
+
+@pytest.fixture
+def upm(production):
+    return member(production, Role.UPM, Department.PRODUCTION, full_name="Una Manager")
+
+
+@pytest.fixture
+def producer(production):
+    return member(production, Role.PRODUCER, Department.PRODUCTION, full_name="Pia Producer")
+
+
+@pytest.fixture
+def executive(production):
+    return member(production, Role.EXECUTIVE, Department.PRODUCTION, full_name="Eve Executive")
+
+
+@pytest.fixture
+def ladder_cast(department_head, armorer, safety, upm, producer, executive):
+    """Someone at every level of the default policy."""
+    return {
+        "department_head": department_head,
+        "armorer": armorer,
+        "safety": safety,
+        "upm": upm,
+        "producer": producer,
+        "executive": executive,
+    }
+
+
+@pytest.fixture
+def outsider(other_production):
+    """A producer of another production: must never see this production's reports."""
+    return member(other_production, Role.PRODUCER, Department.PRODUCTION, full_name="Olly Outsider")
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(is_staff=True, is_superuser=True, full_name="Sam Admin")

@@ -1,0 +1,73 @@
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from accounts.models import Department, Membership, Production, Role, User
+from incidents.categories import Category
+from incidents.services.filing import ReportDraft, report_file
+from incidents.services.policy import policy_create_default
+
+PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class ProductionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Production
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Production {n}")
+    timezone = "America/Denver"
+
+    @factory.post_generation
+    def policy(obj, create, extracted, **kwargs):
+        if create:
+            policy_create_default(production=obj)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    production = factory.SubFactory(ProductionFactory)
+    role = Role.CREW
+    department = Department.GRIP
+
+
+def member(production: Production, role: str = Role.CREW, department: str = Department.GRIP, **user_fields) -> User:
+    user = UserFactory(**user_fields)
+    MembershipFactory(user=user, production=production, role=role, department=department)
+    return user
+
+
+def draft(category: str = Category.OTHER, **fields) -> ReportDraft:
+    values = {
+        "category": category,
+        "title": "Loose sandbag on the lighting stand",
+        "description": "The sandbag on stand 3 slid off twice during the last setup.",
+        "occurred_at": timezone.now() - timedelta(minutes=5),
+        "location": "Stage 2",
+        "department": Department.GRIP,
+    }
+    values.update(fields)
+    return ReportDraft(**values)
+
+
+def file_report(production: Production, reporter: User | None, category: str = Category.OTHER, **fields):
+    return report_file(production=production, reporter=reporter, draft=draft(category, **fields))
