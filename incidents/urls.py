@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import anonymous, dashboard, handling, home, inbox, reports, stop_work
+from .views import anonymous, dashboard, handling, home, identity, inbox, reports, stop_work
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -21,7 +21,7 @@ urlpatterns = [
     path("reports/<int:report_id>/comment/", handling.comment, name="report_comment"),
     path("reports/<int:report_id>/resolve/", handling.resolve, name="report_resolve"),
     path("reports/<int:report_id>/reopen/", handling.reopen, name="report_reopen"),
-    path("reports/<int:report_id>/reveal/", handling.reveal, name="report_reveal"),
+    path("reports/<int:report_id>/reveal/", identity.reveal, name="report_reveal"),
     # Stop-work
     path("stop-work/", stop_work.stop_work_new, name="stop_work_new"),
     path("reports/<int:report_id>/lift/", stop_work.stop_work_lift, name="stop_work_lift"),

@@ -21,7 +21,3 @@ def resolve(request: HttpRequest, *args: object, **kwargs: object) -> HttpRespon
 
 def reopen(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
     raise Http404
-
-
-def reveal(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
