@@ -1,0 +1,66 @@
+"""Receipts for anonymous reports: a random code shown once to the reporter; only a slow hash is kept.
+
+The hash is keyed by `settings.RECEIPT_PEPPER` (the same salt for every code, so a receipt is found by
+its hash with one indexed query). The code has ~124 bits of entropy, so the slow hash is a second wall
+for a leaked database, not the first. Every look-up does the same work (one hash, one query) whether or
+not the report exists.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from accounts.models import CODE_ALPHABET
+from incidents.models import Report
+
+RECEIPT_GROUPS = 5
+RECEIPT_GROUP_LENGTH = 5
+RECEIPT_LENGTH = RECEIPT_GROUPS * RECEIPT_GROUP_LENGTH
+# PBKDF2-SHA256 rounds: about 50 ms on a small server; enough to make a stolen hash column useless.
+RECEIPT_HASH_ITERATIONS = 120_000
+
+
+@dataclass(frozen=True)
+class Receipt:
+    code: str  # shown to the reporter once, never stored
+    hash: str  # stored on the report
+
+
+def receipt_normalize(code: str) -> str:
+    """What the reporter typed, without spaces, dashes or case: `abcde-fghjk ...` -> `ABCDEFGHJK...`."""
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())[: RECEIPT_LENGTH * 2]
+
+
+def receipt_format(code: str) -> str:
+    plain = receipt_normalize(code)
+    return "-".join(plain[i : i + RECEIPT_GROUP_LENGTH] for i in range(0, len(plain), RECEIPT_GROUP_LENGTH))
+
+
+def receipt_hash(code: str) -> str:
+    digest = hashlib.pbkdf2_hmac(
+        "sha256",
+        receipt_normalize(code).encode(),
+        settings.RECEIPT_PEPPER.encode(),
+        RECEIPT_HASH_ITERATIONS,
+    )
+    return digest.hex()
+
+
+def receipt_new() -> Receipt:
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(RECEIPT_LENGTH))
+    return Receipt(code=receipt_format(code), hash=receipt_hash(code))
+
+
+def report_for_receipt(code: str, *, production_id: int | None = None) -> Report | None:
+    """The anonymous report this receipt belongs to, or None.
+
+    A malformed code is hashed all the same, so a wrong receipt costs the same as a right one; with
+    `production_id`, a right receipt of another production is answered exactly like a wrong one.
+    """
+    digest = receipt_hash(code)
+    queryset = Report.objects.select_related("production").filter(receipt_hash=digest)
+    if production_id is not None:
+        queryset = queryset.filter(production_id=production_id)
+    return queryset.first()
