@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import HANDLER_MIN_RANK, PRODUCER_RANK, Membership, Production, Role, User
 from accounts.services import user_memberships
-from incidents.models import Identity, Report, ReportStatus
+from incidents.models import Event, EventKind, Identity, Report, ReportStatus
 
 from .services.policy import Ladder
 
@@ -54,6 +54,24 @@ def production_for_handler(user: AnyUser, production_id: int) -> Production:
     return membership.production
 
 
+def handler_productions(user: AnyUser) -> list[Production]:
+    return [m.production for m in user_memberships(user) if m.rank >= HANDLER_MIN_RANK]
+
+
+def production_for_dashboard(user: AnyUser, production_id: int | None, preferred_id: int | None = None) -> Production:
+    """The production whose dashboard to show: the one asked for (crew 403, strangers 404); else the
+    preferred one (the session's) when the user handles it, else the first they handle. Someone who
+    handles none gets 403 if they are crew somewhere, 404 otherwise."""
+    if production_id is not None:
+        return production_for_handler(user, production_id)
+    handled = handler_productions(user)
+    if not handled:
+        if memberships_of(user):
+            raise PermissionDenied(_("Only handlers can open this page."))
+        raise Http404
+    return next((p for p in handled if p.pk == preferred_id), handled[0])
+
+
 # --- reports -----------------------------------------------------------------------------------------
 
 
@@ -90,6 +108,15 @@ def report_for_viewer(user: AnyUser, report_id: int, queryset: QuerySet[Report] 
 
 def is_report_handler(user: AnyUser, report: Report) -> bool:
     return user.is_authenticated and (user.is_superuser or is_handler_in(user, report.production_id))
+
+
+def report_for_investigator(user: AnyUser, report_id: int, queryset: QuerySet[Report] | None = None) -> Report:
+    """The investigation record and its PDF: handlers of the report's production and superusers.
+    Someone else who may see the report (its reporter) gets 403; everyone else 404."""
+    report = report_for_viewer(user, report_id, queryset)
+    if not is_report_handler(user, report):
+        raise PermissionDenied(_("Only the production's handlers can export the investigation record."))
+    return report
 
 
 def _handles_at_level(user: AnyUser, report: Report, ladder: Ladder) -> bool:
@@ -172,3 +199,27 @@ def reporter_label(report: Report, user: AnyUser | None = None) -> str:
             return _("A crew member (%(department)s)") % {"department": report.get_department_display()}
         return _("A crew member")
     return str(report.reporter) if report.reporter_id else _("A crew member")
+
+
+# Events a reporter makes themselves: an anonymous reporter's carry no actor.
+REPORTER_EVENT_KINDS = frozenset({EventKind.FILED, EventKind.STOP_WORK_CALLED, EventKind.COMMENTED, EventKind.REOPENED})
+
+
+def person_label(person: User | None, report: Report, user: AnyUser | None = None) -> str:
+    """A person named in a report's trail (an actor, a notified recipient): the reporter of a
+    confidential or anonymous report is shown as `reporter_label`, never by name."""
+    viewer = user or AnonymousUser()
+    if person is None:
+        return ""
+    if person.pk == report.reporter_id and not reporter_visible(viewer, report):
+        return reporter_label(report, viewer)
+    return str(person)
+
+
+def event_actor_label(event: Event, report: Report, user: AnyUser | None = None) -> str:
+    """Who did a trail event, as this viewer may know it."""
+    if event.actor_id is None:
+        if report.identity == Identity.ANONYMOUS and event.kind in REPORTER_EVENT_KINDS:
+            return reporter_label(report, user)
+        return _("SafeTrack (automatic)")
+    return person_label(event.actor, report, user)
