@@ -31,8 +31,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 audit: install
-	$(VENV)/bin/pip-audit --strict -r constraints.txt
-	$(VENV)/bin/bandit -q -r accounts incidents safetrack -x '*/migrations/*' --severity-level high
+	VENV=$(VENV) bash .ci/audit
 
 # Re-pin what CI installs after changing pyproject.toml's ranges.
 lock:
