@@ -1,11 +1,16 @@
 """Reads that matter, with their joins decided once."""
 
+from dataclasses import dataclass, field
+from datetime import datetime
+
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from accounts.models import User
+from accounts.models import Production, User
 from accounts.services import current_production, user_memberships
-from incidents.models import Channel, Notification, Report
+from incidents import access
+from incidents.categories import Category
+from incidents.models import Channel, Event, EventKind, Notification, Report
 
 
 def active_stop_work_for(production_ids: list[int]) -> list[Report]:
@@ -36,9 +41,87 @@ def navbar_context(request: HttpRequest) -> dict[str, object]:
     if user is None or not user.is_authenticated:
         return {}
     memberships = user_memberships(user)
+    banners = active_stop_work_for([m.production_id for m in memberships])
+    for banner in banners:
+        # Crew who did not call it cannot open the report: the banner then links nowhere.
+        banner.viewer_can_open = access.can_view_report(user, banner)
+        banner.viewer_can_lift = access.can_lift_stop_work(user, banner)
     return {
         "my_memberships": memberships,
         "current_production": current_production(request),
-        "stop_work_banners": active_stop_work_for([m.production_id for m in memberships]),
+        "stop_work_banners": banners,
         "inbox_unread": unread_count(user),
+        "is_handler_anywhere": any(m.is_handler for m in memberships),
     }
+
+
+@dataclass(frozen=True)
+class IgnoredWarningCounts:
+    """Warnings that went nowhere: ignored-warning reports, and reports reopened as "not fixed"."""
+
+    reports: int
+    reopened: int
+
+    @property
+    def total(self) -> int:
+        return self.reports + self.reopened
+
+
+def ignored_warning_counts(production: Production | int, since: datetime) -> IgnoredWarningCounts:
+    production_id = production if isinstance(production, int) else production.pk
+    reports = Report.objects.filter(
+        production_id=production_id, category=Category.IGNORED_WARNING, created_at__gte=since
+    ).count()
+    reopened = Event.objects.filter(
+        report__production_id=production_id, kind=EventKind.REOPENED, created_at__gte=since
+    ).count()
+    return IgnoredWarningCounts(reports=reports, reopened=reopened)
+
+
+@dataclass
+class ReportLinks:
+    """The reports one report is linked to, as far as the viewer may open them (others are only counted)."""
+
+    repeat_of: Report | None = None
+    repeat_of_hidden: bool = False
+    repeats: list[Report] = field(default_factory=list)
+    repeats_hidden: int = 0
+    earlier: list[Report] = field(default_factory=list)
+    earlier_hidden: int = 0
+    later: list[Report] = field(default_factory=list)
+    later_hidden: int = 0
+
+    @property
+    def any(self) -> bool:
+        return bool(
+            self.repeat_of
+            or self.repeat_of_hidden
+            or self.repeats
+            or self.repeats_hidden
+            or self.earlier
+            or self.earlier_hidden
+            or self.later
+            or self.later_hidden
+        )
+
+
+def report_links_for(report: Report, viewer: User) -> ReportLinks:
+    """Repeat-incident and ignored-warning links of a report, in four queries whatever their number."""
+
+    def split(reports: list[Report]) -> tuple[list[Report], int]:
+        visible = [r for r in reports if access.can_view_report(viewer, r)]
+        return visible, len(reports) - len(visible)
+
+    links = ReportLinks()
+    if report.repeat_of_id:
+        earlier = Report.objects.filter(pk=report.repeat_of_id).select_related("production").first()
+        if earlier is not None and access.can_view_report(viewer, earlier):
+            links.repeat_of = earlier
+        else:
+            links.repeat_of_hidden = True
+    links.repeats, links.repeats_hidden = split(list(report.repeats.select_related("production").order_by("pk")))
+    links.earlier, links.earlier_hidden = split(
+        list(report.earlier_reports.select_related("production").order_by("pk"))
+    )
+    links.later, links.later_hidden = split(list(report.later_warnings.select_related("production").order_by("pk")))
+    return links
