@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import HANDLER_MIN_RANK, PRODUCER_RANK, Membership, Production, Role, User
 from accounts.services import user_memberships
-from incidents.models import Event, EventKind, Identity, Report, ReportStatus
+from incidents.models import Attachment, Event, EventKind, Identity, Notification, Report, ReportStatus
 
 from .services.policy import Ladder
 
@@ -223,3 +223,40 @@ def event_actor_label(event: Event, report: Report, user: AnyUser | None = None)
             return reporter_label(report, user)
         return _("SafeTrack (automatic)")
     return person_label(event.actor, report, user)
+
+
+# --- the report page: trail, attachments, acknowledge links ------------------------------------------
+
+
+def sees_internal_events(user: AnyUser, report: Report) -> bool:
+    """Handlers see the whole trail; the reporter sees the public events (filed, answers, resolution)."""
+    return is_report_handler(user, report)
+
+
+def attachment_for_viewer(user: AnyUser, report_id: int, attachment_id: int) -> Attachment:
+    """An attachment of a report the user may see; 404 otherwise (whether or not either exists)."""
+    report = report_for_viewer(user, report_id)
+    attachment = Attachment.objects.filter(pk=attachment_id, report_id=report.pk).first()
+    if attachment is None:
+        raise Http404
+    attachment.report = report
+    return attachment
+
+
+class AckLinkRefusal:
+    WRONG_REPORT = "wrong_report"
+    WRONG_USER = "wrong_user"
+    USED = "used"
+
+
+def ack_link_refusal(user: AnyUser, notification: Notification, report_id: int) -> str | None:
+    """Why a (validly signed, unexpired) acknowledge link may not be used by this user, or None.
+
+    The link works only for the person it was sent to, only for its own report, and only once."""
+    if notification.report_id != report_id or notification.recipient_id is None:
+        return AckLinkRefusal.WRONG_REPORT
+    if not user.is_authenticated or notification.recipient_id != user.pk:
+        return AckLinkRefusal.WRONG_USER
+    if notification.ack_link_used_at is not None:
+        return AckLinkRefusal.USED
+    return None
