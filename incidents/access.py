@@ -3,7 +3,7 @@ no view decides access on its own. Unauthorised requests for a report get 404, n
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -219,7 +219,9 @@ def person_label(person: User | None, report: Report, user: AnyUser | None = Non
 def event_actor_label(event: Event, report: Report, user: AnyUser | None = None) -> str:
     """Who did a trail event, as this viewer may know it."""
     if event.actor_id is None:
-        if report.identity == Identity.ANONYMOUS and event.kind in REPORTER_EVENT_KINDS:
+        # A confidential reporter's comments are stored without an actor too (see report_comment).
+        from_reporter = event.kind == EventKind.COMMENTED and (event.payload or {}).get("from_reporter")
+        if from_reporter or (report.identity == Identity.ANONYMOUS and event.kind in REPORTER_EVENT_KINDS):
             return reporter_label(report, user)
         return _("SafeTrack (automatic)")
     return person_label(event.actor, report, user)
@@ -260,3 +262,45 @@ def ack_link_refusal(user: AnyUser, notification: Notification, report_id: int) 
     if notification.ack_link_used_at is not None:
         return AckLinkRefusal.USED
     return None
+
+
+# --- the admin ---------------------------------------------------------------------------------------
+# Superusers see everything. A staff user sees and edits only the productions they are linked to
+# (Production.admins) and what belongs to them; a staff user linked to none sees nothing.
+
+
+def admin_sees_all(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def admin_production_ids(user: AnyUser) -> list[int]:
+    """The productions a staff user administers, read once per request object ([] if none or not staff).
+    Superusers are not limited to this list: ask `admin_sees_all` first."""
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return []
+    cached = getattr(user, "_admin_production_ids", None)
+    if cached is None:
+        cached = list(Production.objects.filter(admins=user).order_by("pk").values_list("pk", flat=True))
+        user._admin_production_ids = cached
+    return cached
+
+
+def can_admin_production(user: AnyUser, production_id: int | None) -> bool:
+    if admin_sees_all(user):
+        return True
+    return production_id is not None and production_id in admin_production_ids(user)
+
+
+def admin_productions(user: AnyUser) -> QuerySet[Production]:
+    if admin_sees_all(user):
+        return Production.objects.all()
+    return Production.objects.filter(pk__in=admin_production_ids(user))
+
+
+def admin_users(user: AnyUser) -> QuerySet[User]:
+    """People a staff user may see and pick in the admin: the members of the productions they administer
+    (and themselves). Superusers: everyone."""
+    if admin_sees_all(user):
+        return User.objects.all()
+    members = Membership.objects.filter(production_id__in=admin_production_ids(user)).values("user_id")
+    return User.objects.filter(Q(pk__in=Subquery(members)) | Q(pk=user.pk))
