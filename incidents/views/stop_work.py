@@ -1,11 +1,94 @@
-"""Work in progress: see the issue that builds these views."""
+"""Stop-work: call it (any member), lift it (producer level and above, with a clearance note)."""
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from accounts.services import current_production, user_memberships
+from incidents import access
+from incidents.forms.stop_work import StopWorkForm, StopWorkLiftForm
+from incidents.models import Identity, Report
+from incidents.services import stop_work as stop_work_service
+from incidents.services.policy import ladder_for
+from incidents.services.receipt import receipt_new
 
 
-def stop_work_new(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def stop_work_new(request: HttpRequest) -> HttpResponse:
+    memberships = user_memberships(request.user)
+    if not memberships:
+        messages.info(request, _("Join your production first: stop-work is called on a production."))
+        return redirect("join_enter")
+    current = current_production(request)
+    initial = {"production": current.pk if current else memberships[0].production_id}
+    form = StopWorkForm(request.POST or None, memberships=memberships, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        production = data["production"].production
+        anonymous = data["identity"] == Identity.ANONYMOUS
+        receipt = receipt_new() if anonymous else None
+        try:
+            report = stop_work_service.stop_work_call(
+                production=production,
+                caller=None if anonymous else request.user,
+                reason=data["title"],
+                details=data["description"],
+                location=data["location"],
+                identity=data["identity"],
+                receipt_hash=receipt.hash if receipt else None,
+            )
+        except ValidationError as exc:
+            form.add_error("title", exc)
+        else:
+            ladder = ladder_for(production)
+            if receipt is not None:
+                # Shown once, in this response only: no session or message keeps it.
+                return render(
+                    request,
+                    "incidents/stop_work_called.html",
+                    {"report": report, "production": production, "receipt": receipt.code, "ladder": ladder},
+                )
+            messages.warning(
+                request,
+                _("STOP WORK called on %(production)s. Every level, up to %(top)s, has been alerted.")
+                % {"production": production.name, "top": ladder.levels[-1].roles_display()},
+            )
+            return redirect(report.get_absolute_url())
+    return render(request, "incidents/stop_work_new.html", {"form": form, "memberships": memberships})
 
 
-def stop_work_lift(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
+@login_required
+@require_http_methods(["GET", "POST"])
+def stop_work_lift(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = access.report_for_viewer(
+        request.user, report_id, queryset=Report.objects.select_related("production", "reporter", "lifted_by")
+    )
+    if not report.is_stop_work:
+        raise Http404
+    if report.lifted_at is None and not access.can_lift_stop_work(request.user, report):
+        raise PermissionDenied(_("Only a producer or someone above can lift a stop-work call."))
+    form = StopWorkLiftForm(request.POST or None)
+    if request.method == "POST" and report.lifted_at is None and form.is_valid():
+        try:
+            stop_work_service.stop_work_lift(
+                report_id=report.pk, user=request.user, clearance_note=form.cleaned_data["clearance_note"]
+            )
+        except ValidationError as exc:
+            form.add_error("clearance_note", exc)
+        else:
+            messages.success(
+                request,
+                _("Stop-work lifted on %(production)s. Everyone who was alerted is being told.")
+                % {"production": report.production.name},
+            )
+            return redirect(report.get_absolute_url())
+    with timezone.override(report.production.tzinfo):
+        return render(request, "incidents/stop_work_lift.html", {"report": report, "form": form})
