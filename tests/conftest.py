@@ -9,6 +9,9 @@ from django.core.cache import cache
 from accounts.models import Department, Role
 from tests.factories import ProductionFactory, UserFactory, member
 
+# Real Celery worker/beat processes, an SMTP server and wait helpers (see tests/live.py).
+pytest_plugins = ["tests.live"]
+
 
 def pytest_report_header(config):
     db = settings.DATABASES["default"]
