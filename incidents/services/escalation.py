@@ -1,10 +1,12 @@
 """Escalation: move due reports one level up, exactly once.
 
-Both paths (the ETA task of one deadline, and the sweeper's batches) lock the rows they escalate
-with a conditional `SELECT ... FOR UPDATE SKIP LOCKED` (`WHERE status IN (open, acknowledged) AND
-escalation_level = expected AND next_escalation_at <= now`), then write the new level, the event and
-the notifications in that one transaction. A stale, duplicate or replayed call finds no row and
-writes nothing.
+Both paths lock the rows they escalate with a conditional `SELECT ... FOR UPDATE`, then write the new
+level, the event and the notifications in that one transaction. The sweeper's batches
+(`WHERE status IN (open, acknowledged) AND next_escalation_at <= now`) skip rows someone else holds
+(`SKIP LOCKED`), so several sweepers share the work. The ETA task of one deadline (`WHERE ... AND
+escalation_level = expected`) waits for its row instead: PostgreSQL checks the conditions again on the
+row as the other transaction left it, so a report the sweeper or an acknowledgement just moved is not
+found. A stale, duplicate or replayed call finds no row and writes nothing.
 """
 
 import enum
@@ -39,8 +41,8 @@ class EscalationReason:
     BY_ADMIN = "by_admin"
 
 
-def _locked(queryset: QuerySet[Report]) -> QuerySet[Report]:
-    return queryset.select_for_update(skip_locked=True, of=("self",)).select_related("production")
+def _locked(queryset: QuerySet[Report], *, skip_locked: bool) -> QuerySet[Report]:
+    return queryset.select_for_update(skip_locked=skip_locked, of=("self",)).select_related("production")
 
 
 def report_escalate(
@@ -52,31 +54,34 @@ def report_escalate(
     force: bool = False,
 ) -> Outcome:
     """Escalate one report from `expected_level`; `force` (the admin's "escalate now") skips the deadline."""
-    now = now or timezone.now()
     with transaction.atomic():
         candidates = Report.objects.filter(pk=report_id, escalation_level=expected_level, status__in=ESCALATABLE)
         if not force:
             candidates = candidates.filter(next_escalation_at__isnull=False)
-        report = _locked(candidates).first()
+        # Wait for a busy row rather than skip it: a delivery appending to the trail or a comment holds
+        # it for milliseconds, and skipping would leave the report to the next sweep, seconds late.
+        report = _locked(candidates, skip_locked=False).first()
         if report is None:
             return Outcome.STALE
-        if not force and report.next_escalation_at > now:
+        # The time is read once the row is ours, so the trail says when it really happened.
+        at = now or timezone.now()
+        if not force and report.next_escalation_at > at:
             return Outcome.NOT_DUE
-        _escalate_locked([report], now=now, actor=actor)
+        _escalate_locked([report], now=at, actor=actor)
     return Outcome.ESCALATED
 
 
 def reports_escalate_due(*, now: datetime | None = None, limit: int = 200) -> int:
     """Escalate one batch of due reports (oldest deadline first); returns how many were escalated."""
-    now = now or timezone.now()
     with transaction.atomic():
         due = list(
-            _locked(Report.objects.filter(next_escalation_at__lte=now, status__in=ESCALATABLE)).order_by(
-                "next_escalation_at"
-            )[:limit]
+            _locked(
+                Report.objects.filter(next_escalation_at__lte=now or timezone.now(), status__in=ESCALATABLE),
+                skip_locked=True,
+            ).order_by("next_escalation_at")[:limit]
         )
         if due:
-            _escalate_locked(due, now=now)
+            _escalate_locked(due, now=now or timezone.now())
     return len(due)
 
 
