@@ -32,4 +32,9 @@ def deliver_notification(notification_id: int) -> str:
 @shared_task(name="incidents.tasks.sweep", acks_late=True, time_limit=60, soft_time_limit=50)
 def sweep() -> dict[str, int]:
     result = sweeper.sweep()
-    return {"escalated": result.escalated, "requeued": result.requeued, "batches": result.batches}
+    return {
+        "escalated": result.escalated,
+        "requeued": result.requeued,
+        "batches": result.batches,
+        "armed": result.armed,
+    }

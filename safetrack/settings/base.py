@@ -177,6 +177,20 @@ CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", 5)
+SWEEP_BATCH_SIZE = envint("SWEEP_BATCH_SIZE", 200)
+# Deadlines further away than this get no ETA task yet: the sweeper queues it when the deadline comes
+# within the horizon. A worker holds an ETA task unacknowledged until it runs, and Redis hands a message
+# unacknowledged for longer than the visibility timeout to another worker, again and again; so no ETA
+# may be further away than the visibility timeout (with a minute to spare).
+ESCALATION_TIMER_HORIZON_SECONDS = envint("ESCALATION_TIMER_HORIZON_SECONDS", 1800)
+if REDIS_URL and ESCALATION_TIMER_HORIZON_SECONDS + 60 >= CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]:
+    raise ImproperlyConfigured(
+        "ESCALATION_TIMER_HORIZON_SECONDS must be at least a minute shorter than CELERY_VISIBILITY_TIMEOUT."
+    )
+if SWEEP_INTERVAL_SECONDS < 1 or SWEEP_BATCH_SIZE < 1 or ESCALATION_TIMER_HORIZON_SECONDS < 1:
+    raise ImproperlyConfigured(
+        "SWEEP_INTERVAL_SECONDS, SWEEP_BATCH_SIZE and ESCALATION_TIMER_HORIZON_SECONDS must be positive."
+    )
 CELERY_BEAT_SCHEDULE = {
     "sweep-due-reports": {
         "task": "incidents.tasks.sweep",
@@ -202,6 +216,11 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "SafeTrack <safetrack@localhos
 # Notifications
 NOTIFICATION_MAX_ATTEMPTS = envint("NOTIFICATION_MAX_ATTEMPTS", 5)
 NOTIFICATION_RETRY_BASE_SECONDS = envint("NOTIFICATION_RETRY_BASE_SECONDS", 30)
+# A delivery claimed longer ago than this belongs to a worker that died mid-send (longer than the
+# delivery task's hard time limit, 120 s); a pending one whose task has not run this long after it was
+# due had its task lost (Redis flushed, worker killed). The sweeper re-queues both.
+NOTIFICATION_CLAIM_LEASE_SECONDS = envint("NOTIFICATION_CLAIM_LEASE_SECONDS", 180)
+NOTIFICATION_LOST_TASK_GRACE_SECONDS = envint("NOTIFICATION_LOST_TASK_GRACE_SECONDS", 30)
 WEBHOOK_TIMEOUT_SECONDS = envint("WEBHOOK_TIMEOUT_SECONDS", 5)
 ACK_LINK_MAX_AGE_SECONDS = envint("ACK_LINK_MAX_AGE_SECONDS", 24 * 3600)
 RECEIPT_PEPPER = envstr("RECEIPT_PEPPER", SECRET_KEY)
