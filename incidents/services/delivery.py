@@ -23,8 +23,16 @@ from .trail import event_append
 logger = logging.getLogger(__name__)
 
 SENDERS: dict[str, Callable[[Notification], None]] = {Channel.EMAIL: email.send, Channel.WEBHOOK: webhook.send}
-CLAIM_LEASE = timedelta(minutes=2)  # a claim older than this belongs to a worker that died mid-send
-LOST_TASK_GRACE = timedelta(seconds=30)
+
+
+def claim_lease() -> timedelta:
+    """A claim older than this belongs to a worker that died mid-send."""
+    return timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS)
+
+
+def lost_task_grace() -> timedelta:
+    """A pending row this long past due has lost its task (broker flushed, worker killed)."""
+    return timedelta(seconds=settings.NOTIFICATION_LOST_TASK_GRACE_SECONDS)
 
 
 class Delivery(enum.Enum):
@@ -87,21 +95,29 @@ def _record_failure(notification: Notification, exc: Exception, now: datetime) -
 
 
 def notifications_recover(*, now: datetime | None = None, limit: int = 500) -> int:
-    """Re-queue deliveries whose task was lost (broker flushed or down) or whose worker died mid-send."""
+    """Re-queue deliveries whose task was lost (broker flushed or down) or whose worker died mid-send.
+
+    A claim left by a dead worker is sent again: the message may already have gone out just before the
+    worker died (at least once, never zero times); emails carry the same Message-ID both times."""
     now = now or timezone.now()
-    Notification.objects.filter(status=Notification.Status.SENDING, claimed_at__lt=now - CLAIM_LEASE).update(
+    abandoned = list(
+        Notification.objects.filter(status=Notification.Status.SENDING, claimed_at__lt=now - claim_lease())
+        .order_by("claimed_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    Notification.objects.filter(pk__in=abandoned, status=Notification.Status.SENDING).update(
         status=Notification.Status.PENDING, next_attempt_at=now
     )
     stale = list(
-        Notification.objects.filter(status=Notification.Status.PENDING, next_attempt_at__lte=now - LOST_TASK_GRACE)
+        Notification.objects.filter(status=Notification.Status.PENDING, next_attempt_at__lte=now - lost_task_grace())
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
     # Pushing the due time forward keeps a busy worker from being flooded with copies every sweep.
     Notification.objects.filter(pk__in=stale, status=Notification.Status.PENDING).update(next_attempt_at=now)
-    for notification_id in stale:
+    for notification_id in abandoned + stale:
         dispatch.delivery_retry(notification_id=notification_id, at=now)
-    return len(stale)
+    return len(abandoned) + len(stale)
 
 
 def notifications_retry_failed(*, notification_ids: list[int] | None = None, now: datetime | None = None) -> int:
