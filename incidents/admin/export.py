@@ -1,0 +1,85 @@
+"""Reports as CSV for the admin: identities as the viewer may know them, times in each production's
+zone, and every cell safe to open in a spreadsheet (no formulas)."""
+
+import csv
+from collections.abc import Iterable
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from incidents import access
+from incidents.models import Report
+
+# A cell starting with one of these is run as a formula by spreadsheet programs.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def csv_cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def _local(value: Any, report: Report) -> str:
+    if value is None:
+        return ""
+    return timezone.localtime(value, report.production.tzinfo).isoformat(timespec="seconds")
+
+
+def report_rows(reports: Iterable[Report], viewer: Any) -> Iterable[list[str]]:
+    yield [
+        _("id"),
+        _("production"),
+        _("filed"),
+        _("occurred"),
+        _("category"),
+        _("severity"),
+        _("status"),
+        _("level"),
+        _("escalates at"),
+        _("title"),
+        _("reporter"),
+        _("identity"),
+        _("department"),
+        _("location"),
+        _("acknowledged by"),
+        _("acknowledged"),
+        _("resolved"),
+        _("corrective action"),
+    ]
+    for report in reports:
+        yield [
+            csv_cell(value)
+            for value in (
+                report.pk,
+                report.production.name,
+                _local(report.created_at, report),
+                _local(report.occurred_at, report),
+                report.get_category_display(),
+                report.get_severity_display(),
+                report.get_status_display(),
+                report.escalation_level,
+                _local(report.next_escalation_at, report),
+                report.title,
+                access.reporter_label(report, viewer),
+                report.get_identity_display(),
+                report.get_department_display(),
+                report.location,
+                report.acknowledged_by or "",
+                _local(report.acknowledged_at, report),
+                _local(report.resolved_at, report),
+                report.resolution,
+            )
+        ]
+
+
+def reports_csv_response(reports: Iterable[Report], viewer: Any) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="safetrack-reports.csv"'
+    response.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
+    writer = csv.writer(response)
+    writer.writerows(report_rows(reports, viewer))
+    return response

@@ -1,0 +1,332 @@
+"""Reports in the admin: read-only evidence, with the trail and the outbox inline, and three actions.
+
+Nothing on a report is editable here. A report is evidence, and every change to one goes through a
+service that writes its event (acknowledge, resolve, reopen, lift on the report page; escalate and
+resend here, as actions). A form that saved the row would change what handlers saw without a trail
+entry, and could overwrite a concurrent acknowledgement with stale values.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from incidents import access
+from incidents.admin_scope import ProductionScopedAdmin, ReadOnlyAdminMixin, current_viewer, render_as
+from incidents.models import Event, Notification, Report
+from incidents.services.admin_actions import failed_notification_ids, notifications_resend_failed
+from incidents.services.escalation import Outcome, report_escalate
+from incidents.services.trail import verify_trail
+from incidents.templatetags.safetrack import in_production_tz
+
+from .export import reports_csv_response
+from .labels import event_details
+
+FAILURES_FIRST = Case(
+    When(status=Notification.Status.FAILED, then=Value(0)),
+    When(status=Notification.Status.PENDING, then=Value(1)),
+    When(status=Notification.Status.SENDING, then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+
+
+class EventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The trail, as it was written: nobody adds, changes or removes an event, superusers included."""
+
+    model = Event
+    extra = 0
+    can_delete = False
+    fields = ["seq", "kind", "who", "when", "details", "public", "hash"]
+    readonly_fields = fields
+    verbose_name_plural = _("trail (append-only)")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Event]:
+        return super().get_queryset(request).select_related("actor", "report__production").order_by("seq")
+
+    @admin.display(description=_("who"))
+    def who(self, obj: Event) -> str:
+        return access.event_actor_label(obj, obj.report, current_viewer())
+
+    @admin.display(description=_("when"))
+    def when(self, obj: Event) -> str:
+        return in_production_tz(obj.created_at, obj.report.production)
+
+    @admin.display(description=_("details"))
+    def details(self, obj: Event) -> str:
+        return event_details(obj, current_viewer())
+
+
+class NotificationInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Notification
+    extra = 0
+    can_delete = False
+    fields = ["level", "recipient_shown", "channel", "status", "attempts", "last_error", "sent_at"]
+    readonly_fields = fields
+    verbose_name_plural = _("notifications (failures first)")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Notification]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("recipient", "report")
+            .annotate(failures_first=FAILURES_FIRST)
+            .order_by("failures_first", "-created_at", "-pk")
+        )
+
+    @admin.display(description=_("recipient"))
+    def recipient_shown(self, obj: Notification) -> str:
+        if obj.recipient_id is None:
+            return str(_("Production webhook"))
+        return access.person_label(obj.recipient, obj.report, current_viewer())
+
+
+@admin.register(Report)
+class ReportAdmin(ProductionScopedAdmin):
+    list_display = [
+        "pk",
+        "title",
+        "production",
+        "category",
+        "severity",
+        "status",
+        "escalation_level",
+        "deadline",
+        "reporter_shown",
+        "identity",
+        "filed",
+    ]
+    list_display_links = ["pk", "title"]
+    list_filter = [
+        "status",
+        "severity",
+        "category",
+        "identity",
+        ("production", admin.RelatedOnlyFieldListFilter),
+        "injuries",
+        "ammunition",
+    ]
+    # Never the reporter's name or email: a search would tell who filed a confidential report.
+    search_fields = ["title", "description", "location", "production__name"]
+    date_hierarchy = "created_at"
+    list_select_related = ["production", "reporter"]
+    list_per_page = 50
+    inlines = [NotificationInline, EventInline]
+    actions = ["escalate_now", "resend_failed_notifications", "export_csv"]
+    readonly_fields = [
+        "title",
+        "production",
+        "category",
+        "severity",
+        "status",
+        "escalation_level",
+        "next_escalation_at",
+        "reporter_shown",
+        "identity",
+        "show_department",
+        "revealed_at",
+        "description",
+        "occurred_at",
+        "location",
+        "department",
+        "injuries",
+        "injury_description",
+        "witnesses",
+        "weapon",
+        "ammunition",
+        "armorer_present",
+        "acknowledged_by",
+        "acknowledged_at",
+        "resolved_by",
+        "resolved_at",
+        "resolution",
+        "reopen_count",
+        "lifted_at",
+        "lifted_by",
+        "clearance_note",
+        "earlier_reports",
+        "warned_whom",
+        "warned_on",
+        "warned_how",
+        "repeat_of",
+        "created_at",
+        "trail_check",
+        "site_link",
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "site_link",
+                    "title",
+                    "production",
+                    ("category", "severity"),
+                    ("status", "escalation_level", "next_escalation_at"),
+                    ("reporter_shown", "identity", "show_department", "revealed_at"),
+                    "created_at",
+                ]
+            },
+        ),
+        (
+            _("What happened"),
+            {
+                "fields": [
+                    "description",
+                    "occurred_at",
+                    ("location", "department"),
+                    ("injuries", "injury_description"),
+                    "witnesses",
+                ]
+            },
+        ),
+        (_("Firearm"), {"fields": [("weapon", "ammunition", "armorer_present")]}),
+        (
+            _("Handling"),
+            {
+                "fields": [
+                    ("acknowledged_by", "acknowledged_at"),
+                    ("resolved_by", "resolved_at"),
+                    "resolution",
+                    "reopen_count",
+                ]
+            },
+        ),
+        (_("Stop-work"), {"fields": [("lifted_at", "lifted_by"), "clearance_note"]}),
+        (
+            _("Warnings and repeats"),
+            {"fields": ["earlier_reports", ("warned_whom", "warned_on"), "warned_how", "repeat_of"]},
+        ),
+        (_("Trail"), {"fields": ["trail_check"]}),
+    ]
+
+    # --- permissions: read-only evidence; the actions have their own checks ------------------------
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # reports are filed by crew, through the app
+
+    def has_change_permission(self, request: HttpRequest, obj: Report | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Report | None = None) -> bool:
+        return False
+
+    def _may_act(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("incidents.change_report") and self.in_scope(request, None)
+
+    def has_escalate_permission(self, request: HttpRequest) -> bool:
+        return self._may_act(request)
+
+    def has_resend_permission(self, request: HttpRequest) -> bool:
+        return self._may_act(request) and request.user.has_perm("incidents.change_notification")
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
+        return super().get_queryset(request).select_related("production", "reporter")
+
+    # --- columns and read-only fields --------------------------------------------------------------
+
+    @admin.display(description=_("reporter"))
+    def reporter_shown(self, obj: Report) -> str:
+        return access.reporter_label(obj, current_viewer())
+
+    @admin.display(description=_("escalates at"), ordering="next_escalation_at")
+    def deadline(self, obj: Report) -> str:
+        return in_production_tz(obj.next_escalation_at, obj.production) or "-"
+
+    @admin.display(description=_("filed"), ordering="created_at")
+    def filed(self, obj: Report) -> str:
+        return in_production_tz(obj.created_at, obj.production)
+
+    @admin.display(description=_("trail"))
+    def trail_check(self, obj: Report) -> str:
+        check = verify_trail(obj)
+        if check.intact:
+            return _("Intact: %(count)s events, each chained to the one before.") % {"count": check.events}
+        return _("BROKEN at event %(seq)s: %(reason)s") % {"seq": check.broken_seq, "reason": check.reason}
+
+    @admin.display(description=_("on the site"))
+    def site_link(self, obj: Report) -> str:
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), _("Open the report page"))
+
+    # --- actions -----------------------------------------------------------------------------------
+
+    @admin.action(description=_("Escalate now to the next level"), permissions=["escalate"])
+    def escalate_now(self, request: HttpRequest, queryset: QuerySet[Report]) -> HttpResponse | None:
+        reports = list(queryset.order_by("pk"))
+        if request.POST.get("post") != "yes":
+            return self._escalate_confirmation(request, reports)
+        escalated, stale = [], []
+        for report in reports:
+            try:
+                expected = int(request.POST.get(f"level_{report.pk}", ""))
+            except ValueError:
+                stale.append(report)
+                continue
+            outcome = report_escalate(report_id=report.pk, expected_level=expected, actor=request.user, force=True)
+            if outcome is Outcome.ESCALATED:
+                escalated.append(report)
+                self.log_change(request, report, str(_("Escalated now from level %(level)s") % {"level": expected}))
+            else:
+                stale.append(report)
+        if escalated:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d report escalated to its next level; the next level is being notified.",
+                    "%(count)d reports escalated to their next level; the next levels are being notified.",
+                    len(escalated),
+                )
+                % {"count": len(escalated)},
+                messages.SUCCESS,
+            )
+        if stale:
+            self.message_user(
+                request,
+                _("Not escalated (resolved, or moved on since you looked): %(reports)s")
+                % {"reports": ", ".join(f"#{r.pk}" for r in stale)},
+                messages.WARNING,
+            )
+        return None
+
+    def _escalate_confirmation(self, request: HttpRequest, reports: list[Report]) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Escalate now?"),
+            "opts": self.model._meta,
+            "reports": reports,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "action": "escalate_now",
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        response = TemplateResponse(request, "admin/incidents/report/escalate_confirmation.html", context)
+        return render_as(response, request.user)
+
+    @admin.action(description=_("Resend failed notifications"), permissions=["resend"])
+    def resend_failed_notifications(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        ids = failed_notification_ids(report_ids=queryset.values_list("pk", flat=True))
+        resent = notifications_resend_failed(notification_ids=ids, actor=request.user) if ids else 0
+        if resent:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d failed notification queued again.",
+                    "%(count)d failed notifications queued again.",
+                    resent,
+                )
+                % {"count": resent},
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(request, _("None of the selected reports has a failed notification."), messages.INFO)
+
+    @admin.action(description=_("Export as CSV"), permissions=["export"])
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[Report]) -> HttpResponse:
+        return reports_csv_response(queryset.select_related("production", "reporter", "acknowledged_by"), request.user)
