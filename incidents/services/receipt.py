@@ -53,14 +53,15 @@ def receipt_new() -> Receipt:
     return Receipt(code=receipt_format(code), hash=receipt_hash(code))
 
 
-def report_for_receipt(code: str, *, production_id: int | None = None) -> Report | None:
+def report_for_receipt(code: str, *, join_code: str | None = None) -> Report | None:
     """The anonymous report this receipt belongs to, or None.
 
-    A malformed code is hashed all the same, so a wrong receipt costs the same as a right one; with
-    `production_id`, a right receipt of another production is answered exactly like a wrong one.
+    A malformed code is hashed all the same, so a wrong receipt costs the same as a right one. With
+    `join_code` (the follow-up link of one production's anonymous page), a right receipt of another
+    production is answered exactly like a wrong one, by the same single query.
     """
     digest = receipt_hash(code)
     queryset = Report.objects.select_related("production").filter(receipt_hash=digest)
-    if production_id is not None:
-        queryset = queryset.filter(production_id=production_id)
+    if join_code is not None:
+        queryset = queryset.filter(production__join_code=join_code)
     return queryset.first()

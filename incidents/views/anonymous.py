@@ -1,15 +1,161 @@
-"""Work in progress: see the issue that builds these views."""
+"""Reporting without an account, and following up with a receipt.
 
+Nothing here may identify the reporter: no session is created or read, no message is stored, nothing
+is logged, and neither the client's address nor its user agent is passed on (the rate limits keep only
+a hash of the address, in the cache, for the length of their window). Receipt codes travel in POST
+bodies only, never in a URL, so they do not land in access logs or browser history.
+"""
+
+import segno
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+from django_ratelimit.core import is_ratelimited
+
+from accounts.models import Production
+from incidents import access
+from incidents.forms.anonymous import (
+    AnonymousReportForm,
+    ReceiptForm,
+    ReceiptReopenForm,
+    ReceiptReplyForm,
+)
+from incidents.models import Event, Report, ReportStatus
+from incidents.services.filing import report_file
+from incidents.services.handling import report_comment, report_reopen
+from incidents.services.receipt import receipt_new, report_for_receipt
+
+ANONYMOUS_RATE = "10/h"  # per production and client
+RECEIPT_RATE = "60/h"  # per client: look-ups, replies and reopenings together
 
 
-def anonymous_new(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
+def _no_store(response: HttpResponse) -> HttpResponse:
+    add_never_cache_headers(response)
+    return response
 
 
-def receipt(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
+def _production_for_code(join_code: str) -> Production:
+    production = Production.objects.filter(join_code=join_code.strip().upper()).first()
+    if production is None:
+        raise Http404
+    return production
 
 
-def poster(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
+@require_http_methods(["GET", "POST"])
+def anonymous_new(request: HttpRequest, join_code: str) -> HttpResponse:
+    production = _production_for_code(join_code)
+    form = AnonymousReportForm(request.POST or None, request.FILES or None, production=production)
+    context = {"form": form, "production": production}
+    if request.method == "POST":
+        if is_ratelimited(
+            request, group=f"anonymous-report:{production.pk}", key="ip", rate=ANONYMOUS_RATE, increment=True
+        ):
+            context["limited"] = True
+            return _no_store(render(request, "incidents/anonymous_new.html", context, status=429))
+        if form.is_valid():
+            receipt = receipt_new()
+            report = report_file(production=production, reporter=None, draft=form.draft(), receipt_hash=receipt.hash)
+            # The code is in this response only: refreshing or going back never shows it again.
+            return _no_store(
+                render(
+                    request,
+                    "incidents/anonymous_filed.html",
+                    {"report": report, "production": production, "receipt": receipt.code},
+                )
+            )
+    return _no_store(render(request, "incidents/anonymous_new.html", context))
+
+
+def _public_events(report: Report) -> QuerySet[Event]:
+    return report.events.filter(public=True).select_related("actor").order_by("seq")
+
+
+def _status_page(
+    request: HttpRequest,
+    report: Report,
+    code: str,
+    lookup: ReceiptForm,
+    reply: ReceiptReplyForm | None = None,
+    reopen: ReceiptReopenForm | None = None,
+    done: str = "",
+) -> HttpResponse:
+    with timezone.override(report.production.tzinfo):
+        response = render(
+            request,
+            "incidents/receipt_status.html",
+            {
+                "report": report,
+                "events": list(_public_events(report)),
+                "receipt": code,
+                "lookup": lookup,
+                "reply_form": reply or ReceiptReplyForm(),
+                "reopen_form": (reopen or ReceiptReopenForm()) if report.status == ReportStatus.RESOLVED else None,
+                "done": done,
+            },
+        )
+    return _no_store(response)
+
+
+@require_http_methods(["GET", "POST"])
+def receipt(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        lookup = ReceiptForm(initial={"production": request.GET.get("production", "")[:32]})
+        return _no_store(render(request, "incidents/receipt.html", {"form": lookup}))
+    lookup = ReceiptForm(request.POST)
+    if is_ratelimited(request, group="receipt", key="ip", rate=RECEIPT_RATE, increment=True):
+        return _no_store(render(request, "incidents/receipt.html", {"form": lookup, "limited": True}, status=429))
+    if not lookup.is_valid():
+        return _no_store(render(request, "incidents/receipt.html", {"form": lookup}))
+    code = lookup.cleaned_data["receipt"]
+    report = report_for_receipt(code, join_code=lookup.cleaned_data["production"])
+    if report is None:
+        lookup.add_error("receipt", _("No report matches this receipt code. Check the code and try again."))
+        return _no_store(render(request, "incidents/receipt.html", {"form": lookup}))
+    action = request.POST.get("action", "view")
+    if action == "reply":
+        reply = ReceiptReplyForm(request.POST)
+        if reply.is_valid():
+            try:
+                report_comment(report_id=report.pk, user=None, body=reply.cleaned_data["body"])
+            except ValidationError as exc:
+                reply.add_error("body", exc)
+            else:
+                return _status_page(request, report, code, lookup, done=_("Your reply was sent to the handlers."))
+        return _status_page(request, report, code, lookup, reply=reply)
+    if action == "reopen":
+        reopen = ReceiptReopenForm(request.POST)
+        if reopen.is_valid():
+            try:
+                report = report_reopen(report_id=report.pk, user=None, reason=reopen.cleaned_data["reason"])
+            except ValidationError as exc:
+                reopen.add_error("reason", exc)
+            else:
+                return _status_page(
+                    request, report, code, lookup, done=_("Your report is open again and the handlers were told.")
+                )
+        return _status_page(request, report, code, lookup, reopen=reopen)
+    return _status_page(request, report, code, lookup)
+
+
+@login_required
+@require_GET
+def poster(request: HttpRequest, production_id: int) -> HttpResponse:
+    production = access.production_for_handler(request.user, production_id)
+    url = settings.SITE_URL + reverse("anonymous_new", args=[production.join_code])
+    qr = segno.make(url, error="m")
+    svg = qr.svg_inline(scale=8, omitsize=True, svgclass="poster-qr", lineclass=None, title=url)
+    return render(
+        request,
+        "incidents/poster.html",
+        # segno builds the SVG from the URL alone (escaped in its title): no user text reaches it.
+        {"production": production, "url": url, "qr_svg": mark_safe(svg)},  # noqa: S308
+    )

@@ -1,0 +1,144 @@
+"""Forms of the no-account pages: the anonymous report (the report form with a time check and a
+honeypot against spam) and the receipt follow-up (look up, reply, reopen)."""
+
+from typing import Any
+
+from django import forms
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from incidents.forms.report import ReportForm
+from incidents.services.receipt import RECEIPT_GROUP_LENGTH, RECEIPT_GROUPS, RECEIPT_LENGTH, receipt_normalize
+
+STARTED_SALT = "safetrack.anonymous-form-started"
+# A person needs more than this to fill in even the shortest report; scripts usually do not wait.
+MIN_FILL_SECONDS = 4
+MAX_FORM_AGE_SECONDS = 24 * 3600
+HONEYPOT_FIELD = "website"
+STARTED_FIELD = "started"
+
+
+def started_token(at: float | None = None) -> str:
+    """A signed note of when the form was served (the test suite makes older ones)."""
+    return signing.dumps({"t": at if at is not None else timezone.now().timestamp()}, salt=STARTED_SALT)
+
+
+def started_at(token: str) -> float | None:
+    try:
+        value = signing.loads(token or "", salt=STARTED_SALT, max_age=MAX_FORM_AGE_SECONDS)
+    except signing.BadSignature:  # also SignatureExpired
+        return None
+    started = value.get("t") if isinstance(value, dict) else None
+    return float(started) if isinstance(started, int | float) else None
+
+
+class HoneypotInput(forms.TextInput):
+    """Never echoes a value back, so a person who filled it by mistake can send again."""
+
+    def format_value(self, value: Any) -> None:
+        return None
+
+
+class AnonymousReportForm(ReportForm):
+    """The report form for someone without an account: always anonymous, nothing earlier to link."""
+
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        max_length=200,
+        widget=HoneypotInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs["user"] = None
+        super().__init__(*args, **kwargs)
+        posted = self.data.get(STARTED_FIELD, "") if self.is_bound else ""
+        # Keep a valid start time across a refused submission: waiting then re-sending must work.
+        self.started_token = posted if started_at(posted) is not None else started_token()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get(HONEYPOT_FIELD):
+            raise ValidationError(
+                _(
+                    "This looked like an automatic submission, so it was not sent. If you are a person, "
+                    "check your report and send it again."
+                ),
+                code="honeypot",
+            )
+        started = started_at(self.data.get(STARTED_FIELD, ""))
+        if started is None:
+            raise ValidationError(
+                _("This page was open too long or did not load fully, so nothing was sent. Check and send again."),
+                code="no_start",
+            )
+        if timezone.now().timestamp() - started < MIN_FILL_SECONDS:
+            raise ValidationError(
+                _(
+                    "That was quicker than anyone can fill in this form, so it was not sent yet. Check your "
+                    "report and send it again."
+                ),
+                code="too_fast",
+            )
+        return data
+
+
+class ReceiptForm(forms.Form):
+    receipt = forms.CharField(
+        label=_("Receipt code"),
+        max_length=80,
+        help_text=_("The code you were shown when you filed the report, e.g. ABCDE-FGHJK-MNPQR-STUVW-XYZ23."),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "class": "font-monospace",
+            }
+        ),
+        error_messages={
+            "required": _("Enter the receipt code you were given."),
+            "max_length": _("That is longer than a receipt code. Check what you typed."),
+        },
+    )
+    production = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
+
+    def clean_receipt(self) -> str:
+        code = receipt_normalize(self.cleaned_data["receipt"])
+        if len(code) != RECEIPT_LENGTH:
+            raise ValidationError(
+                _("A receipt code has %(groups)s groups of %(length)s letters and digits. Check what you typed.")
+                % {"groups": RECEIPT_GROUPS, "length": RECEIPT_GROUP_LENGTH},
+                code="format",
+            )
+        return code
+
+    def clean_production(self) -> str | None:
+        value = "".join(ch for ch in self.cleaned_data.get("production", "") if ch.isalnum()).upper()
+        return value or None
+
+
+class ReceiptReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your reply to the handlers"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": _("Write your reply first."),
+            "max_length": _("Keep a reply under %(limit_value)d characters."),
+        },
+    )
+
+
+class ReceiptReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What is still wrong?"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("Say what is still wrong."),
+            "max_length": _("Keep it under %(limit_value)d characters."),
+        },
+    )
