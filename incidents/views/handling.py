@@ -1,23 +1,186 @@
-"""Work in progress: see the issue that builds these views."""
+"""Actions on a report's page (acknowledge, comment, resolve, reopen) and the signed acknowledge link
+sent in notifications. POST-only actions redirect back to the report page on success; on an error
+the page is shown again with the message and everything that was typed."""
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from incidents import access
+from incidents.forms.handling import CommentForm, ReopenForm, ResolveForm
+from incidents.models import Notification, Report, ReportStatus
+from incidents.notifications.message import ack_token_notification_id
+from incidents.services.handling import AckResult, report_acknowledge, report_comment, report_reopen, report_resolve
+from incidents.templatetags.safetrack import in_production_tz
+
+from .reports import REPORT_PAGE_QUERYSET, report_page
 
 
-def acknowledge(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
+def _report(request: HttpRequest, report_id: int) -> Report:
+    return access.report_for_viewer(request.user, report_id, queryset=REPORT_PAGE_QUERYSET)
 
 
-def acknowledge_link(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
+def _add_service_error(form: CommentForm | ResolveForm | ReopenForm, field: str, exc: ValidationError) -> None:
+    """ "Required" and "too long" belong to the text box; a report that changed state is for the whole form."""
+    form.add_error(field if exc.code in ("required", "too_long") else None, exc)
 
 
-def comment(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
+def _tell_ack_result(request: HttpRequest, result: AckResult) -> None:
+    report = result.report
+    if result.won:
+        messages.success(
+            request,
+            _("You acknowledged this report: it stops climbing. Resolve it by %(when)s.")
+            % {"when": in_production_tz(report.next_escalation_at, report.production)},
+        )
+    elif report.status == ReportStatus.ACKNOWLEDGED and result.acknowledged_by is not None:
+        messages.warning(
+            request,
+            _("%(name)s acknowledged this report first, at %(when)s. Nothing else to do to stop it climbing.")
+            % {
+                "name": access.person_label(result.acknowledged_by, report, request.user),
+                "when": in_production_tz(result.acknowledged_at, report.production),
+            },
+        )
+    else:
+        messages.info(request, _("This report is already resolved: there is nothing to acknowledge."))
 
 
-def resolve(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
+@login_required
+@require_POST
+def acknowledge(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _report(request, report_id)
+    try:
+        result = report_acknowledge(report_id=report.pk, user=request.user, via="page")
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+        return redirect(report)
+    _tell_ack_result(request, result)
+    return redirect(report)
 
 
-def reopen(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
+@login_required
+@require_POST
+def comment(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _report(request, report_id)
+    form = CommentForm(request.POST, handler=access.is_report_handler(request.user, report))
+    if form.is_valid():
+        try:
+            report_comment(
+                report_id=report.pk, user=request.user, body=form.cleaned_data["body"], to_reporter=form.to_reporter
+            )
+        except ValidationError as exc:
+            _add_service_error(form, "body", exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Comment added."))
+            return redirect(report.get_absolute_url() + "#timeline")
+    return report_page(request, _report(request, report_id), comment_form=form)
+
+
+@login_required
+@require_POST
+def resolve(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _report(request, report_id)
+    form = ResolveForm(request.POST)
+    if form.is_valid():
+        try:
+            report_resolve(report_id=report.pk, user=request.user, resolution=form.cleaned_data["resolution"])
+        except ValidationError as exc:
+            _add_service_error(form, "resolution", exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Resolved. The reporter is told what was done."))
+            return redirect(report)
+    return report_page(request, _report(request, report_id), resolve_form=form)
+
+
+@login_required
+@require_POST
+def reopen(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _report(request, report_id)
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            report_reopen(report_id=report.pk, user=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _add_service_error(form, "reason", exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Reopened. The handlers are told it is not fixed."))
+            return redirect(report)
+    return report_page(request, _report(request, report_id), reopen_form=form)
+
+
+# --- the acknowledge link in notifications ---------------------------------------------------------------
+
+
+def _link_page(request: HttpRequest, state: str, status: int, report: Report | None = None) -> HttpResponse:
+    context = {"state": state, "report": report}
+    if report is not None:
+        context["can_open"] = access.can_view_report(request.user, report)
+        context["acknowledged_by"] = (
+            access.person_label(report.acknowledged_by, report, request.user) if report.acknowledged_by_id else ""
+        )
+    response = render(request, "incidents/acknowledge_link.html", context, status=status)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def acknowledge_link(request: HttpRequest, report_id: int, token: str) -> HttpResponse:
+    """GET: a page with one big button (mail scanners that follow links acknowledge nothing); POST:
+    acknowledge. The link is signed, expires, works once, and only for the person it was sent to."""
+    try:
+        notification_id = ack_token_notification_id(token, max_age=settings.ACK_LINK_MAX_AGE_SECONDS)
+    except signing.SignatureExpired:
+        return _link_page(request, "expired", 410)
+    except (signing.BadSignature, ValueError):
+        return _link_page(request, "invalid", 400)
+    notification = (
+        Notification.objects.select_related("report__production", "report__acknowledged_by")
+        .filter(pk=notification_id)
+        .first()
+    )
+    if notification is None:
+        return _link_page(request, "invalid", 400)
+    refusal = access.ack_link_refusal(request.user, notification, report_id)
+    if refusal == access.AckLinkRefusal.WRONG_REPORT:
+        return _link_page(request, "invalid", 400)
+    if refusal == access.AckLinkRefusal.WRONG_USER:
+        return _link_page(request, "wrong_user", 403)
+    report = notification.report
+    if not access.can_view_report(request.user, report):
+        return _link_page(request, "not_member", 403)
+    if refusal == access.AckLinkRefusal.USED:
+        return _link_page(request, "used", 410, report)
+    if report.status != ReportStatus.OPEN:
+        return _link_page(request, "closed", 200, report)
+    if request.method == "GET":
+        return _link_page(request, "confirm", 200, report)
+
+    try:
+        with transaction.atomic():
+            claimed = Notification.objects.filter(
+                pk=notification.pk, recipient=request.user, ack_link_used_at__isnull=True
+            ).update(ack_link_used_at=timezone.now())
+            if not claimed:
+                return _link_page(request, "used", 410, report)
+            result = report_acknowledge(report_id=report.pk, user=request.user, via="link")
+    except PermissionDenied:
+        # Rolled back: the link is still unused, in case the report comes back to this person's level.
+        return _link_page(request, "denied", 403, report)
+    _tell_ack_result(request, result)
+    return redirect(result.report)

@@ -1,23 +1,203 @@
-"""Work in progress: see the issue that builds these views."""
+"""Filing a report, "my reports", and the report page with its trail and the actions the viewer may take."""
 
-from django.http import Http404, HttpRequest, HttpResponse
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import Production
+from accounts.services import user_memberships
+from incidents import access
+from incidents.forms.handling import CommentForm, ReopenForm, ResolveForm
+from incidents.forms.report import ReportForm
+from incidents.models import Channel, EventKind, Identity, Notification, Report, ReportStatus
+from incidents.services.filing import report_file
+from incidents.services.handling import report_mark_viewed
+from incidents.services.inbox import notifications_mark_read
+from incidents.services.policy import Ladder, ladder_for
+from incidents.services.receipt import receipt_new
+from incidents.timeline import report_timeline
+
+PAGE_SIZE = 20
+
+REPORT_PAGE_QUERYSET = Report.objects.select_related(
+    "production", "reporter", "acknowledged_by", "resolved_by", "lifted_by"
+)
 
 
-def report_list(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
+@login_required
+@require_GET
+def report_list(request: HttpRequest) -> HttpResponse:
+    """My reports, newest first; handlers also get a tab with their productions' reports."""
+    handled = access.handler_production_ids(request.user)
+    tab = request.GET.get("tab", "mine")
+    visible = access.reports_visible_to(request.user)
+    if tab == "production" and handled:
+        reports = visible.filter(production_id__in=handled)
+    else:
+        tab = "mine"
+        reports = visible.filter(reporter=request.user)
+    reports = reports.select_related("production", "reporter").order_by("-created_at", "-pk")
+    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "incidents/report_list.html",
+        {"page": page, "tab": tab, "is_handler": bool(handled)},
+    )
 
 
-def report_new(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
+def _production_for_new_report(request: HttpRequest) -> Production | None:
+    """The production asked for (a member's only; 404 otherwise), the only one, or None to pick."""
+    raw = request.GET.get("production")
+    if raw:
+        try:
+            production_id = int(raw)
+        except ValueError:
+            raise Http404 from None
+        return access.production_for_member(request.user, production_id)
+    memberships = user_memberships(request.user)
+    return memberships[0].production if len(memberships) == 1 else None
 
 
-def report_detail(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_new(request: HttpRequest) -> HttpResponse:
+    memberships = user_memberships(request.user)
+    if not memberships:
+        messages.info(request, _("Join your production first: enter the code from the call sheet or the set poster."))
+        return redirect("join_enter")
+    production = _production_for_new_report(request)
+    if production is None:
+        return render(request, "incidents/report_production_pick.html", {"memberships": memberships})
+
+    posted = request.method == "POST"
+    form = ReportForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        production=production,
+        user=request.user,
+    )
+    if posted and form.is_valid():
+        draft = form.draft()
+        if draft.identity == Identity.ANONYMOUS:
+            # Not linked to the account: the receipt is the only way back, shown once and never stored.
+            receipt = receipt_new()
+            report = report_file(production=production, reporter=None, draft=draft, receipt_hash=receipt.hash)
+            response = render(request, "incidents/report_filed.html", filed_context(report, receipt_code=receipt.code))
+            add_never_cache_headers(response)
+            return response
+        report = report_file(production=production, reporter=request.user, draft=draft)
+        return redirect("report_filed", report_id=report.pk)
+    with timezone.override(production.tzinfo):
+        return render(
+            request,
+            "incidents/report_form.html",
+            {"form": form, "production": production, "several_productions": len(memberships) > 1},
+        )
 
 
-def report_filed(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
+def filed_context(report: Report, receipt_code: str = "") -> dict[str, Any]:
+    """What the reporter is told after filing: who is told now, and when it climbs if nobody answers."""
+    ladder = ladder_for(report.production_id)
+    if report.is_stop_work:
+        told_levels = list(ladder.levels)
+    elif report.repeat_of_id:
+        told_levels = [ladder.levels[0], ladder.levels[-1]]
+    else:
+        told_levels = [ladder.level(report.escalation_level)]
+    next_number = ladder.next_number(report.escalation_level)
+    people_told = Notification.objects.filter(
+        report_id=report.pk,
+        channel=Channel.IN_APP,
+        event__kind__in=[EventKind.FILED, EventKind.STOP_WORK_CALLED],
+    ).count()
+    return {
+        "report": report,
+        "production": report.production,
+        "told_levels": told_levels,
+        "people_told": people_told,
+        "next_level": ladder.level(next_number),
+        "next_is_repeat": next_number > ladder.top,
+        "receipt_code": receipt_code,
+    }
 
 
-def attachment_download(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
+@login_required
+@require_GET
+def report_filed(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = access.report_for_viewer(request.user, report_id, queryset=REPORT_PAGE_QUERYSET)
+    return render(request, "incidents/report_filed.html", filed_context(report))
+
+
+def _level_label(ladder: Ladder, number: int) -> str:
+    return ladder.level(number).roles_display()
+
+
+def report_page(
+    request: HttpRequest,
+    report: Report,
+    *,
+    comment_form: CommentForm | None = None,
+    resolve_form: ResolveForm | None = None,
+    reopen_form: ReopenForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The report page, also re-rendered by the action views with a bound form and its errors."""
+    user = request.user
+    report_mark_viewed(report=report, user=user)
+    notifications_mark_read(user=user, report_id=report.pk)
+    ladder = ladder_for(report.production_id)
+    is_handler = access.is_report_handler(user, report)
+    context = {
+        "report": report,
+        "production": report.production,
+        "is_handler": is_handler,
+        "reporter_label": access.reporter_label(report, user),
+        "level_label": _level_label(ladder, report.escalation_level),
+        "timeline": report_timeline(report, user),
+        "attachments": list(report.attachments.all()),
+        "can_acknowledge": access.can_acknowledge(user, report, ladder),
+        "can_resolve": access.can_resolve(user, report, ladder),
+        "can_reopen": access.can_reopen(user, report),
+        "can_comment": access.can_comment(user, report),
+        "comment_form": comment_form or CommentForm(handler=is_handler),
+        "resolve_form": resolve_form or ResolveForm(),
+        "reopen_form": reopen_form or ReopenForm(),
+        "open": report.status == ReportStatus.OPEN,
+    }
+    with timezone.override(report.production.tzinfo):
+        return render(request, "incidents/report_detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = access.report_for_viewer(request.user, report_id, queryset=REPORT_PAGE_QUERYSET)
+    return report_page(request, report)
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, report_id: int, attachment_id: int) -> FileResponse:
+    """Photos shown inline, PDFs downloaded; only to people who may see the report, never a public URL."""
+    attachment = access.attachment_for_viewer(request.user, report_id, attachment_id)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        content_type=attachment.content_type,
+        as_attachment=not attachment.is_image,
+        filename=attachment.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,65 @@
+"""The forms on a report's page: acknowledge, comment, resolve, reopen. Each only validates what was
+typed; the services check the report's state and who may act."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class AcknowledgeForm(forms.Form):
+    """Nothing to type: the button (and its CSRF token) is the confirmation."""
+
+
+class CommentForm(forms.Form):
+    TO_REPORTER = "reporter"
+    INTERNAL = "internal"
+
+    body = forms.CharField(
+        label=_("Comment"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("Write a comment first."),
+            "max_length": _("Keep a comment under 4,000 characters (it has %(show_value)d)."),
+        },
+    )
+    visibility = forms.ChoiceField(
+        label=_("Who sees it?"),
+        choices=[
+            (TO_REPORTER, _("The reporter and the handlers")),
+            (INTERNAL, _("Handlers only (internal note)")),
+        ],
+        initial=TO_REPORTER,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args: Any, handler: bool = False, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if not handler:
+            # A reporter's comment always goes to the handlers: there is nothing to choose.
+            del self.fields["visibility"]
+
+    @property
+    def to_reporter(self) -> bool:
+        return self.cleaned_data.get("visibility", self.TO_REPORTER) == self.TO_REPORTER
+
+
+class ResolveForm(forms.Form):
+    resolution = forms.CharField(
+        label=_("Corrective action"),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What was done so it cannot happen again. The reporter sees this."),
+        error_messages={"required": _("Say what was done to fix it.")},
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What is still wrong?"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The report opens again and goes back to the handlers at its level."),
+        error_messages={"required": _("Say what is still wrong.")},
+    )

@@ -1,0 +1,381 @@
+"""The report form: used by /reports/new/ (a logged-in member), and reused by the anonymous page and
+the stop-work form (no user). It only validates and builds a `ReportDraft`; `report_file` does the rest."""
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Department, Production, User
+from accounts.services import user_memberships
+from incidents import access
+from incidents.categories import CATEGORY_INFO, SEVERITY_ORDER, Category, Severity, default_severity, is_firearm
+from incidents.models import Ammunition, Identity, Report
+from incidents.services.attachments import CleanUpload, upload_clean
+from incidents.services.filing import ReportDraft
+
+# A phone's clock may run a little ahead of the server's: a time this far "in the future" is still now.
+CLOCK_SKEW = timedelta(minutes=5)
+EARLIEST = datetime(2000, 1, 1)  # naive: localised to the production's zone when compared
+ACCEPTED_TYPES = "image/jpeg,image/png,image/webp,application/pdf"
+RESELECT_FILES = _("Your browser does not keep chosen files when the page reloads: choose your files again.")
+
+IDENTITY_HELP = {
+    Identity.NAMED: _("Handlers see your name, so they can come and ask you about it."),
+    Identity.CONFIDENTIAL: _(
+        "Handlers see “a crew member”, never your name. You can still follow the report and answer questions here."
+    ),
+    Identity.ANONYMOUS: _(
+        "Your name is not stored with the report at all. It will not appear in your reports and you cannot "
+        "follow it from your account."
+    ),
+}
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one name; each is checked by `upload_clean` in the form."""
+
+    widget = MultipleFileInput
+
+    def to_python(self, data: Any) -> list[UploadedFile]:
+        if not data:
+            return []
+        files = data if isinstance(data, list | tuple) else [data]
+        return [f for f in files if f]
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        files = self.to_python(data)
+        if self.required and not files:
+            raise ValidationError(self.error_messages["required"], code="required")
+        return files
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return bool(data)
+
+
+class EarlierReportsField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Report) -> str:
+        local = timezone.localtime(obj.created_at, obj.production.tzinfo)
+        return f"#{obj.pk} · {local:%Y-%m-%d} · {obj.title}"
+
+
+class ReportForm(forms.Form):
+    category = forms.ChoiceField(
+        label=_("What kind of concern is it?"),
+        choices=Category.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose what kind of concern this is.")},
+    )
+    severity = forms.ChoiceField(
+        label=_("How serious is it?"),
+        choices=[("", _("The category's usual severity"))]
+        + [(s.value, s.label) for s in sorted(Severity, key=lambda s: -SEVERITY_ORDER[s])],
+        required=False,
+        help_text=_(
+            "Each category has a usual severity. You can raise it, not lower it. Critical means someone "
+            "must act within minutes."
+        ),
+    )
+    title = forms.CharField(
+        label=_("In a few words"),
+        max_length=200,
+        help_text=_("For example: “Live round found in the prop cart”."),
+        error_messages={"required": _("Give the report a short title.")},
+    )
+    description = forms.CharField(
+        label=_("What happened?"),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("Say what happened.")},
+    )
+    occurred_at = forms.DateTimeField(
+        label=_("When did it happen?"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        error_messages={
+            "required": _("Say when it happened (now is fine)."),
+            "invalid": _("Enter a date and time, like 2025-03-14 15:30."),
+        },
+    )
+    location = forms.CharField(label=_("Where?"), max_length=200, required=False)
+    department = forms.ChoiceField(
+        label=_("Department concerned"),
+        choices=[("", "—"), *Department.choices],
+        required=False,
+        help_text=_("Its department head is told first."),
+    )
+    injuries = forms.BooleanField(label=_("Someone was hurt"), required=False)
+    injury_description = forms.CharField(
+        label=_("Who was hurt, and how?"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    weapon = forms.CharField(
+        label=_("Weapon"), max_length=200, required=False, help_text=_("Make, model or the prop number.")
+    )
+    ammunition = forms.ChoiceField(
+        label=_("Ammunition"),
+        choices=[("", "—"), *Ammunition.choices],
+        required=False,
+        help_text=_("Choose “Unknown” if you are not sure."),
+    )
+    armorer_present = forms.NullBooleanField(
+        label=_("Was the armorer there?"),
+        required=False,
+        widget=forms.NullBooleanSelect,
+    )
+    witnesses = forms.CharField(
+        label=_("Who else saw it?"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    earlier_reports = EarlierReportsField(
+        label=_("Earlier reports that were ignored"),
+        queryset=Report.objects.none(),
+        required=False,
+        help_text=_("Pick the reports nobody acted on (hold Ctrl or ⌘ to pick several)."),
+    )
+    warned_whom = forms.CharField(
+        label=_("Who did you warn?"), max_length=200, required=False, help_text=_("A name or a role.")
+    )
+    warned_on = forms.DateField(
+        label=_("When?"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter a date, like 2025-03-14.")},
+    )
+    warned_how = forms.CharField(
+        label=_("How, and what did you say?"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    attachments = MultipleFileField(
+        label=_("Photos or PDFs"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": ACCEPTED_TYPES}),
+    )
+    identity = forms.ChoiceField(
+        label=_("Who may know you filed it?"),
+        choices=Identity.choices,
+        initial=Identity.NAMED,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how your name is handled.")},
+    )
+    show_department = forms.BooleanField(
+        label=_("Show my department to handlers"),
+        required=False,
+        help_text=_("Only for confidential reports: handlers see “a crew member (Grip)”, never your name."),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        production: Production,
+        user: User | None = None,
+        now: datetime | None = None,
+        **kwargs: Any,
+    ):
+        self.production = production
+        self.user = user if user is not None and user.is_authenticated else None
+        self.now = now or timezone.now()
+        initial = kwargs.setdefault("initial", {})
+        local_now = timezone.localtime(self.now, production.tzinfo).replace(second=0, microsecond=0, tzinfo=None)
+        initial.setdefault("occurred_at", local_now)
+        super().__init__(*args, **kwargs)
+        self.fields["occurred_at"].help_text = _("Times are in the production's time zone (%(tz)s).") % {
+            "tz": production.timezone
+        }
+        max_count, max_bytes = settings.ATTACHMENT_MAX_COUNT, settings.ATTACHMENT_MAX_BYTES
+        self.fields["attachments"].help_text = _(
+            "Up to %(count)s photos (JPEG, PNG, WebP) or PDFs, %(size)s MB each. Photos lose their location data."
+        ) % {"count": max_count, "size": max_bytes // (1024 * 1024)}
+        if self.user is None:
+            # No account: the report can only be anonymous, and there is nothing earlier to link.
+            for name in ("identity", "show_department", "earlier_reports"):
+                del self.fields[name]
+        else:
+            membership = next((m for m in user_memberships(self.user) if m.production_id == production.pk), None)
+            if membership is not None:
+                self.fields["department"].initial = membership.department
+                self.fields["show_department"].help_text = _(
+                    "Only for confidential reports: handlers see “a crew member (%(department)s)”, never your name."
+                ) % {"department": membership.get_department_display()}
+            earlier = access.reports_visible_to(self.user).filter(production=production)
+            if earlier.exists():
+                self.fields["earlier_reports"].queryset = earlier.select_related("production").order_by("-created_at")
+            else:
+                del self.fields["earlier_reports"]
+
+    # --- rendering helpers ------------------------------------------------------------------------
+
+    def _options(self, name: str, help_texts: dict[str, Any], data: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+        field = self[name]
+        current = str(field.value() or "")
+        return [
+            {
+                "value": value,
+                "label": label,
+                "help": help_texts.get(value, ""),
+                "id": f"id_{name}_{index}",
+                "checked": value == current,
+                "data": data.get(value, {}),
+            }
+            for index, (value, label) in enumerate(field.field.choices)
+        ]
+
+    def category_options(self) -> list[dict[str, Any]]:
+        return self._options(
+            "category",
+            {c: info.help_text for c, info in CATEGORY_INFO.items()},
+            {
+                c: {
+                    "severity": info.default_severity,
+                    "severity_label": Severity(info.default_severity).label,
+                    "firearm": "1" if info.firearm else "",
+                    "warning": "1" if c == Category.IGNORED_WARNING else "",
+                }
+                for c, info in CATEGORY_INFO.items()
+            },
+        )
+
+    def identity_options(self) -> list[dict[str, Any]]:
+        return self._options("identity", IDENTITY_HELP, {})
+
+    @property
+    def files_dropped(self) -> bool:
+        """A failed submission carried files: the browser will not send them again by itself."""
+        return self.is_bound and bool(self.errors) and bool(self.files.getlist("attachments"))
+
+    # --- validation --------------------------------------------------------------------------------
+
+    def full_clean(self) -> None:
+        # Dates and times typed in the form are in the production's time zone, whatever the browser's.
+        with timezone.override(self.production.tzinfo):
+            super().full_clean()
+
+    def clean_occurred_at(self) -> datetime:
+        value: datetime = self.cleaned_data["occurred_at"]
+        if value > self.now + CLOCK_SKEW:
+            raise ValidationError(
+                _("That is in the future. Enter when it happened (times are in %(tz)s).")
+                % {"tz": self.production.timezone},
+                code="future",
+            )
+        if value < timezone.make_aware(EARLIEST, self.production.tzinfo):
+            raise ValidationError(_("Check the year: that is too long ago."), code="too_old")
+        return value
+
+    def clean_warned_on(self) -> date | None:
+        value: date | None = self.cleaned_data.get("warned_on")
+        if value is not None:
+            today = timezone.localdate(self.now, self.production.tzinfo)
+            if value > today:
+                raise ValidationError(_("That date is in the future."), code="future")
+            if value < EARLIEST.date():
+                raise ValidationError(_("Check the year: that is too long ago."), code="too_old")
+        return value
+
+    def clean_attachments(self) -> list[CleanUpload]:
+        files: list[UploadedFile] = self.cleaned_data.get("attachments") or []
+        limit = settings.ATTACHMENT_MAX_COUNT
+        if len(files) > limit:
+            raise ValidationError(
+                [
+                    _("You chose %(count)s files; at most %(limit)s can be attached.")
+                    % {"count": len(files), "limit": limit},
+                    RESELECT_FILES,
+                ],
+                code="too_many",
+            )
+        cleaned, errors = [], []
+        for upload in files:
+            try:
+                cleaned.append(upload_clean(upload))
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+        if errors:
+            raise ValidationError([*errors, RESELECT_FILES], code="bad_file")
+        return cleaned
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        category = data.get("category")
+        if not category:
+            return data
+        floor = default_severity(category)
+        severity = data.get("severity") or floor
+        if SEVERITY_ORDER[severity] < SEVERITY_ORDER[floor]:
+            self.add_error(
+                "severity",
+                ValidationError(
+                    _("%(category)s reports are at least %(floor)s. You can raise the severity, not lower it.")
+                    % {"category": Category(category).label, "floor": Severity(floor).label},
+                    code="below_default",
+                ),
+            )
+        else:
+            data["severity"] = severity
+
+        if is_firearm(category):
+            if not data.get("ammunition") and "ammunition" not in self.errors:
+                self.add_error(
+                    "ammunition",
+                    ValidationError(
+                        _("Say what ammunition was involved; choose “Unknown” if you are not sure."),
+                        code="required",
+                    ),
+                )
+        else:
+            # Hidden by the page's script for other categories; ignored here if sent anyway.
+            data["weapon"], data["ammunition"], data["armorer_present"] = "", "", None
+
+        if category == Category.IGNORED_WARNING:
+            if not (data.get("earlier_reports") or data.get("warned_how") or data.get("warned_whom")):
+                self.add_error(
+                    "warned_how",
+                    ValidationError(
+                        _("Pick the earlier report that was ignored, or say who you warned and how."),
+                        code="required",
+                    ),
+                )
+        else:
+            data["earlier_reports"], data["warned_whom"], data["warned_on"], data["warned_how"] = [], "", None, ""
+
+        if not data.get("injuries"):
+            data["injury_description"] = ""
+        identity = data.get("identity") if self.user is not None else Identity.ANONYMOUS
+        data["identity"] = identity or Identity.NAMED
+        if data["identity"] != Identity.CONFIDENTIAL:
+            data["show_department"] = False
+        return data
+
+    def draft(self) -> ReportDraft:
+        data = self.cleaned_data
+        return ReportDraft(
+            category=data["category"],
+            severity=data["severity"],
+            title=data["title"],
+            description=data["description"],
+            occurred_at=data["occurred_at"],
+            location=data.get("location", ""),
+            department=data.get("department", ""),
+            injuries=bool(data.get("injuries")),
+            injury_description=data.get("injury_description", ""),
+            weapon=data.get("weapon", ""),
+            ammunition=data.get("ammunition", ""),
+            armorer_present=data.get("armorer_present"),
+            witnesses=data.get("witnesses", ""),
+            identity=data["identity"],
+            show_department=bool(data.get("show_department")),
+            earlier_reports=list(data.get("earlier_reports") or []),
+            warned_whom=data.get("warned_whom", ""),
+            warned_on=data.get("warned_on"),
+            warned_how=data.get("warned_how", ""),
+            uploads=data.get("attachments") or [],
+        )
