@@ -26,12 +26,16 @@ def started_token(at: float | None = None) -> str:
 
 
 def started_at(token: str) -> float | None:
+    """When the form was served, if the token is ours and not older than a day."""
     try:
         value = signing.loads(token or "", salt=STARTED_SALT, max_age=MAX_FORM_AGE_SECONDS)
     except signing.BadSignature:  # also SignatureExpired
         return None
     started = value.get("t") if isinstance(value, dict) else None
-    return float(started) if isinstance(started, int | float) else None
+    if not isinstance(started, int | float):
+        return None
+    age = timezone.now().timestamp() - started
+    return float(started) if -60 <= age <= MAX_FORM_AGE_SECONDS else None
 
 
 class HoneypotInput(forms.TextInput):
