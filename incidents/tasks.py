@@ -7,7 +7,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from incidents.models import Report
-from incidents.services import delivery, escalation, sweeper
+from incidents.services import delivery, digest, escalation, sweeper
 
 
 @shared_task(
@@ -38,3 +38,10 @@ def sweep() -> dict[str, int]:
         "batches": result.batches,
         "armed": result.armed,
     }
+
+
+@shared_task(name="incidents.tasks.send_weekly_digests", acks_late=True, time_limit=600, soft_time_limit=540)
+def send_weekly_digests() -> dict[str, int]:
+    """Hourly from beat; each production's week is claimed once, so extra runs send nothing."""
+    result = digest.digests_send()
+    return {"productions": result.productions, "emails": result.emails}

@@ -1,23 +1,151 @@
-"""Work in progress: see the issue that builds these views."""
+"""The handlers' dashboard (what needs me now), its polled queue fragment, and the exports: the queue as
+CSV and one report's investigation record as a printable page and a PDF."""
 
-from django.http import Http404, HttpRequest, HttpResponse
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts.models import Production
+from accounts.services import CURRENT_PRODUCTION_KEY, current_production_set, user_memberships
+from incidents import access
+from incidents.forms.dashboard import QueueFilterForm
+from incidents.models import Report
+from incidents.selectors_dashboard import dashboard_queue
+from incidents.services import charts, exports, stats
+from incidents.services.policy import Ladder, ladder_for
+from incidents.services.record_pdf import record_pdf
+
+QUEUE_TEMPLATE = "incidents/dashboard_queue.html"
+# The polling script swaps the lists only for a response that carries this header (not a login page).
+FRAGMENT_HEADER = "X-SafeTrack-Fragment"
+POLL_SECONDS = 5
 
 
-def dashboard(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
+def _requested_production_id(request: HttpRequest) -> int | None:
+    raw = request.GET.get("production", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise Http404
+    return int(raw)
 
 
-def queue_fragment(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
+def _production(request: HttpRequest) -> Production:
+    return access.production_for_dashboard(
+        request.user, _requested_production_id(request), request.session.get(CURRENT_PRODUCTION_KEY)
+    )
 
 
-def export_csv(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
+def _filters(request: HttpRequest) -> tuple[QueueFilterForm, dict[str, Any]]:
+    bound = any(name in request.GET for name in QueueFilterForm.base_fields)
+    form = QueueFilterForm(request.GET if bound else None)
+    return form, form.filters()
 
 
-def investigation_record(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
+def _queue_context(
+    request: HttpRequest, production: Production, filters: dict[str, Any], ladder: Ladder
+) -> dict[str, Any]:
+    query = urlencode({"production": production.pk, **filters})
+    queue = dashboard_queue(
+        production=production, viewer=request.user, filters=filters, now=timezone.now(), ladder=ladder
+    )
+    return {
+        "production": production,
+        "viewer": request.user,
+        "queue": queue,
+        "query": query,
+        "next_url": f"{reverse('dashboard')}?{query}",
+        "filtered": bool(filters),
+    }
 
 
-def investigation_pdf(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    production = _production(request)
+    if _requested_production_id(request) is not None and request.session.get(CURRENT_PRODUCTION_KEY) != production.pk:
+        current_production_set(request, production)
+    form, filters = _filters(request)
+    ladder = ladder_for(production)
+    context = _queue_context(request, production, filters, ladder)
+    trends = stats.trends_for(production=production, ladder=ladder, now=context["queue"].now)
+    handled = [m for m in user_memberships(request.user) if m.is_handler]
+    context.update(
+        {
+            "form": form,
+            "charts": charts.trend_charts(trends),
+            "handled_memberships": handled,
+            "poll_seconds": POLL_SECONDS,
+            "fragment_url": f"{reverse('dashboard_queue')}?{context['query']}",
+            "export_url": f"{reverse('dashboard_export_csv')}?{context['query']}",
+        }
+    )
+    with timezone.override(production.tzinfo):
+        return render(request, "incidents/dashboard.html", context)
+
+
+@login_required
+@require_GET
+@never_cache
+def queue_fragment(request: HttpRequest) -> HttpResponse:
+    """The dashboard's lists alone, for the polling script. Rendered without the site's context
+    processors (no navbar here), so each poll costs only the queue's own queries."""
+    production = _production(request)
+    _form, filters = _filters(request)
+    context = _queue_context(request, production, filters, ladder_for(production))
+    context["csrf_token"] = get_token(request)
+    with timezone.override(production.tzinfo):
+        html = get_template(QUEUE_TEMPLATE).render(context)
+    response = HttpResponse(html)
+    response[FRAGMENT_HEADER] = "queue"
+    return response
+
+
+@login_required
+@require_GET
+@never_cache
+def export_csv(request: HttpRequest) -> StreamingHttpResponse:
+    production = _production(request)
+    _form, filters = _filters(request)
+    now = timezone.now()
+    lines = exports.queue_csv(production=production, viewer=request.user, filters=filters, now=now)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{exports.csv_filename(production, now)}"'
+    return response
+
+
+def _record(request: HttpRequest, report_id: int) -> exports.InvestigationRecord:
+    queryset = Report.objects.select_related(*exports.RECORD_RELATED)
+    report = access.report_for_investigator(request.user, report_id, queryset)
+    return exports.record_build(report=report, viewer=request.user)
+
+
+@login_required
+@require_GET
+@never_cache
+def investigation_record(request: HttpRequest, report_id: int) -> HttpResponse:
+    record = _record(request, report_id)
+    with timezone.override(record.production.tzinfo):
+        return render(request, "incidents/record.html", {"record": record, "report": record.report})
+
+
+@login_required
+@require_GET
+@never_cache
+def investigation_pdf(request: HttpRequest, report_id: int) -> HttpResponse:
+    record = _record(request, report_id)
+    # Tests turn compression off to read the text back; production keeps the PDF small.
+    data = record_pdf(record, compress=getattr(settings, "PDF_COMPRESSION", True))
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="safetrack-report-{record.report.pk}.pdf"'
+    return response

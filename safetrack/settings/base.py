@@ -197,6 +197,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(SWEEP_INTERVAL_SECONDS),
         "options": {"expires": float(SWEEP_INTERVAL_SECONDS) * 2},
     },
+    # Hourly; the DigestRun claim makes each production's digest go out once per week.
+    "send-weekly-digests": {
+        "task": "incidents.tasks.send_weekly_digests",
+        "schedule": 3600.0,
+        "options": {"expires": 1800.0},
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(LOCAL_DIR / "celerybeat-schedule")
 

@@ -1,0 +1,207 @@
+"""The handlers' queue: what needs me now, in a constant number of queries whatever the production's size.
+
+Three lists (needs acknowledgement by deadline, acknowledged awaiting action by resolution deadline,
+recently resolved), their totals, the active stop-work calls and the ladder that says who may
+acknowledge what. The same filters drive the page, the polled fragment and the CSV export.
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.models import Production, User
+from incidents import access
+from incidents.models import Report, ReportStatus
+from incidents.selectors import active_stop_work_for
+from incidents.services.policy import Ladder, ladder_for
+
+LIST_LIMIT = 50
+RESOLVED_LIMIT = 20
+RESOLVED_WINDOW = timedelta(days=7)
+SEARCH_MAX_WORDS = 6
+REPORT_NUMBER = re.compile(r"^#?(\d{1,12})$")
+EXPORT_CHUNK = 2000
+
+
+def reports_filtered(production: Production, filters: dict[str, Any]) -> QuerySet[Report]:
+    """The production's reports narrowed by the dashboard's filters (all statuses unless one is chosen).
+
+    The search never looks at who filed a report: searching a name must not reveal which confidential
+    reports that person filed."""
+    reports = Report.objects.filter(production=production)
+    for name in ("category", "severity", "status", "department"):
+        if filters.get(name):
+            reports = reports.filter(**{name: filters[name]})
+    if filters.get("level"):
+        reports = reports.filter(escalation_level=filters["level"])
+    query = (filters.get("q") or "").strip()
+    if query:
+        number = REPORT_NUMBER.match(query)
+        if number:
+            reports = reports.filter(pk=int(number.group(1)))
+        else:
+            for word in query.split()[:SEARCH_MAX_WORDS]:
+                reports = reports.filter(
+                    Q(title__icontains=word)
+                    | Q(description__icontains=word)
+                    | Q(location__icontains=word)
+                    | Q(weapon__icontains=word)
+                )
+    return reports
+
+
+def duration_text(seconds: float) -> str:
+    """A short, rounded duration for a countdown: "under a minute", "3 min", "2 h 5 min", "4 days"."""
+    seconds = abs(int(seconds))
+    if seconds < 60:
+        return _("under a minute")
+    minutes = seconds // 60
+    if minutes < 60:
+        return _("%(minutes)d min") % {"minutes": minutes}
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        if minutes:
+            return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+        return _("%(hours)d h") % {"hours": hours}
+    days = hours // 24
+    return ngettext("%(days)d day", "%(days)d days", days) % {"days": days}
+
+
+@dataclass(frozen=True)
+class Countdown:
+    deadline: datetime | None
+    overdue: bool
+    text: str
+
+
+def countdown(report: Report, now: datetime) -> Countdown:
+    """What the deadline means for this report, in words (overdue is said in text, not only colour)."""
+    deadline = report.next_escalation_at
+    if deadline is None:
+        return Countdown(None, False, _("no deadline"))
+    left = (deadline - now).total_seconds()
+    if report.status == ReportStatus.OPEN:
+        if left >= 0:
+            return Countdown(deadline, False, _("escalates in %(duration)s") % {"duration": duration_text(left)})
+        return Countdown(deadline, True, _("overdue by %(duration)s") % {"duration": duration_text(left)})
+    if left >= 0:
+        return Countdown(deadline, False, _("resolve within %(duration)s") % {"duration": duration_text(left)})
+    return Countdown(deadline, True, _("resolution overdue by %(duration)s") % {"duration": duration_text(left)})
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    report: Report
+    reporter: str
+    level_label: str
+    countdown: Countdown
+    can_acknowledge: bool
+    acknowledged_by: str
+    resolved_by: str
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    open: int
+    overdue: int
+    acknowledged: int
+    resolution_overdue: int
+    resolved_recently: int
+
+
+@dataclass(frozen=True)
+class Queue:
+    production: Production
+    now: datetime
+    stop_work: list[Report]
+    needs_acknowledgement: list[QueueRow]
+    awaiting_action: list[QueueRow]
+    recently_resolved: list[QueueRow]
+    counts: QueueCounts
+    limit: int = LIST_LIMIT
+    resolved_limit: int = RESOLVED_LIMIT
+
+    @property
+    def needs_more(self) -> int:
+        return max(self.counts.open - len(self.needs_acknowledgement), 0)
+
+    @property
+    def awaiting_more(self) -> int:
+        return max(self.counts.acknowledged - len(self.awaiting_action), 0)
+
+    @property
+    def resolved_more(self) -> int:
+        return max(self.counts.resolved_recently - len(self.recently_resolved), 0)
+
+
+def _rows(reports: list[Report], viewer: User, ladder: Ladder, now: datetime) -> list[QueueRow]:
+    rows = []
+    for report in reports:
+        level = ladder.level(report.escalation_level)
+        rows.append(
+            QueueRow(
+                report=report,
+                reporter=access.reporter_label(report, viewer),
+                level_label=level.roles_display(),
+                countdown=countdown(report, now),
+                can_acknowledge=access.can_acknowledge(viewer, report, ladder),
+                acknowledged_by=access.person_label(report.acknowledged_by, report, viewer),
+                resolved_by=access.person_label(report.resolved_by, report, viewer),
+            )
+        )
+    return rows
+
+
+def _by_deadline(reports: QuerySet[Report]) -> QuerySet[Report]:
+    return reports.order_by(F("next_escalation_at").asc(nulls_last=True), "created_at", "pk")
+
+
+def dashboard_queue(
+    *, production: Production, viewer: User, filters: dict[str, Any], now: datetime, ladder: Ladder | None = None
+) -> Queue:
+    """The three lists and their totals: 5 queries (plus the ladder's 3 unless given), whatever the
+    number of reports."""
+    reports = reports_filtered(production, filters)
+    resolved_since = now - RESOLVED_WINDOW
+    totals = reports.aggregate(
+        open=Count("pk", filter=Q(status=ReportStatus.OPEN)),
+        overdue=Count("pk", filter=Q(status=ReportStatus.OPEN, next_escalation_at__lt=now)),
+        acknowledged=Count("pk", filter=Q(status=ReportStatus.ACKNOWLEDGED)),
+        resolution_overdue=Count("pk", filter=Q(status=ReportStatus.ACKNOWLEDGED, next_escalation_at__lt=now)),
+        resolved_recently=Count("pk", filter=Q(status=ReportStatus.RESOLVED, resolved_at__gte=resolved_since)),
+    )
+    with_people = reports.select_related("reporter", "acknowledged_by", "resolved_by")
+    needs = list(_by_deadline(with_people.filter(status=ReportStatus.OPEN))[:LIST_LIMIT])
+    awaiting = list(_by_deadline(with_people.filter(status=ReportStatus.ACKNOWLEDGED))[:LIST_LIMIT])
+    resolved = list(
+        with_people.filter(status=ReportStatus.RESOLVED, resolved_at__gte=resolved_since).order_by(
+            "-resolved_at", "-pk"
+        )[:RESOLVED_LIMIT]
+    )
+    ladder = ladder or ladder_for(production)
+    return Queue(
+        production=production,
+        now=now,
+        stop_work=active_stop_work_for([production.pk]),
+        needs_acknowledgement=_rows(needs, viewer, ladder, now),
+        awaiting_action=_rows(awaiting, viewer, ladder, now),
+        recently_resolved=_rows(resolved, viewer, ladder, now),
+        counts=QueueCounts(**totals),
+    )
+
+
+def reports_for_export(production: Production, filters: dict[str, Any]) -> Iterator[Report]:
+    """Every report matching the filters, oldest first, streamed in chunks (a big production's export
+    never sits in memory at once)."""
+    reports = (
+        reports_filtered(production, filters)
+        .select_related("reporter", "acknowledged_by", "resolved_by")
+        .order_by("created_at", "pk")
+    )
+    return reports.iterator(chunk_size=EXPORT_CHUNK)

@@ -1,0 +1,389 @@
+"""Exports for handlers and investigators: the filtered queue as CSV, and one report's investigation
+record (every field, the attachments, the whole trail with its chain verified) that the HTML page and
+the PDF both render.
+
+Identities are hidden exactly as on the pages: the reporter always goes through
+`access.reporter_label`, and a confidential or anonymous reporter's own trail events and
+notifications through `access.person_label` / `access.event_actor_label`.
+"""
+
+import csv
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Production, User
+from incidents import access
+from incidents.categories import Category, Severity
+from incidents.models import Ammunition, Event, EventKind, Identity, Notification, Report
+from incidents.selectors_dashboard import countdown, reports_for_export
+
+from .escalation import EscalationReason
+from .trail import TrailCheck, verify_trail
+
+# Cells a spreadsheet would run as a formula (CSV injection): these get a leading apostrophe.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+DATETIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def csv_safe(value: object) -> str:
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def local_text(value: datetime | None, production: Production) -> str:
+    if value is None:
+        return ""
+    return timezone.localtime(value, production.tzinfo).strftime(DATETIME_FORMAT)
+
+
+CSV_COLUMNS = [
+    gettext_lazy("Report"),
+    gettext_lazy("Filed"),
+    gettext_lazy("Category"),
+    gettext_lazy("Severity"),
+    gettext_lazy("Status"),
+    gettext_lazy("Escalation level"),
+    gettext_lazy("Deadline"),
+    gettext_lazy("Deadline passed"),
+    gettext_lazy("Title"),
+    gettext_lazy("Department"),
+    gettext_lazy("Location"),
+    gettext_lazy("Reported by"),
+    gettext_lazy("Identity"),
+    gettext_lazy("Acknowledged by"),
+    gettext_lazy("Acknowledged"),
+    gettext_lazy("Resolved by"),
+    gettext_lazy("Resolved"),
+    gettext_lazy("Times reopened"),
+    gettext_lazy("Link"),
+]
+
+
+def csv_header(production: Production) -> list[str]:
+    """Column names; the time columns say which time zone they are in."""
+    zone = production.timezone
+    timed = {str(gettext_lazy("Filed")), str(gettext_lazy("Deadline")), str(gettext_lazy("Acknowledged"))}
+    timed.add(str(gettext_lazy("Resolved")))
+    return [f"{c} ({zone})" if str(c) in timed else str(c) for c in CSV_COLUMNS]
+
+
+def csv_row(report: Report, production: Production, viewer: User, now: datetime) -> list[str]:
+    due = countdown(report, now)
+    cells: list[Any] = [
+        report.pk,
+        local_text(report.created_at, production),
+        report.get_category_display(),
+        report.get_severity_display(),
+        report.get_status_display(),
+        report.escalation_level,
+        local_text(report.next_escalation_at, production),
+        _("yes") if due.overdue else _("no"),
+        report.title,
+        report.get_department_display(),
+        report.location,
+        access.reporter_label(report, viewer),
+        report.get_identity_display(),
+        report.acknowledged_by or "",
+        local_text(report.acknowledged_at, production),
+        report.resolved_by or "",
+        local_text(report.resolved_at, production),
+        report.reopen_count,
+        settings.SITE_URL + report.get_absolute_url(),
+    ]
+    return [csv_safe(cell) for cell in cells]
+
+
+class _Line:
+    """A file-like object whose write returns the line, so csv.writer can feed a streaming response."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def queue_csv(*, production: Production, viewer: User, filters: dict[str, Any], now: datetime) -> Iterator[str]:
+    """The filtered queue, every matching report, as CSV lines (UTF-8 with a BOM so spreadsheets read
+    accents right)."""
+    writer = csv.writer(_Line())
+    yield "\ufeff" + writer.writerow([csv_safe(c) for c in csv_header(production)])
+    for report in reports_for_export(production, filters):
+        yield writer.writerow(csv_row(report, production, viewer, now))
+
+
+def csv_filename(production: Production, now: datetime) -> str:
+    stamp = timezone.localtime(now, production.tzinfo).strftime("%Y%m%d-%H%M")
+    return f"safetrack-{production.pk}-queue-{stamp}.csv"
+
+
+# --- the investigation record --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordField:
+    label: str
+    value: str
+    long: bool = False
+
+
+@dataclass(frozen=True)
+class RecordSection:
+    title: str
+    fields: list[RecordField]
+
+
+@dataclass(frozen=True)
+class AttachmentLine:
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded: str
+
+
+@dataclass(frozen=True)
+class TrailLine:
+    seq: int
+    at: str
+    what: str
+    who: str
+    details: list[str]
+    notified: list[str]
+    hash: str
+    prev_hash: str
+    broken: bool
+
+
+@dataclass(frozen=True)
+class InvestigationRecord:
+    report: Report
+    production: Production
+    title: str
+    generated_at: str
+    generated_by: str
+    sections: list[RecordSection]
+    attachments: list[AttachmentLine]
+    trail: list[TrailLine]
+    check: TrailCheck
+    check_text: str
+
+
+RECORD_RELATED = ("production", "reporter", "acknowledged_by", "resolved_by", "lifted_by", "repeat_of")
+
+
+def _yes_no(value: bool | None) -> str:
+    if value is None:
+        return _("not said")
+    return _("yes") if value else _("no")
+
+
+def _sections(report: Report, viewer: User) -> list[RecordSection]:
+    production = report.production
+
+    def when(value: datetime | None) -> str:
+        return local_text(value, production) + (f" {production.timezone}" if value else "")
+
+    def f(label: str, value: object, long: bool = False) -> RecordField:
+        return RecordField(label, "" if value is None else str(value), long)
+
+    concern = [
+        f(_("Production"), production.name),
+        f(_("Category"), report.get_category_display()),
+        f(_("Severity"), report.get_severity_display()),
+        f(_("Title"), report.title),
+        f(_("What happened"), report.description, long=True),
+        f(_("When it happened"), when(report.occurred_at)),
+        f(_("Where"), report.location),
+        f(_("Department"), report.get_department_display()),
+        f(_("Anyone hurt"), _yes_no(report.injuries)),
+        f(_("Injuries"), report.injury_description, long=True),
+        f(_("Witnesses"), report.witnesses, long=True),
+    ]
+    if report.is_firearm or report.weapon or report.ammunition:
+        concern += [
+            f(_("Weapon"), report.weapon),
+            f(_("Ammunition"), Ammunition(report.ammunition).label if report.ammunition else ""),
+            f(_("Armorer present"), _yes_no(report.armorer_present)),
+        ]
+    reporter = [
+        f(_("Reported by"), access.reporter_label(report, viewer)),
+        f(_("Identity"), report.get_identity_display()),
+        f(_("Filed"), when(report.created_at)),
+    ]
+    handling = [
+        f(_("Status"), report.get_status_display()),
+        f(_("Escalation level"), report.escalation_level),
+        f(_("Next deadline"), when(report.next_escalation_at)),
+        f(_("Acknowledged by"), access.person_label(report.acknowledged_by, report, viewer)),
+        f(_("Acknowledged"), when(report.acknowledged_at)),
+        f(_("Resolved by"), access.person_label(report.resolved_by, report, viewer)),
+        f(_("Resolved"), when(report.resolved_at)),
+        f(_("Corrective action"), report.resolution, long=True),
+        f(_("Times reopened"), report.reopen_count),
+    ]
+    sections = [
+        RecordSection(_("The concern"), concern),
+        RecordSection(_("Reporter"), reporter),
+        RecordSection(_("Handling"), handling),
+    ]
+    links = []
+    if report.repeat_of_id:
+        links.append(f(_("Repeat of"), f"#{report.repeat_of_id} {report.repeat_of.title}"))
+    earlier = ", ".join(f"#{r.pk} {r.title}" for r in report.earlier_reports.order_by("pk"))
+    if report.category == Category.IGNORED_WARNING or earlier:
+        links += [
+            f(_("Earlier reports that were ignored"), earlier),
+            f(_("Who was warned"), report.warned_whom),
+            f(_("When"), report.warned_on.isoformat() if report.warned_on else ""),
+            f(_("How, and what was said"), report.warned_how, long=True),
+        ]
+    if links:
+        sections.append(RecordSection(_("Earlier warnings and repeats"), links))
+    if report.is_stop_work:
+        sections.append(
+            RecordSection(
+                _("Stop-work"),
+                [
+                    f(_("Lifted"), when(report.lifted_at) or _("not lifted: work is stopped")),
+                    f(_("Lifted by"), access.person_label(report.lifted_by, report, viewer)),
+                    f(_("Clearance note"), report.clearance_note, long=True),
+                ],
+            )
+        )
+    return sections
+
+
+ESCALATION_REASONS = {
+    EscalationReason.NOT_ACKNOWLEDGED: gettext_lazy("not acknowledged in time"),
+    EscalationReason.NOT_RESOLVED: gettext_lazy("acknowledged but not resolved in time"),
+    EscalationReason.BY_ADMIN: gettext_lazy("escalated by an admin"),
+}
+
+
+def _when_iso(value: str | None, production: Production) -> str:
+    if not value:
+        return ""
+    try:
+        return local_text(datetime.fromisoformat(value), production) + f" {production.timezone}"
+    except ValueError:
+        return str(value)
+
+
+def _details(event: Event, report: Report, viewer: User, notifications: dict[int, Notification]) -> list[str]:
+    """What an event's payload says, in words; reporter identities masked, people's ids never shown."""
+    payload = dict(event.payload or {})
+    production = report.production
+    lines: list[str] = []
+
+    def add(label: str, value: object) -> None:
+        if value not in (None, "", [], {}):
+            lines.append(f"{label}: {value}")
+
+    if event.kind in (EventKind.FILED, EventKind.STOP_WORK_CALLED):
+        add(_("Category"), Category(payload["category"]).label if payload.get("category") in Category.values else "")
+        add(_("Severity"), Severity(payload["severity"]).label if payload.get("severity") in Severity.values else "")
+        add(_("Identity"), Identity(payload["identity"]).label if payload.get("identity") in Identity.values else "")
+        add(_("Level"), payload.get("level"))
+        add(_("Attachments"), payload.get("attachments"))
+    elif event.kind == EventKind.ESCALATED:
+        add(_("From level"), payload.get("from_level"))
+        add(_("To level"), payload.get("to_level"))
+        add(_("Why"), ESCALATION_REASONS.get(payload.get("reason"), payload.get("reason")))
+        if payload.get("repeat_of_top"):
+            lines.append(_("Past the top level: the top level is reminded again"))
+        add(_("Next deadline"), _when_iso(payload.get("deadline"), production))
+    elif event.kind == EventKind.ACKNOWLEDGED:
+        add(_("At level"), payload.get("level"))
+        add(_("Through"), payload.get("via"))
+        add(_("Resolve by"), _when_iso(payload.get("resolve_by"), production))
+    elif event.kind == EventKind.NOTIFIED:
+        notification = notifications.get(payload.get("notification"))
+        if notification is not None:
+            who = access.person_label(notification.recipient, report, viewer) or _("the production's webhook")
+            add(_("Delivered"), f"{notification.get_channel_display()} → {who}")
+        add(_("Because of event"), payload.get("because_of"))
+        add(_("Level"), payload.get("level"))
+    else:
+        labels = {
+            "body": _("Comment"),
+            "reason": _("Reason"),
+            "resolution": _("Corrective action"),
+            "previous_resolution": _("Previous corrective action"),
+            "clearance": _("Clearance"),
+            "level": _("Level"),
+            "later_report": _("Named by report"),
+            "earlier_report": _("Repeat of report"),
+            "raised_to": _("Severity raised to"),
+        }
+        for key, label in labels.items():
+            add(label, payload.get(key))
+        if event.kind == EventKind.COMMENTED and payload.get("to_reporter") is False:
+            lines.append(_("Internal: not shown to the reporter"))
+    return lines
+
+
+def _notified(event_notifications: Iterable[Notification], report: Report, viewer: User) -> list[str]:
+    """Who this event reached, one line per person with their channels and how delivery went."""
+    by_person: dict[str, list[str]] = defaultdict(list)
+    for n in event_notifications:
+        who = access.person_label(n.recipient, report, viewer) or _("the production's webhook")
+        by_person[who].append(f"{n.get_channel_display()} ({n.get_status_display()})")
+    return [f"{who}: {', '.join(channels)}" for who, channels in by_person.items()]
+
+
+def record_build(*, report: Report, viewer: User, now: datetime | None = None) -> InvestigationRecord:
+    """Everything an investigator needs about one report, in five queries plus the trail check."""
+    now = now or timezone.now()
+    production = report.production
+    check = verify_trail(report)
+    events = list(Event.objects.filter(report_id=report.pk).select_related("actor").order_by("seq"))
+    notifications = list(Notification.objects.filter(report_id=report.pk).select_related("recipient").order_by("pk"))
+    by_event: dict[int, list[Notification]] = defaultdict(list)
+    for n in notifications:
+        by_event[n.event_id].append(n)
+    by_id = {n.pk: n for n in notifications}
+    trail = [
+        TrailLine(
+            seq=event.seq,
+            at=timezone.localtime(event.created_at, production.tzinfo).strftime(DATETIME_FORMAT + ":%S"),
+            what=event.get_kind_display(),
+            who=access.event_actor_label(event, report, viewer),
+            details=_details(event, report, viewer, by_id),
+            notified=_notified(by_event.get(event.pk, []), report, viewer),
+            hash=event.hash,
+            prev_hash=event.prev_hash,
+            broken=check.broken_seq is not None and event.seq >= check.broken_seq,
+        )
+        for event in events
+    ]
+    if check.intact:
+        check_text = _("Trail intact: %(count)s events, each one chained to the one before.") % {"count": check.events}
+    else:
+        check_text = _("Trail broken at event %(seq)s: %(reason)s. Events from there on cannot be trusted.") % {
+            "seq": check.broken_seq,
+            "reason": check.reason,
+        }
+    attachments = [
+        AttachmentLine(a.original_name, a.content_type, a.size, a.sha256, local_text(a.uploaded_at, production))
+        for a in report.attachments.order_by("uploaded_at", "pk")
+    ]
+    return InvestigationRecord(
+        report=report,
+        production=production,
+        title=_("Investigation record: report #%(id)s") % {"id": report.pk},
+        generated_at=local_text(now, production) + f" {production.timezone}",
+        generated_by=str(viewer),
+        sections=_sections(report, viewer),
+        attachments=attachments,
+        trail=trail,
+        check=check,
+        check_text=check_text,
+    )

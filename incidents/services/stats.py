@@ -1,0 +1,210 @@
+"""Numbers about a production over time: the dashboard's trends and the weekly digest's summary.
+
+Every figure is an aggregate query (a constant number of them, whatever the production's size). The
+time to acknowledge is the time from filing to the report's first answer (its first acknowledgement,
+or its resolution when a handler resolved it straight away); its median and 90th percentile are taken
+in Python over one bounded query of (report, first answer) pairs, the same on SQLite and PostgreSQL.
+Weeks start on Monday in the production's time zone.
+"""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from datetime import tzinfo as TzInfo
+
+from django.db.models import Count, Min, Q
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from accounts.models import Production
+from incidents.categories import Category
+from incidents.models import Event, EventKind, Report, ReportStatus
+
+from .policy import Ladder
+
+TREND_WEEKS = 12
+# Enough for any real production's quarter; beyond it the percentiles come from the first pairs.
+ACK_SAMPLE_MAX = 20_000
+ANSWER_KINDS = (EventKind.ACKNOWLEDGED, EventKind.RESOLVED)
+UNRESOLVED = (ReportStatus.OPEN, ReportStatus.ACKNOWLEDGED)
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def local_midnight(day: date, tz: TzInfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=tz)
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float | None:
+    """Linear interpolation between closest ranks (what PostgreSQL's percentile_cont computes)."""
+    if not sorted_values:
+        return None
+    rank = (len(sorted_values) - 1) * fraction
+    low = math.floor(rank)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (rank - low)
+
+
+def _week_of(value: date | datetime, tz: TzInfo) -> date:
+    """The Monday of a TruncWeek result (a date, or a datetime aware or naive depending on the backend)."""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value, tz).date() if timezone.is_aware(value) else value.date()
+    return week_start(value)
+
+
+@dataclass(frozen=True)
+class LevelCount:
+    number: int
+    label: str
+    open: int
+    acknowledged: int
+
+
+@dataclass(frozen=True)
+class Trends:
+    weeks: list[date]
+    per_category: dict[str, list[int]]
+    ack_median: list[float | None]
+    ack_p90: list[float | None]
+    ack_count: list[int]
+    levels: list[LevelCount]
+    reopened: list[int]
+    ignored_warnings: list[int]
+
+    @property
+    def total_reports(self) -> int:
+        return sum(sum(counts) for counts in self.per_category.values())
+
+
+def trends_for(*, production: Production, ladder: Ladder, now: datetime, weeks: int = TREND_WEEKS) -> Trends:
+    """The last `weeks` weeks (this one included) in four queries."""
+    tz = production.tzinfo
+    this_week = week_start(timezone.localtime(now, tz).date())
+    week_list = [this_week - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+    index = {week: i for i, week in enumerate(week_list)}
+    start = local_midnight(week_list[0], tz)
+
+    per_category: dict[str, list[int]] = defaultdict(lambda: [0] * weeks)
+    filed = (
+        Report.objects.filter(production=production, created_at__gte=start)
+        .annotate(week=TruncWeek("created_at", tzinfo=tz))
+        .values("week", "category")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in filed:
+        i = index.get(_week_of(row["week"], tz))
+        if i is not None:
+            per_category[row["category"]][i] += row["n"]
+    ordered = {c: per_category[c] for c in Category.values if c in per_category}
+
+    delays: list[list[float]] = [[] for _ in week_list]
+    answers = (
+        Event.objects.filter(report__production=production, report__created_at__gte=start, kind__in=ANSWER_KINDS)
+        .values("report_id", "report__created_at")
+        .annotate(first=Min("created_at"))
+        .order_by()[:ACK_SAMPLE_MAX]
+    )
+    for row in answers:
+        filed_at = row["report__created_at"]
+        i = index.get(week_start(timezone.localtime(filed_at, tz).date()))
+        if i is not None:
+            delays[i].append(max((row["first"] - filed_at).total_seconds(), 0.0))
+    for bucket in delays:
+        bucket.sort()
+
+    reopened = [0] * weeks
+    reopen_rows = (
+        Event.objects.filter(report__production=production, kind=EventKind.REOPENED, created_at__gte=start)
+        .annotate(week=TruncWeek("created_at", tzinfo=tz))
+        .values("week")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in reopen_rows:
+        i = index.get(_week_of(row["week"], tz))
+        if i is not None:
+            reopened[i] += row["n"]
+
+    return Trends(
+        weeks=week_list,
+        per_category=ordered,
+        ack_median=[percentile(bucket, 0.5) for bucket in delays],
+        ack_p90=[percentile(bucket, 0.9) for bucket in delays],
+        ack_count=[len(bucket) for bucket in delays],
+        levels=open_by_level(production=production, ladder=ladder),
+        reopened=reopened,
+        ignored_warnings=list(ordered.get(Category.IGNORED_WARNING, [0] * weeks)),
+    )
+
+
+def open_by_level(*, production: Production, ladder: Ladder) -> list[LevelCount]:
+    """Unresolved reports at each level of the ladder (every level shown, empty or not)."""
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: {ReportStatus.OPEN: 0, ReportStatus.ACKNOWLEDGED: 0})
+    rows = (
+        Report.objects.filter(production=production, status__in=UNRESOLVED)
+        .values("escalation_level", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        counts[row["escalation_level"]][row["status"]] = row["n"]
+    numbers = sorted({level.number for level in ladder.levels} | set(counts))
+    return [
+        LevelCount(
+            number=number,
+            label=ladder.level(number).roles_display(),
+            open=counts[number][ReportStatus.OPEN],
+            acknowledged=counts[number][ReportStatus.ACKNOWLEDGED],
+        )
+        for number in numbers
+    ]
+
+
+@dataclass(frozen=True)
+class WeekSummary:
+    start: datetime
+    end: datetime
+    new_reports: int
+    critical: int
+    stop_work_calls: int
+    missed_deadline: int
+    still_unresolved: int
+    acknowledged: int
+    median_ack_seconds: float | None
+    reopened: int
+
+
+def week_summary(*, production: Production, start: datetime, end: datetime) -> WeekSummary:
+    """What happened in [start, end): new reports, deadlines missed, time to acknowledge, stop-work calls.
+    `still_unresolved` is counted now, over every report of the production."""
+    in_week = Q(created_at__gte=start, created_at__lt=end)
+    totals = Report.objects.filter(production=production).aggregate(
+        new_reports=Count("pk", filter=in_week),
+        critical=Count("pk", filter=in_week & Q(severity="critical")),
+        stop_work_calls=Count("pk", filter=in_week & Q(category=Category.STOP_WORK)),
+        still_unresolved=Count("pk", filter=Q(status__in=UNRESOLVED)),
+    )
+    week_events = Event.objects.filter(report__production=production, created_at__gte=start, created_at__lt=end)
+    missed = week_events.filter(kind=EventKind.ESCALATED).values("report_id").distinct().count()
+    reopened = week_events.filter(kind=EventKind.REOPENED).count()
+    answers = (
+        Event.objects.filter(report__production=production, kind__in=ANSWER_KINDS)
+        .values("report_id", "report__created_at")
+        .annotate(first=Min("created_at"))
+        .filter(first__gte=start, first__lt=end)
+        .order_by()[:ACK_SAMPLE_MAX]
+    )
+    delays = sorted(max((row["first"] - row["report__created_at"]).total_seconds(), 0.0) for row in answers)
+    return WeekSummary(
+        start=start,
+        end=end,
+        missed_deadline=missed,
+        acknowledged=len(delays),
+        median_ack_seconds=percentile(delays, 0.5),
+        reopened=reopened,
+        **totals,
+    )
