@@ -90,6 +90,9 @@ class ReportLinks:
     earlier_hidden: int = 0
     later: list[Report] = field(default_factory=list)
     later_hidden: int = 0
+    # What the viewer may do from the report page about a stop-work call or a confidential reporter.
+    can_lift: bool = False
+    can_reveal: bool = False
 
     @property
     def any(self) -> bool:
@@ -112,7 +115,9 @@ def report_links_for(report: Report, viewer: User) -> ReportLinks:
         visible = [r for r in reports if access.can_view_report(viewer, r)]
         return visible, len(reports) - len(visible)
 
-    links = ReportLinks()
+    links = ReportLinks(
+        can_lift=access.can_lift_stop_work(viewer, report), can_reveal=access.can_reveal_identity(viewer, report)
+    )
     if report.repeat_of_id:
         earlier = Report.objects.filter(pk=report.repeat_of_id).select_related("production").first()
         if earlier is not None and access.can_view_report(viewer, earlier):
