@@ -1,0 +1,430 @@
+"""The handlers' dashboard: the queue by deadline, its countdowns, filters, the polled fragment, the
+trends, who may open it, and a query count that does not grow with the production."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Department, Role
+from incidents.categories import Category
+from incidents.models import Event, EventKind, Identity, Report, ReportStatus
+from incidents.selectors_dashboard import countdown, duration_text
+from incidents.services.filing import report_file
+from incidents.services.handling import report_acknowledge, report_resolve
+from incidents.services.policy import ladder_for
+from incidents.services.stats import percentile, trends_for
+from tests.factories import MembershipFactory, UserFactory, draft, member
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = reverse("dashboard")
+FRAGMENT = reverse("dashboard_queue")
+
+
+def file_at(production, reporter, category=Category.OTHER, minutes_ago=0, **fields):
+    now = timezone.now() - timedelta(minutes=minutes_ago)
+    return report_file(production=production, reporter=reporter, draft=draft(category, **fields), now=now)
+
+
+def positions(html, *needles):
+    return [html.index(needle) for needle in needles]
+
+
+def needs_ack_section(html):
+    start = html.index('id="needs-ack-heading"')
+    return html[start : html.index('id="awaiting-heading"')]
+
+
+# --- the queue and its countdowns ---------------------------------------------------------------------
+
+
+def test_dashboard_lists_open_reports_soonest_deadline_first_with_countdowns(client, production, crew, producer):
+    low = file_at(production, crew, Category.OTHER, title="Frayed extension cable")
+    overdue = file_at(production, crew, Category.OTHER, minutes_ago=7, severity="critical", title="Gas smell")
+    medium = file_at(production, crew, Category.STUNTS, title="Pads missing under the fall")
+    client.force_login(producer)
+
+    html = client.get(DASHBOARD).content.decode()
+    section = needs_ack_section(html)
+
+    first, second, third = positions(section, overdue.title, medium.title, low.title)
+    assert first < second < third
+    assert "Overdue by 2 min" in section
+    assert "OVERDUE" in section  # said in text, not only in colour
+    assert "Escalates in 1 h 59 min" in section
+    assert "Escalates in 23 h 59 min" in section
+
+
+def test_countdown_says_escalates_in_or_overdue_by_in_words(production, crew):
+    report = file_at(production, crew, Category.OTHER, severity="critical")
+    now = report.next_escalation_at - timedelta(minutes=3, seconds=10)
+    assert countdown(report, now).text == "escalates in 3 min"
+    late = countdown(report, report.next_escalation_at + timedelta(minutes=2, seconds=5))
+    assert (late.overdue, late.text) == (True, "overdue by 2 min")
+    assert duration_text(30) == "under a minute"
+    assert duration_text(3 * 86400) == "3 days"
+
+
+def test_acknowledged_reports_show_their_resolution_deadline(client, production, crew, department_head, producer):
+    report = file_at(production, crew, Category.STUNTS, title="Wire rig unchecked")
+    report_acknowledge(report_id=report.pk, user=department_head)
+    client.force_login(producer)
+
+    html = client.get(DASHBOARD).content.decode()
+    awaiting = html[html.index('id="awaiting-heading"') : html.index('id="resolved-heading"')]
+
+    assert "Wire rig unchecked" in awaiting
+    assert "Resolve within 2 days" in awaiting  # medium: 3 days by default, just under
+    assert f"acknowledged by {department_head.full_name}" in awaiting
+    assert "Wire rig unchecked" not in needs_ack_section(html)
+
+
+def test_recently_resolved_reports_are_listed_with_who_resolved_them(client, production, crew, producer):
+    report = file_at(production, crew, Category.OTHER, title="Trip hazard by craft services")
+    report_resolve(report_id=report.pk, user=producer, resolution="Taped the cable run.")
+    client.force_login(producer)
+
+    html = client.get(DASHBOARD).content.decode()
+    resolved = html[html.index('id="resolved-heading"') :]
+
+    assert "Trip hazard by craft services" in resolved
+    assert f"resolved by {producer.full_name}" in resolved
+
+
+def test_each_open_row_acknowledges_through_a_confirmation_form_back_to_the_dashboard(
+    client, production, crew, department_head
+):
+    report = file_at(production, crew, Category.OTHER, title="Loose handrail")
+    client.force_login(department_head)
+
+    html = client.get(DASHBOARD, {"severity": "low"}).content.decode()
+
+    action = reverse("report_acknowledge", args=[report.pk])
+    form = re.search(rf'<form[^>]*method="post" action="{action}">(.*?)</form>', html, re.S)
+    assert form is not None
+    assert 'name="csrfmiddlewaretoken"' in form.group(1)
+    assert f'name="next" value="{DASHBOARD}?production={production.pk}&amp;severity=low"' in form.group(1)
+    assert f"Yes, acknowledge #{report.pk}" in form.group(1)  # the confirmation step, no JavaScript needed
+    assert f'href="{report.get_absolute_url()}"' in html
+
+
+def test_a_handler_below_the_reports_level_sees_no_acknowledge_button(client, production, crew, department_head):
+    stop = file_at(production, crew, Category.STOP_WORK, title="Rain on the rig")  # starts at the top level
+    client.force_login(department_head)
+
+    html = client.get(DASHBOARD).content.decode()
+
+    assert reverse("report_acknowledge", args=[stop.pk]) not in html
+    assert "Waiting for a handler at this level or above" in html
+
+
+def test_an_active_stop_work_is_shown_before_the_lists(client, production, crew, producer):
+    file_at(production, crew, Category.OTHER, title="Earlier concern")
+    file_at(production, crew, Category.STOP_WORK, title="Live round found in the prop cart")
+    client.force_login(producer)
+
+    html = client.get(DASHBOARD).content.decode()
+    main = html[html.index('id="main"') :]
+
+    assert "Work is stopped" in main
+    assert main.index("Work is stopped") < main.index('id="needs-ack-heading"')
+
+
+def test_the_dashboard_never_names_a_confidential_or_anonymous_reporter(client, production, crew, producer):
+    file_at(production, crew, Category.OTHER, title="Confidential concern", identity=Identity.CONFIDENTIAL)
+    report_file(production=production, reporter=None, draft=draft(Category.OTHER, title="Anonymous concern"))
+    client.force_login(producer)
+
+    html = client.get(DASHBOARD).content.decode() + client.get(FRAGMENT).content.decode()
+
+    assert crew.full_name not in html
+    assert "reported by A crew member" in html
+    assert "reported by Anonymous crew member" in html
+
+
+# --- who may open it ----------------------------------------------------------------------------------
+
+
+def test_a_department_head_sees_only_their_own_productions_dashboard(
+    client, production, other_production, crew, department_head
+):
+    member(other_production, Role.CREW, full_name="Other Crew")
+    file_at(production, crew, Category.OTHER, title="Ours")
+    client.force_login(department_head)
+
+    assert client.get(DASHBOARD).status_code == 200
+    assert client.get(DASHBOARD, {"production": production.pk}).status_code == 200
+    assert client.get(DASHBOARD, {"production": other_production.pk}).status_code == 404
+    assert client.get(FRAGMENT, {"production": other_production.pk}).status_code == 404
+    assert client.get(reverse("dashboard_export_csv"), {"production": other_production.pk}).status_code == 404
+
+
+def test_crew_get_403_and_strangers_404(client, production, crew, outsider):
+    client.force_login(crew)
+    assert client.get(DASHBOARD).status_code == 403
+    assert client.get(DASHBOARD, {"production": production.pk}).status_code == 403
+    assert client.get(FRAGMENT, {"production": production.pk}).status_code == 403
+
+    client.force_login(outsider)  # a producer elsewhere
+    assert client.get(DASHBOARD, {"production": production.pk}).status_code == 404
+
+
+def test_someone_in_no_production_gets_404_and_a_visitor_is_sent_to_log_in(client, production):
+    response = client.get(DASHBOARD)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+    client.force_login(UserFactory(full_name="Not On Any Show"))
+    assert client.get(DASHBOARD).status_code == 404
+
+
+def test_a_handler_in_several_productions_switches_between_them(client, production, other_production, crew):
+    both = member(production, Role.UPM, Department.PRODUCTION, full_name="Two Shows")
+    member_of_other = member(other_production, Role.CREW)
+    MembershipFactory(user=both, production=other_production, role=Role.PRODUCER)
+    file_at(production, crew, Category.OTHER, title="On the first show")
+    file_at(other_production, member_of_other, Category.OTHER, title="On the other show")
+    client.force_login(both)
+
+    first = client.get(DASHBOARD, {"production": production.pk}).content.decode()
+    second = client.get(DASHBOARD, {"production": other_production.pk}).content.decode()
+
+    assert "On the first show" in first and "On the other show" not in first
+    assert "On the other show" in second and "On the first show" not in second
+    assert f'href="?production={other_production.pk}"' in first
+    assert 'aria-current="page"' in second
+    # The choice sticks: the plain /dashboard/ opens the production picked last.
+    assert "On the other show" in client.get(DASHBOARD).content.decode()
+
+
+# --- filters and search -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def assorted(production, crew):
+    return {
+        "stunt": file_at(production, crew, Category.STUNTS, title="Stair fall", department=Department.STUNTS),
+        "cable": file_at(production, crew, Category.OTHER, title="Cable across the door", location="Stage 4"),
+        "gas": file_at(production, crew, Category.ENVIRONMENT, severity="high", title="Generator fumes"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("params", "shown", "hidden"),
+    [
+        ({"category": Category.STUNTS}, ["stunt"], ["cable", "gas"]),
+        ({"severity": "high"}, ["gas"], ["stunt", "cable"]),
+        ({"department": Department.STUNTS}, ["stunt"], ["cable", "gas"]),
+        ({"level": "2"}, [], ["stunt", "cable", "gas"]),
+        ({"level": "1", "category": Category.OTHER}, ["cable"], ["stunt", "gas"]),
+        ({"status": ReportStatus.ACKNOWLEDGED}, [], ["stunt", "cable", "gas"]),
+        ({"q": "stage 4"}, ["cable"], ["stunt", "gas"]),
+        ({"q": "FUMES"}, ["gas"], ["stunt", "cable"]),
+    ],
+)
+def test_filters_and_search_narrow_the_queue(client, producer, assorted, params, shown, hidden):
+    client.force_login(producer)
+    html = client.get(DASHBOARD, params).content.decode()
+    fragment = client.get(FRAGMENT, params).content.decode()
+    for key in shown:
+        assert assorted[key].title in html and assorted[key].title in fragment
+    for key in hidden:
+        assert assorted[key].title not in html and assorted[key].title not in fragment
+
+
+def test_filters_stay_in_the_url_of_every_link_and_form(client, production, producer, assorted):
+    client.force_login(producer)
+    html = client.get(DASHBOARD, {"category": Category.STUNTS, "q": "fall"}).content.decode()
+    query = f"production={production.pk}&amp;category=stunts&amp;q=fall"
+    assert f'data-queue-url="{FRAGMENT}?{query}"' in html
+    assert f'href="{reverse("dashboard_export_csv")}?{query}"' in html
+    assert '<option value="stunts" selected>' in html
+    assert 'value="fall"' in html
+
+
+def test_search_by_report_number(client, producer, assorted):
+    client.force_login(producer)
+    html = client.get(DASHBOARD, {"q": f"#{assorted['gas'].pk}"}).content.decode()
+    assert "Generator fumes" in html and "Stair fall" not in html
+
+
+def test_search_never_matches_a_reporters_name(client, production, crew, producer):
+    file_at(production, crew, Category.OTHER, title="Quiet concern", identity=Identity.CONFIDENTIAL)
+    client.force_login(producer)
+    html = client.get(DASHBOARD, {"q": crew.full_name.split()[0]}).content.decode()
+    assert "Quiet concern" not in html
+
+
+def test_malformed_filters_are_explained_not_crashed_on(client, production, producer, assorted):
+    client.force_login(producer)
+    response = client.get(DASHBOARD, {"level": "two", "category": "<script>", "q": "x" * 500})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Enter a whole number." in html
+    assert "Select a valid choice." in html
+    assert "Ensure this value has at most 100 characters" in html
+    assert "<script>" not in html.split('id="main"')[1].split("</main>")[0].replace("&lt;script&gt;", "")
+    assert all(report.title in html for report in assorted.values())  # bad filters are dropped, not applied
+    assert client.get(DASHBOARD, {"production": "abc"}).status_code == 404
+
+
+# --- the polled fragment ------------------------------------------------------------------------------
+
+
+def test_the_fragment_shows_a_new_critical_report_and_marks_itself(client, production, crew, producer):
+    client.force_login(producer)
+    before = client.get(FRAGMENT)
+    assert "Live round in the prop cart" not in before.content.decode()
+
+    file_at(production, crew, Category.LIVE_AMMUNITION, title="Live round in the prop cart")
+    after = client.get(FRAGMENT)
+
+    assert after["X-SafeTrack-Fragment"] == "queue"
+    assert "no-cache" in after["Cache-Control"] or "no-store" in after["Cache-Control"]
+    html = after.content.decode()
+    assert "Live round in the prop cart" in html
+    assert 'data-part="lists"' in html and 'data-part="stop-work"' in html
+    assert "<nav" not in html  # the lists only, not a page
+
+
+def test_the_dashboard_page_loads_its_script_and_no_inline_code(client, production, producer):
+    client.force_login(producer)
+    html = client.get(DASHBOARD).content.decode()
+    assert "/static/js/dashboard.js" in html
+    assert "<style" not in html
+    assert " style=" not in html
+    assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None
+
+
+# --- trends -------------------------------------------------------------------------------------------
+
+
+def test_trends_are_drawn_as_svg_with_text_alternatives(client, production, crew, producer):
+    file_at(production, crew, Category.STUNTS)
+    file_at(production, crew, Category.IGNORED_WARNING, title="Nobody checked the guns", warned_whom="The AD")
+    client.force_login(producer)
+
+    html = client.get(DASHBOARD).content.decode()
+
+    assert html.count('<svg class="chart-svg"') == 4
+    for chart_id in ("chart-categories", "chart-ack", "chart-levels", "chart-warnings"):
+        assert f'<title id="{chart_id}-title">' in html
+        assert f'<desc id="{chart_id}-desc">' in html
+    assert "Reports per week, by category" in html
+    assert "Time to acknowledge" in html
+    assert "Unresolved reports by escalation level" in html
+    assert "Reopened reports and ignored warnings" in html
+    assert "2 reports in the last 12 weeks" in html
+    assert "<table" in html
+
+
+def test_percentile_interpolates_like_percentile_cont():
+    assert percentile([], 0.5) is None
+    assert percentile([10.0], 0.9) == 10.0
+    assert percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
+    assert percentile([float(n) for n in range(1, 11)], 0.9) == pytest.approx(9.1)
+
+
+def test_trends_count_reports_time_to_acknowledge_levels_and_reopenings(production, crew, ladder_cast):
+    now = timezone.now()
+    delays = [1, 2, 3, 4, 10]  # minutes to acknowledge
+    for minutes in delays:
+        report = file_at(production, crew, Category.OTHER, minutes_ago=30)
+        filed = report.created_at
+        report_acknowledge(report_id=report.pk, user=ladder_cast["producer"], now=filed + timedelta(minutes=minutes))
+    file_at(production, crew, Category.STOP_WORK)  # open, at the top level (5)
+    file_at(production, crew, Category.IGNORED_WARNING, warned_whom="The armorer")
+
+    trends = trends_for(production=production, ladder=ladder_for(production), now=now)
+
+    assert trends.per_category[Category.OTHER][-1] == 5
+    assert trends.ignored_warnings[-1] == 1
+    assert trends.ack_count[-1] == 5
+    assert trends.ack_median[-1] == pytest.approx(180, abs=1)
+    assert trends.ack_p90[-1] == pytest.approx(456, abs=1)  # 4 min + 0.6 * 6 min
+    levels = {lc.number: (lc.open, lc.acknowledged) for lc in trends.levels}
+    assert levels[1] == (1, 5)
+    assert levels[5] == (1, 0)
+    assert sorted(levels) == [1, 2, 3, 4, 5]
+
+
+# --- a constant number of queries ---------------------------------------------------------------------
+
+
+def bulk_reports(production, reporter, handler, count):
+    """`count` reports spread over open, acknowledged and resolved, each with a filed and an answer event."""
+    now = timezone.now()
+    rows = []
+    for i in range(count):
+        status = [ReportStatus.OPEN, ReportStatus.ACKNOWLEDGED, ReportStatus.RESOLVED][i % 3]
+        created = now - timedelta(hours=i % 2000)
+        rows.append(
+            Report(
+                production=production,
+                category=Category.values[i % len(Category.values)],
+                severity=["low", "medium", "high", "critical"][i % 4],
+                title=f"Bulk report {i}",
+                description="Filed in bulk for the query count test.",
+                occurred_at=created,
+                reporter=reporter,
+                identity=[Identity.NAMED, Identity.CONFIDENTIAL][i % 2],
+                status=status,
+                escalation_level=1 + i % 5,
+                next_escalation_at=None if status == ReportStatus.RESOLVED else now + timedelta(minutes=i - count // 2),
+                acknowledged_by=handler if status != ReportStatus.OPEN else None,
+                acknowledged_at=created + timedelta(minutes=3) if status != ReportStatus.OPEN else None,
+                resolved_by=handler if status == ReportStatus.RESOLVED else None,
+                resolved_at=now - timedelta(hours=i % 300) if status == ReportStatus.RESOLVED else None,
+                created_at=created,
+                trail_seq=2,
+            )
+        )
+    reports = Report.objects.bulk_create(rows)
+    events = []
+    for report in reports:
+        events.append(
+            Event(
+                report=report,
+                seq=1,
+                kind=EventKind.FILED,
+                created_at=report.created_at,
+                prev_hash="0",
+                hash=f"f{report.pk}",
+            )
+        )
+        kind = EventKind.REOPENED if report.pk % 7 == 0 else EventKind.ACKNOWLEDGED
+        events.append(
+            Event(
+                report=report,
+                seq=2,
+                kind=kind,
+                actor=handler,
+                created_at=report.created_at + timedelta(minutes=4),
+                prev_hash=f"f{report.pk}",
+                hash=f"a{report.pk}",
+            )
+        )
+    Event.objects.bulk_create(events)
+
+
+DASHBOARD_QUERIES = 17
+FRAGMENT_QUERIES = 11
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_the_dashboard_takes_the_same_number_of_queries_for_10_or_1000_reports(
+    client, production, crew, ladder_cast, count, django_assert_num_queries
+):
+    producer = ladder_cast["producer"]
+    bulk_reports(production, crew, producer, count)
+    file_at(production, crew, Category.STOP_WORK, title="Stop!")
+    client.force_login(producer)
+    client.get(DASHBOARD, {"production": production.pk})  # the session remembers the production once
+
+    with django_assert_num_queries(DASHBOARD_QUERIES):
+        response = client.get(DASHBOARD, {"production": production.pk, "q": "bulk"})
+    assert response.status_code == 200
+    with django_assert_num_queries(FRAGMENT_QUERIES):
+        assert client.get(FRAGMENT, {"production": production.pk}).status_code == 200
