@@ -71,6 +71,21 @@ def _headline(notification: Notification) -> str:
     return event.get_kind_display()
 
 
+def _detail_line(kind: str, payload: dict[str, object]) -> str | None:
+    """What a person wrote with this event. Only the text of that event's kind: an escalation's payload
+    also has a `reason`, but it is a code (not_acknowledged), not words to show."""
+    key, label = {
+        EventKind.COMMENTED: ("body", _("Comment")),
+        EventKind.REOPENED: ("reason", _("Reason")),
+        EventKind.IDENTITY_REVEALED: ("reason", _("Reason")),
+        EventKind.RESOLVED: ("resolution", _("Corrective action")),
+        EventKind.STOP_WORK_LIFTED: ("clearance", _("Clearance")),
+    }.get(kind, ("", ""))
+    if not key or not payload.get(key):
+        return None
+    return f"{label}: {payload[key]}"
+
+
 def message_for(notification: Notification, now: datetime | None = None) -> Message:
     recipient = notification.recipient
     language = recipient.language if recipient else settings.LANGUAGE_CODE
@@ -93,15 +108,9 @@ def message_for(notification: Notification, now: datetime | None = None) -> Mess
         ]
         if report.location:
             lines.append(_("Where: %(location)s") % {"location": report.location})
-        payload = notification.event.payload or {}
-        for key, label in (
-            ("body", _("Comment")),
-            ("reason", _("Reason")),
-            ("resolution", _("Corrective action")),
-            ("clearance", _("Clearance")),
-        ):
-            if payload.get(key):
-                lines.append(f"{label}: {payload[key]}")
+        detail = _detail_line(notification.event.kind, notification.event.payload or {})
+        if detail:
+            lines.append(detail)
         url = settings.SITE_URL + report.get_absolute_url()
         ack_url = None
         if (
