@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models
 from django.db.models import Count, Exists, Model, OuterRef, QuerySet
 from django.forms import Field
 from django.http import HttpRequest
@@ -101,7 +102,13 @@ class MembershipInline(ScopedChoicesMixin, admin.TabularInline):
     verbose_name_plural = _("members (add someone by the email they signed up with)")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
-        return super().get_queryset(request).select_related("user").order_by("user__full_name", "user__email")
+        # The production too: each row's title (Membership.__str__) names it.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("user", "production")
+            .order_by("user__full_name", "user__email")
+        )
 
     @admin.display(description=_("name"))
     def person(self, obj: Membership) -> str:
@@ -111,11 +118,13 @@ class MembershipInline(ScopedChoicesMixin, admin.TabularInline):
 @admin.register(Production)
 class ProductionAdmin(ProductionScopedAdmin):
     production_path = ""
+    ordering = ["name"]
     list_display = ["name", "status", "stop_work", "members", "timezone", "join_code", "created_at"]
     list_filter = ["status", "timezone"]
     search_fields = ["name", "join_code"]
     date_hierarchy = "created_at"
     filter_horizontal = ["admins"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["regenerate_join_code"]
     fieldsets = [
         (None, {"fields": ["name", "status", "timezone", "webhook_url"]}),

@@ -1,7 +1,7 @@
 """Run records (the sweeper's heartbeat, weekly digests) and Django's own log of admin changes."""
 
 from django.contrib import admin
-from django.contrib.admin.models import LogEntry
+from django.contrib.admin.models import DELETION, LogEntry
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -49,7 +49,7 @@ class LogEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("object"))
     def object_link(self, obj: LogEntry) -> str:
-        url = obj.get_admin_url() if obj.action_flag != obj.DELETION else ""
+        url = obj.get_admin_url() if obj.action_flag != DELETION else ""
         return format_html('<a href="{}">{}</a>', url, obj.object_repr) if url else obj.object_repr
 
     @admin.display(description=_("change"))

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from incidents import access
-from incidents.admin_scope import ProductionScopedAdmin, ReadOnlyAdminMixin, current_viewer
+from incidents.admin_scope import ProductionScopedAdmin, ReadOnlyAdminMixin, current_viewer, scope_queryset
 from incidents.models import Attachment, Event, Notification
 from incidents.services.admin_actions import notifications_resend_failed
 from incidents.templatetags.safetrack import in_production_tz
@@ -89,7 +89,11 @@ class NotificationAdmin(ProductionScopedAdmin):
     readonly_fields = ["recipient_shown"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Notification]:
-        return super().get_queryset(request).annotate(failures_first=FAILURES_FIRST)
+        # The annotation must exist before ModelAdmin orders by it, so this does not start from super().
+        notifications = Notification.objects.annotate(failures_first=FAILURES_FIRST).order_by(
+            *self.get_ordering(request)
+        )
+        return scope_queryset(request, notifications, self.production_path)
 
     def get_ordering(self, request: HttpRequest) -> list[str]:
         return ["failures_first", "-created_at", "-pk"]

@@ -1,0 +1,64 @@
+"""Admin fixtures: a production-scoped staff user, and a production with every kind of row present."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from accounts.models import Department, Role
+from incidents.categories import Category
+from incidents.models import Attachment, DigestRun, Heartbeat, Identity, Notification, Report
+from incidents.services.escalation import report_escalate
+from tests.admin.helpers import fail_notification
+from tests.factories import UserFactory, file_report, member
+
+PRODUCTION_ADMINS = "Production admins"
+
+
+@pytest.fixture
+def production_admin(production):
+    """Staff, in the "Production admins" group, linked to `production` only."""
+    user = UserFactory(is_staff=True, full_name="Pat Scoped", email="pat.scoped@example.com")
+    user.groups.add(Group.objects.get(name=PRODUCTION_ADMINS))
+    production.admins.add(user)
+    return user
+
+
+@pytest.fixture
+def confidential_reporter(production):
+    return member(production, Role.CREW, Department.CAMERA, full_name="Quinn Quietly", email="quinn@example.com")
+
+
+@pytest.fixture
+def world(production, other_production, crew, confidential_reporter, ladder_cast, outsider, superuser):
+    """A named, a confidential and an anonymous report here, one in another production, an escalation,
+    a failed notification, an attachment, a digest, a heartbeat and a log entry."""
+    named = file_report(production, crew, Category.OTHER, title="Loose sandbag")
+    confidential = file_report(
+        production,
+        confidential_reporter,
+        Category.MISFIRE,
+        title="Misfire on stage 2",
+        identity=Identity.CONFIDENTIAL,
+    )
+    anonymous = file_report(production, None, Category.FATIGUE, title="Fourteen-hour days")
+    member(other_production, Role.DEPARTMENT_HEAD, Department.GRIP, full_name="Otto Otherhead")
+    elsewhere = file_report(other_production, outsider, Category.OTHER, title="Other show's ladder")
+    report_escalate(report_id=named.pk, expected_level=named.escalation_level, force=True)
+    fail_notification(Notification.objects.filter(report=named).first())
+    Attachment.objects.create(
+        report=named,
+        file="attachments/x/sandbag.jpg",
+        original_name="sandbag.jpg",
+        content_type="image/jpeg",
+        size=1234,
+        sha256="0" * 64,
+    )
+    DigestRun.objects.create(production=production, week_start=date.today() - timedelta(days=7), recipients=3)
+    Heartbeat.objects.update_or_create(name="sweeper", defaults={"at": timezone.now(), "detail": {"escalated": 0}})
+    LogEntry.objects.log_actions(
+        user_id=superuser.pk, queryset=Report.objects.filter(pk=named.pk), action_flag=CHANGE, change_message="test"
+    )
+    return {"named": named, "confidential": confidential, "anonymous": anonymous, "elsewhere": elsewhere}
