@@ -68,4 +68,6 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} → {self.recipient or '-'} ({self.get_status_display()})"
+        # Never the recipient: notified on a confidential report, the reporter would be named wherever a row
+        # is printed (the admin's inline rows, its change log, log lines). Use access.person_label to name them.
+        return f"#{self.report_id} {self.get_channel_display()} ({self.get_status_display()})"
