@@ -32,6 +32,7 @@ class CommentForm(forms.Form):
         ],
         initial=TO_REPORTER,
         widget=forms.RadioSelect,
+        error_messages={"required": _("Choose who sees this comment.")},
     )
 
     def __init__(self, *args: Any, handler: bool = False, **kwargs: Any):
