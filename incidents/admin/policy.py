@@ -154,6 +154,9 @@ class EscalationLevelInline(ScopedChoicesMixin, admin.TabularInline):
     verbose_name = _("escalation level")
     verbose_name_plural = _("escalation levels (who is told, and how long they have to acknowledge)")
 
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     def __init__(self, parent_model: type[Model], admin_site: admin.AdminSite) -> None:
         super().__init__(EscalationPolicy, admin_site)
 

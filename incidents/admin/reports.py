@@ -6,6 +6,8 @@ resend here, as actions). A form that saved the row would change what handlers s
 entry, and could overwrite a concurrent acknowledgement with stale values.
 """
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import Case, IntegerField, QuerySet, Value, When
@@ -88,7 +90,7 @@ class NotificationInline(ReadOnlyAdminMixin, admin.TabularInline):
 @admin.register(Report)
 class ReportAdmin(ProductionScopedAdmin):
     list_display = [
-        "pk",
+        "number",
         "title",
         "production",
         "category",
@@ -100,7 +102,7 @@ class ReportAdmin(ProductionScopedAdmin):
         "identity",
         "filed",
     ]
-    list_display_links = ["pk", "title"]
+    list_display_links = ["number", "title"]
     list_filter = [
         "status",
         "severity",
@@ -230,7 +232,24 @@ class ReportAdmin(ProductionScopedAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
         return super().get_queryset(request).select_related("production", "reporter")
 
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        extra_context = {
+            **(extra_context or {}),
+            "can_escalate": self.has_escalate_permission(request),
+            "can_resend": self.has_resend_permission(request),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
     # --- columns and read-only fields --------------------------------------------------------------
+
+    @admin.display(description="#", ordering="pk")
+    def number(self, obj: Report) -> int:
+        return obj.pk
 
     @admin.display(description=_("reporter"))
     def reporter_shown(self, obj: Report) -> str:

@@ -79,3 +79,19 @@ def test_admin_site_says_safetrack(client, superuser):
     response = client.get(reverse("admin:index"))
     assert "SafeTrack administration" in response.text
     assert "<title>" in response.text and "SafeTrack admin" in response.text
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda model: model._meta.label)
+def test_admin_changelist_for_a_production_admin_is_scoped_and_constant(
+    client, production_admin, world, production, crew, model
+):
+    client.force_login(production_admin)
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    before, response = count_queries(client, url)
+    if response.status_code == 403:
+        return  # not theirs to see at all (user groups, machine heartbeats, login records)
+    assert response.status_code == 200
+    grow(production, crew)
+    after, _ = count_queries(client, url)
+    assert after == before
+    assert "Other Show" not in response.text
