@@ -58,7 +58,9 @@ class UserAdmin(DjangoUserAdmin):
         return access.admin_sees_all(request.user) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return access.admin_sees_all(request.user) and super().has_delete_permission(request, obj)
+        # Nobody: deleting an account would take its admin log entries with it (and anyone named on a
+        # report's trail is protected anyway). Deactivate the account instead.
+        return False
 
 
 class MemberEmailField(forms.ModelChoiceField):

@@ -84,6 +84,18 @@ def test_production_admin_autocomplete_offers_only_their_people_and_productions(
     assert [int(row["id"]) for row in productions.json()["results"]] == [production.pk]
 
 
+def test_production_admin_picks_people_to_notify_only_among_their_people(client, production_admin, world, outsider):
+    client.force_login(production_admin)
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "incidents", "model_name": "escalationlevel", "field_name": "people", "term": "O"},
+    )
+    assert response.status_code == 200
+    names = {row["text"] for row in response.json()["results"]}
+    assert "Una Manager" in names  # "O" matches a member's email too
+    assert "Otto Otherhead" not in names and "Olly Outsider" not in names
+
+
 def test_production_admin_cannot_add_a_membership_to_another_production(
     client, production_admin, world, crew, other_production
 ):
@@ -129,6 +141,13 @@ def test_production_admin_sees_only_their_own_log_entries(client, production_adm
     client.force_login(production_admin)
     rows = client.get(reverse("admin:admin_logentry_changelist")).context["cl"].result_list
     assert {row.user_id for row in rows} == {production_admin.pk}
+
+
+def test_nobody_deletes_user_accounts_through_the_admin(client, superuser, crew):
+    client.force_login(superuser)
+    response = client.post(reverse("admin:accounts_user_delete", args=[crew.pk]), {"post": "yes"})
+    assert response.status_code == 403
+    assert type(crew).objects.filter(pk=crew.pk).exists()
 
 
 def test_superuser_sees_every_production(client, superuser, world):
