@@ -31,8 +31,8 @@ IDENTITY_HELP = {
         "Handlers see “a crew member”, never your name. You can still follow the report and answer questions here."
     ),
     Identity.ANONYMOUS: _(
-        "Your name is not stored with the report at all. It will not appear in your reports and you cannot "
-        "follow it from your account."
+        "Your name is not stored with the report at all, and it will not appear in your reports. You get a "
+        "receipt code, shown once, to follow it up without your account."
     ),
 }
 
