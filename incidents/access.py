@@ -128,7 +128,9 @@ def _handles_at_level(user: AnyUser, report: Report, ladder: Ladder) -> bool:
     membership = membership_in(user, report.production_id)
     if membership is None or membership.rank < HANDLER_MIN_RANK:
         return False
-    if membership.rank >= ladder.level(report.escalation_level).min_rank:
+    # A stop-work call reaches every level at once, so anyone it reached may take it on.
+    reached = ladder.levels[0] if report.is_stop_work else ladder.level(report.escalation_level)
+    if membership.rank >= reached.min_rank:
         return True
     return any(
         level.number <= report.escalation_level and any(p.pk == user.pk for p in level.people.all())
@@ -143,6 +145,8 @@ def can_acknowledge(user: AnyUser, report: Report, ladder: Ladder) -> bool:
 def can_resolve(user: AnyUser, report: Report, ladder: Ladder) -> bool:
     if not user.is_authenticated or report.status == ReportStatus.RESOLVED:
         return False
+    if report.stop_work_active:
+        return False  # a stop-work call ends by being lifted, with a clearance note (can_lift_stop_work)
     return report.acknowledged_by_id == user.pk or _handles_at_level(user, report, ladder)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import anonymous, dashboard, handling, home, identity, inbox, reports, stop_work
+from .views import anonymous, dashboard, handling, home, identity, inbox, productions, reports, stop_work
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -28,6 +28,7 @@ urlpatterns = [
     # Anonymous reporting without an account
     path("anonymous/<str:join_code>/", anonymous.anonymous_new, name="anonymous_new"),
     path("receipt/", anonymous.receipt, name="receipt"),
+    path("productions/<int:production_id>/", productions.production_detail, name="production_detail"),
     path("productions/<int:production_id>/poster/", anonymous.poster, name="production_poster"),
     # Handlers' dashboard and exports
     path("dashboard/", dashboard.dashboard, name="dashboard"),

@@ -257,13 +257,21 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Behind a proxy, rate limits must key on the client's address the proxy reports, not the proxy's.
+RATELIMIT_IP_META_KEY = envstr("RATELIMIT_IP_META_KEY", "") or None
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Error records of django.request carry the request (and so the client's address) to every handler;
+    # anonymous reporters must not be traceable through logs, so the request is dropped from records.
+    "filters": {"no_request": {"()": "safetrack.logging.DropRequestFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_request"]}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {
         # Request lines would carry anonymous reporters' paths and addresses: keep them out.
         "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False,
+                           "filters": ["no_request"]},
     },
 }

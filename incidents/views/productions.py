@@ -1,0 +1,32 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from accounts.models import HANDLER_MIN_RANK, Membership
+from incidents import access
+from incidents.selectors import active_stop_work_for
+from incidents.services.policy import ladder_for
+
+
+@login_required
+@require_GET
+def production_detail(request: HttpRequest, production_id: int) -> HttpResponse:
+    """A production for its members: how to report; for handlers also the join code, the poster,
+    the escalation ladder and the crew list."""
+    production = access.production_for_member(request.user, production_id)
+    membership = access.membership_in(request.user, production_id)
+    is_handler = membership is not None and membership.rank >= HANDLER_MIN_RANK
+    context = {
+        "production": production,
+        "membership": membership,
+        "is_handler": is_handler,
+        "stop_work": active_stop_work_for([production.pk]),
+        "ladder": ladder_for(production) if is_handler else None,
+        "members": (
+            Membership.objects.filter(production=production).select_related("user").order_by("role", "user__full_name")
+            if is_handler
+            else []
+        ),
+    }
+    return render(request, "incidents/production_detail.html", context)
