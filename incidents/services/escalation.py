@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
-from django.db.models import Case, CharField, DateTimeField, IntegerField, QuerySet, Value, When
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from incidents.models import Event, EventKind, Report, ReportStatus
@@ -85,6 +86,22 @@ def reports_escalate_due(*, now: datetime | None = None, limit: int = 200) -> in
     return len(due)
 
 
+def _per_report(field_name: str, values: dict[int, object]) -> RawSQL:
+    """`CASE id WHEN <pk> THEN <value> ... END`, each value prepared by the field as the ORM would.
+
+    One raw expression for the whole batch: Django resolves each `When(pk=...)` of a `Case` through the
+    query machinery (about a millisecond apiece), which made the batch UPDATE's compilation, not
+    PostgreSQL, the slowest step of a sweep."""
+    field = Report._meta.get_field(field_name)
+    whens, params = [], []
+    for pk, value in values.items():
+        whens.append("WHEN %s THEN %s")
+        params.extend([pk, field.get_db_prep_save(value, connection)])
+    sql = f"CASE {connection.ops.quote_name(Report._meta.pk.column)} {' '.join(whens)} END"
+    # Only the quoted primary-key column and placeholders are in the SQL; every value is a bound parameter.
+    return RawSQL(sql, params, output_field=field)  # noqa: S611  # nosec B611
+
+
 def _escalate_locked(reports: list[Report], *, now: datetime, actor: AbstractBaseUser | None = None) -> None:
     """Escalate rows the caller has locked, in a constant number of queries for the whole batch."""
     production_ids = {r.production_id for r in reports}
@@ -131,14 +148,10 @@ def _escalate_locked(reports: list[Report], *, now: datetime, actor: AbstractBas
         status=ReportStatus.OPEN,
         acknowledged_by=None,
         acknowledged_at=None,
-        escalation_level=Case(
-            *[When(pk=r.pk, then=Value(r.escalation_level)) for r in reports], output_field=IntegerField()
-        ),
-        next_escalation_at=Case(
-            *[When(pk=r.pk, then=Value(r.next_escalation_at)) for r in reports], output_field=DateTimeField()
-        ),
-        trail_seq=Case(*[When(pk=r.pk, then=Value(r.trail_seq)) for r in reports], output_field=IntegerField()),
-        trail_head=Case(*[When(pk=r.pk, then=Value(r.trail_head)) for r in reports], output_field=CharField()),
+        **{
+            name: _per_report(name, {r.pk: getattr(r, name) for r in reports})
+            for name in ("escalation_level", "next_escalation_at", "trail_seq", "trail_head")
+        },
     )
     if updated != len(reports):  # impossible while we hold the locks; refuse to write a partial batch
         raise RuntimeError(f"escalation batch changed under its lock ({updated} of {len(reports)} rows)")
