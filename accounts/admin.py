@@ -120,7 +120,6 @@ class MembershipInline(ScopedChoicesMixin, admin.TabularInline):
 @admin.register(Production)
 class ProductionAdmin(ProductionScopedAdmin):
     production_path = ""
-    view_on_site = False  # Production.get_absolute_url names a URL that does not exist (yet)
     ordering = ["name"]
     list_display = ["name", "status", "stop_work", "members", "timezone", "join_code", "created_at"]
     list_filter = ["status", "timezone"]
