@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -183,7 +184,7 @@ SWEEP_BATCH_SIZE = envint("SWEEP_BATCH_SIZE", 200)
 # unacknowledged for longer than the visibility timeout to another worker, again and again; so no ETA
 # may be further away than the visibility timeout (with a minute to spare).
 ESCALATION_TIMER_HORIZON_SECONDS = envint("ESCALATION_TIMER_HORIZON_SECONDS", 1800)
-if REDIS_URL and ESCALATION_TIMER_HORIZON_SECONDS + 60 >= CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]:
+if REDIS_URL and CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= ESCALATION_TIMER_HORIZON_SECONDS + 60:
     raise ImproperlyConfigured(
         "ESCALATION_TIMER_HORIZON_SECONDS must be at least a minute shorter than CELERY_VISIBILITY_TIMEOUT."
     )

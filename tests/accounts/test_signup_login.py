@@ -58,3 +58,31 @@ def test_repeated_wrong_passwords_lock_the_login_with_a_clear_message(client, se
     response = client.post(reverse("login"), {"username": "crew@example.com", "password": PASSWORD})
     assert response.status_code == 429
     assert "Too many failed logins" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_signed_in_person_sees_pages_in_their_own_language(client):
+    client.force_login(UserFactory(language="es"))
+    response = client.get(reverse("home"))
+    assert response.context["LANGUAGE_CODE"] == "es"
+    assert '<html lang="es">' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_language_switcher_remembers_the_choice_on_the_account(client):
+    user = UserFactory(language="en")
+    client.force_login(user)
+    response = client.post(reverse("set_language"), {"language": "es", "next": "/"})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.language == "es"
+    assert client.get(reverse("home")).context["LANGUAGE_CODE"] == "es"
+
+
+@pytest.mark.django_db
+def test_the_language_switcher_ignores_unknown_languages(client):
+    user = UserFactory(language="en")
+    client.force_login(user)
+    client.post(reverse("set_language"), {"language": "xx", "next": "/"})
+    user.refresh_from_db()
+    assert user.language == "en"

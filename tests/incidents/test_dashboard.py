@@ -12,6 +12,7 @@ from accounts.models import Department, Role
 from incidents.categories import Category
 from incidents.models import Event, EventKind, Identity, Report, ReportStatus
 from incidents.selectors_dashboard import countdown, duration_text
+from incidents.services.escalation import report_escalate
 from incidents.services.filing import report_file
 from incidents.services.handling import report_acknowledge, report_resolve
 from incidents.services.policy import ladder_for
@@ -112,12 +113,14 @@ def test_each_open_row_acknowledges_through_a_confirmation_form_back_to_the_dash
 
 
 def test_a_handler_below_the_reports_level_sees_no_acknowledge_button(client, production, crew, department_head):
-    stop = file_at(production, crew, Category.STOP_WORK, title="Rain on the rig")  # starts at the top level
+    report = file_at(production, crew, Category.OTHER, title="Rain on the rig")
+    for level in (1, 2):  # now at the UPM's level, above a department head
+        report_escalate(report_id=report.pk, expected_level=level, force=True)
     client.force_login(department_head)
 
     html = client.get(DASHBOARD).content.decode()
 
-    assert reverse("report_acknowledge", args=[stop.pk]) not in html
+    assert reverse("report_acknowledge", args=[report.pk]) not in html
     assert "Waiting for a handler at this level or above" in html
 
 
