@@ -168,5 +168,4 @@ def _escalate_locked(reports: list[Report], *, now: datetime, actor: AbstractBas
             )
         )
     notify.notifications_save(rows)
-    for report in reports:
-        dispatch.escalation_schedule(report_id=report.pk, level=report.escalation_level, at=report.next_escalation_at)
+    dispatch.escalations_schedule((r.pk, r.escalation_level, r.next_escalation_at) for r in reports)
