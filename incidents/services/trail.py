@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from incidents.models import Event, Report
 
@@ -118,9 +119,15 @@ def verify_trail(report: Report) -> TrailCheck:
     for event in Event.objects.filter(report_id=report.pk).order_by("seq").iterator(chunk_size=2000):
         count += 1
         if event.seq != expected_seq:
-            return TrailCheck(report.pk, count, False, event.seq, f"expected event {expected_seq}, found {event.seq}")
+            return TrailCheck(
+                report.pk,
+                count,
+                False,
+                event.seq,
+                _("expected event %(expected)s, found %(found)s") % {"expected": expected_seq, "found": event.seq},
+            )
         if event.prev_hash != prev_hash:
-            return TrailCheck(report.pk, count, False, event.seq, "does not follow the previous event")
+            return TrailCheck(report.pk, count, False, event.seq, _("does not follow the previous event"))
         digest = event_hash(
             prev_hash=prev_hash,
             report_id=report.pk,
@@ -132,9 +139,9 @@ def verify_trail(report: Report) -> TrailCheck:
             created_at=event.created_at,
         )
         if digest != event.hash:
-            return TrailCheck(report.pk, count, False, event.seq, "content does not match its hash")
+            return TrailCheck(report.pk, count, False, event.seq, _("content does not match its hash"))
         prev_hash = event.hash
         expected_seq += 1
     if count != report.trail_seq or (count and prev_hash != report.trail_head):
-        return TrailCheck(report.pk, count, False, count + 1, "events are missing at the end of the trail")
+        return TrailCheck(report.pk, count, False, count + 1, _("events are missing at the end of the trail"))
     return TrailCheck(report.pk, count, True)
