@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from incidents import access
 from incidents.admin_scope import ProductionScopedAdmin, ReadOnlyAdminMixin, current_viewer, scope_queryset
@@ -163,4 +163,4 @@ class AttachmentAdmin(ReadOnlyAdminMixin, ProductionScopedAdmin):
 
     @admin.display(description=_("file"))
     def download(self, obj: Attachment) -> str:
-        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), _("Open"))
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), pgettext_lazy("open a file", "Open"))
