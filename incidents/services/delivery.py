@@ -47,10 +47,10 @@ def backoff(attempts: int) -> timedelta:
 
 
 def notification_deliver(*, notification_id: int, now: datetime | None = None) -> Delivery:
-    now = now or timezone.now()
+    started = now or timezone.now()
     claimed = Notification.objects.filter(
-        pk=notification_id, status=Notification.Status.PENDING, next_attempt_at__lte=now
-    ).update(status=Notification.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+        pk=notification_id, status=Notification.Status.PENDING, next_attempt_at__lte=started
+    ).update(status=Notification.Status.SENDING, claimed_at=started, attempts=F("attempts") + 1)
     if not claimed:
         return Delivery.SKIPPED
     notification = Notification.objects.select_related(
@@ -59,7 +59,9 @@ def notification_deliver(*, notification_id: int, now: datetime | None = None) -
     try:
         SENDERS[notification.channel](notification)
     except Exception as exc:  # any channel error is recorded on the row, never raised into escalation
-        return _record_failure(notification, exc, now)
+        # The backoff counts from the failure: a send that timed out after EMAIL_TIMEOUT must not
+        # eat into the wait before the next attempt.
+        return _record_failure(notification, exc, now or timezone.now())
     with transaction.atomic():
         Notification.objects.filter(pk=notification_id).update(
             status=Notification.Status.SENT, sent_at=timezone.now(), last_error=""
