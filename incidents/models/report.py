@@ -145,6 +145,8 @@ class Report(models.Model):
                 condition=models.Q(next_escalation_at__isnull=False),
             ),
             models.Index(fields=["production", "status", "next_escalation_at"], name="report_queue"),
+            # The dashboard's "recently resolved" list and count, without scanning every resolved report.
+            models.Index(fields=["production", "status", "resolved_at"], name="report_resolved_recent"),
             models.Index(fields=["production", "category", "created_at"], name="report_production_category"),
             models.Index(fields=["reporter", "created_at"], name="report_reporter_created"),
         ]
