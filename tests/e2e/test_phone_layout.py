@@ -1,0 +1,165 @@
+"""Phones first: every key page at 360 px wide without sideways scrolling, report forms that are easy to
+tap, and a stop-work button that is impossible to miss and hard to press by accident."""
+
+from collections.abc import Callable
+
+from playwright.sync_api import Page, expect
+
+from incidents.categories import Category
+from incidents.models import Report
+from tests.e2e.conftest import PHONE, Browsing, Scene, scroll_overflow
+from tests.factories import file_report
+
+# What a person pastes into a report on set: a link, a prop number with no spaces.
+LONG_WORD = "https://example.com/callsheets/" + "PropRevolverSerial" * 9
+
+
+def key_pages(scene: Scene, long_report: Report) -> dict[str, list[tuple[str, str]]]:
+    """(name, path) of every key page, grouped by who looks at it."""
+    production, report, stop = scene.production, scene.report, scene.stop_work
+    assert stop is not None
+    return {
+        "anonymous": [
+            ("home-visitor", "/"),
+            ("login", "/accounts/login/"),
+            ("signup", "/accounts/signup/"),
+            ("anonymous-report-form", f"/anonymous/{production.join_code}/"),
+            ("receipt", "/receipt/"),
+        ],
+        "crew": [
+            ("home", "/"),
+            ("report-form", "/reports/new/"),
+            ("report", f"/reports/{report.pk}/"),
+            ("report-long-words", f"/reports/{long_report.pk}/"),
+            ("report-filed", f"/reports/{report.pk}/filed/"),
+            ("reports", "/reports/"),
+            ("stop-work", "/stop-work/"),
+            ("join", "/join/"),
+        ],
+        "department_head": [
+            ("inbox", "/inbox/"),
+            ("report-handler", f"/reports/{report.pk}/"),
+        ],
+        "producer": [
+            ("dashboard", "/dashboard/"),
+            ("reports-production", "/reports/?tab=production"),
+            ("stop-work-lift", f"/reports/{stop.pk}/lift/"),
+            ("join-another", f"/join/{production.join_code}/"),
+        ],
+    }
+
+
+def overflow_problem(page: Page, name: str) -> str | None:
+    measured = scroll_overflow(page)
+    if measured["scrollWidth"] <= PHONE["width"] and not measured["overflowing"]:
+        return None
+    return f"{name} ({page.url}): scrollWidth {measured['scrollWidth']}, sticking out: {measured['overflowing']}"
+
+
+def test_every_key_page_fits_a_phone_without_horizontal_scrolling(
+    scene: Callable[..., Scene], open_page: Callable[..., Page], browsing: Browsing
+):
+    # Work is stopped (the red banner is on every member's page) and one report is full of long words.
+    world = scene(stopped=True)
+    long_report = file_report(
+        world.production, world.crew, Category.OTHER, title=LONG_WORD, location=LONG_WORD, description=LONG_WORD
+    )
+    people = {"anonymous": None, "crew": world.crew, **world.handlers}
+    problems = []
+    for who, pages in key_pages(world, long_report).items():
+        page = open_page(user=people[who])
+        for name, path in pages:
+            page.goto(path)
+            problems.append(overflow_problem(page, name))
+            browsing.screenshot(page, name)
+        if who == "anonymous":
+            # The receipt follow-up page, reached the only way there is: posting the code.
+            page.goto("/receipt/")
+            page.get_by_label("Receipt code").fill(world.receipt_code)
+            page.get_by_role("button", name="Show my report").click()
+            expect(page.get_by_role("heading", name="Reply to the handlers")).to_be_visible()
+            problems.append(overflow_problem(page, "receipt-status"))
+            browsing.screenshot(page, "receipt-status")
+        if who == "crew":
+            page.goto("/")
+            page.get_by_role("button", name="Menu").click()
+            expect(page.get_by_role("button", name="Log out")).to_be_visible()
+            problems.append(overflow_problem(page, "menu-open"))
+            browsing.screenshot(page, "menu-open", full_page=False)
+    problems = [p for p in problems if p]
+    assert not problems, "pages wider than a 360 px phone:\n" + "\n".join(problems)
+
+
+# The tap target of a control: the box itself, or for a radio or checkbox its label, or the whole option
+# card when the label is stretched over it.
+TAP_TARGETS = """(form) => {
+  const out = [];
+  for (const el of form.querySelectorAll('input, select, textarea, button')) {
+    const rect = el.getBoundingClientRect();
+    if (el.type === 'hidden' || rect.width === 0 || el.closest('.hp-field, [hidden]')) continue;
+    let height = rect.height;
+    if (el.type === 'radio' || el.type === 'checkbox') {
+      const label = form.querySelector(`label[for="${el.id}"]`);
+      const row = el.closest('.form-check');
+      const stretched = label && getComputedStyle(label, '::after').position === 'absolute';
+      height = stretched && row ? row.getBoundingClientRect().height
+             : Math.max(height, label ? label.getBoundingClientRect().height : 0);
+    }
+    out.push({name: el.name + (el.type === 'radio' ? '=' + el.value : ''), height: Math.round(height)});
+  }
+  return out;
+}"""
+
+
+def test_report_forms_have_controls_large_enough_to_tap_on_a_phone(
+    scene: Callable[..., Scene], open_page: Callable[..., Page]
+):
+    world = scene()
+    for user, path in [(world.crew, "/reports/new/"), (None, f"/anonymous/{world.production.join_code}/")]:
+        page = open_page(user=user)
+        page.goto(path)
+        # Show every optional part: firearm details, the injury text, the confidential options.
+        page.get_by_label("Misfire / accidental discharge").check()
+        page.get_by_label("Someone was hurt").check()
+        if user is not None:
+            page.get_by_label("Confidential").check()
+        targets = page.locator("#report-form").evaluate(TAP_TARGETS)
+        names = {t["name"] for t in targets}
+        assert {"category=misfire", "title", "description", "weapon", "ammunition", "attachments"} <= names
+        small = [t for t in targets if t["height"] < 44]
+        assert not small, f"{path}: controls under 44 px tall: {small}"
+
+
+def test_stop_work_button_is_prominent_and_asks_for_confirmation(
+    scene: Callable[..., Scene], open_page: Callable[..., Page], browsing: Browsing
+):
+    world = scene()
+    page = open_page(user=world.crew)
+    page.goto("/")
+    button = page.get_by_role("link", name="Call STOP WORK")
+    box = button.bounding_box()
+    assert box is not None
+    # Above the fold on a phone, the full width of the content, big, and red.
+    assert box["y"] + box["height"] <= PHONE["height"]
+    assert box["width"] >= PHONE["width"] - 40
+    assert box["height"] >= 48
+    assert button.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(220, 53, 69)"
+
+    button.click()
+    page.get_by_label("Why must work stop?").fill("Smoke in the rigging above stage 2")
+    browsing.screenshot(page, "stop-work-form")
+    call = page.get_by_role("button", name="Call STOP WORK")
+    # Without ticking the confirmation, nothing is called: the browser refuses, and so would the server.
+    call.click()
+    assert page.url.endswith("/stop-work/")
+    assert not Report.objects.filter(category=Category.STOP_WORK).exists()
+    page.locator("main form").evaluate("form => { form.noValidate = true; }")
+    call.click()
+    expect(page.get_by_text("Tick this box to confirm you are calling stop-work now.").first).to_be_visible()
+    assert not Report.objects.filter(category=Category.STOP_WORK).exists()
+    expect(page.get_by_label("Why must work stop?")).to_have_value("Smoke in the rigging above stage 2")
+
+    page.get_by_label("I am calling STOP WORK now").check()
+    page.get_by_role("button", name="Call STOP WORK").click()
+    expect(page.get_by_role("heading", name="Work is stopped")).to_be_visible()
+    assert Report.objects.filter(category=Category.STOP_WORK, production=world.production).count() == 1
