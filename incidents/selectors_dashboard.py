@@ -8,21 +8,27 @@ acknowledge what. The same filters drive the page, the polled fragment and the C
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.models import Production, User
+from accounts.models import Department, Production, User
 from incidents import access
+from incidents.categories import Category, Severity
 from incidents.models import Report, ReportStatus
 from incidents.selectors import active_stop_work_for
 from incidents.services.policy import Ladder, ladder_for
 
-LIST_LIMIT = 50
-RESOLVED_LIMIT = 20
+# What a phone shows without endless scrolling; the counts say how many more, the filters and the CSV
+# reach them.
+LIST_LIMIT = 20
+AWAITING_LIMIT = 15
+RESOLVED_LIMIT = 10
 RESOLVED_WINDOW = timedelta(days=7)
 SEARCH_MAX_WORDS = 6
 REPORT_NUMBER = re.compile(r"^#?(\d{1,12})$")
@@ -95,15 +101,39 @@ def countdown(report: Report, now: datetime) -> Countdown:
     return Countdown(deadline, True, _("resolution overdue by %(duration)s") % {"duration": duration_text(left)})
 
 
-@dataclass(frozen=True)
+@dataclass
 class QueueRow:
+    """A report as the lists show it, its words computed once here rather than per template lookup
+    (the times only when a list shows them: formatting dates is the costly part)."""
+
     report: Report
+    url: str
+    category: str
+    severity: str
+    department: str
     reporter: str
     level_label: str
     countdown: Countdown
     can_acknowledge: bool
     acknowledged_by: str
     resolved_by: str
+    tz: tzinfo
+
+    @cached_property
+    def deadline(self) -> str:
+        return local_datetime(self.countdown.deadline, self.tz)
+
+    @cached_property
+    def filed(self) -> str:
+        return local_datetime(self.report.created_at, self.tz)
+
+    @cached_property
+    def acknowledged_at(self) -> str:
+        return local_datetime(self.report.acknowledged_at, self.tz)
+
+    @cached_property
+    def resolved_at(self) -> str:
+        return local_datetime(self.report.resolved_at, self.tz)
 
 
 @dataclass(frozen=True)
@@ -124,8 +154,6 @@ class Queue:
     awaiting_action: list[QueueRow]
     recently_resolved: list[QueueRow]
     counts: QueueCounts
-    limit: int = LIST_LIMIT
-    resolved_limit: int = RESOLVED_LIMIT
 
     @property
     def needs_more(self) -> int:
@@ -140,22 +168,44 @@ class Queue:
         return max(self.counts.resolved_recently - len(self.recently_resolved), 0)
 
 
-def _rows(reports: list[Report], viewer: User, ladder: Ladder, now: datetime) -> list[QueueRow]:
+def _labels(choices: list[tuple[str, Any]]) -> dict[str, str]:
+    return {value: str(label) for value, label in choices}
+
+
+def _rows(reports: list[Report], viewer: User, ladder: Ladder, now: datetime, production_tz: tzinfo) -> list[QueueRow]:
+    categories, severities = _labels(Category.choices), _labels(Severity.choices)
+    departments = _labels(Department.choices)
+    levels: dict[int, str] = {}
     rows = []
     for report in reports:
-        level = ladder.level(report.escalation_level)
+        if report.escalation_level not in levels:
+            levels[report.escalation_level] = ladder.level(report.escalation_level).roles_display()
+        due = countdown(report, now)
         rows.append(
             QueueRow(
                 report=report,
+                url=report.get_absolute_url(),
+                category=categories.get(report.category, report.category),
+                severity=severities.get(report.severity, report.severity),
+                department=departments.get(report.department, ""),
                 reporter=access.reporter_label(report, viewer),
-                level_label=level.roles_display(),
-                countdown=countdown(report, now),
+                level_label=levels[report.escalation_level],
+                countdown=due,
                 can_acknowledge=access.can_acknowledge(viewer, report, ladder),
                 acknowledged_by=access.person_label(report.acknowledged_by, report, viewer),
                 resolved_by=access.person_label(report.resolved_by, report, viewer),
+                tz=production_tz,
             )
         )
     return rows
+
+
+def local_datetime(value: datetime | None, tz: tzinfo) -> str:
+    """As the `in_production_tz` filter shows it: the date and time there, with the zone's abbreviation."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value, tz)
+    return f"{formats.date_format(local, 'DATETIME_FORMAT')} {local.tzname()}"
 
 
 def _by_deadline(reports: QuerySet[Report]) -> QuerySet[Report]:
@@ -169,7 +219,12 @@ def dashboard_queue(
     number of reports."""
     reports = reports_filtered(production, filters)
     resolved_since = now - RESOLVED_WINDOW
-    totals = reports.aggregate(
+    # Only the rows some count looks at: old resolved reports (most of a production) are skipped by index.
+    counted = reports.filter(
+        Q(status__in=(ReportStatus.OPEN, ReportStatus.ACKNOWLEDGED))
+        | Q(status=ReportStatus.RESOLVED, resolved_at__gte=resolved_since)
+    )
+    totals = counted.aggregate(
         open=Count("pk", filter=Q(status=ReportStatus.OPEN)),
         overdue=Count("pk", filter=Q(status=ReportStatus.OPEN, next_escalation_at__lt=now)),
         acknowledged=Count("pk", filter=Q(status=ReportStatus.ACKNOWLEDGED)),
@@ -178,7 +233,7 @@ def dashboard_queue(
     )
     with_people = reports.select_related("reporter", "acknowledged_by", "resolved_by")
     needs = list(_by_deadline(with_people.filter(status=ReportStatus.OPEN))[:LIST_LIMIT])
-    awaiting = list(_by_deadline(with_people.filter(status=ReportStatus.ACKNOWLEDGED))[:LIST_LIMIT])
+    awaiting = list(_by_deadline(with_people.filter(status=ReportStatus.ACKNOWLEDGED))[:AWAITING_LIMIT])
     resolved = list(
         with_people.filter(status=ReportStatus.RESOLVED, resolved_at__gte=resolved_since).order_by(
             "-resolved_at", "-pk"
@@ -189,9 +244,9 @@ def dashboard_queue(
         production=production,
         now=now,
         stop_work=active_stop_work_for([production.pk]),
-        needs_acknowledgement=_rows(needs, viewer, ladder, now),
-        awaiting_action=_rows(awaiting, viewer, ladder, now),
-        recently_resolved=_rows(resolved, viewer, ladder, now),
+        needs_acknowledgement=_rows(needs, viewer, ladder, now, production.tzinfo),
+        awaiting_action=_rows(awaiting, viewer, ladder, now, production.tzinfo),
+        recently_resolved=_rows(resolved, viewer, ladder, now, production.tzinfo),
         counts=QueueCounts(**totals),
     )
 

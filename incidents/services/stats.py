@@ -2,17 +2,23 @@
 
 Every figure is an aggregate query (a constant number of them, whatever the production's size). The
 time to acknowledge is the time from filing to the report's first answer (its first acknowledgement,
-or its resolution when a handler resolved it straight away); its median and 90th percentile are taken
-in Python over one bounded query of (report, first answer) pairs, the same on SQLite and PostgreSQL.
+or its resolution when a handler resolved it straight away); its median and 90th percentile per week
+come from PostgreSQL's percentile_cont, or on SQLite from Python over one bounded query of
+(report, first answer) pairs (the same interpolation). The weekly series are the same for every handler
+of a production and move slowly, so the dashboard keeps them in the shared cache for two minutes;
+the count of unresolved reports by level is always live.
 Weeks start on Monday in the production's time zone.
 """
 
+import logging
 import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from datetime import tzinfo as TzInfo
 
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
@@ -23,7 +29,10 @@ from incidents.models import Event, EventKind, Report, ReportStatus
 
 from .policy import Ladder
 
+logger = logging.getLogger(__name__)
+
 TREND_WEEKS = 12
+TRENDS_CACHE_SECONDS = 120
 # Enough for any real production's quarter; beyond it the percentiles come from the first pairs.
 ACK_SAMPLE_MAX = 20_000
 ANSWER_KINDS = (EventKind.ACKNOWLEDGED, EventKind.RESOLVED)
@@ -79,8 +88,20 @@ class Trends:
         return sum(sum(counts) for counts in self.per_category.values())
 
 
-def trends_for(*, production: Production, ladder: Ladder, now: datetime, weeks: int = TREND_WEEKS) -> Trends:
-    """The last `weeks` weeks (this one included) in four queries."""
+@dataclass(frozen=True)
+class WeeklySeries:
+    """The per-week part of the trends: slow to compute on a big production, slow to change."""
+
+    weeks: list[date]
+    per_category: dict[str, list[int]]
+    ack_median: list[float | None]
+    ack_p90: list[float | None]
+    ack_count: list[int]
+    reopened: list[int]
+
+
+def weekly_series(*, production: Production, now: datetime, weeks: int = TREND_WEEKS) -> WeeklySeries:
+    """The last `weeks` weeks (this one included) in three queries."""
     tz = production.tzinfo
     this_week = week_start(timezone.localtime(now, tz).date())
     week_list = [this_week - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
@@ -99,22 +120,8 @@ def trends_for(*, production: Production, ladder: Ladder, now: datetime, weeks: 
         i = index.get(_week_of(row["week"], tz))
         if i is not None:
             per_category[row["category"]][i] += row["n"]
-    ordered = {c: per_category[c] for c in Category.values if c in per_category}
 
-    delays: list[list[float]] = [[] for _ in week_list]
-    answers = (
-        Event.objects.filter(report__production=production, report__created_at__gte=start, kind__in=ANSWER_KINDS)
-        .values("report_id", "report__created_at")
-        .annotate(first=Min("created_at"))
-        .order_by()[:ACK_SAMPLE_MAX]
-    )
-    for row in answers:
-        filed_at = row["report__created_at"]
-        i = index.get(week_start(timezone.localtime(filed_at, tz).date()))
-        if i is not None:
-            delays[i].append(max((row["first"] - filed_at).total_seconds(), 0.0))
-    for bucket in delays:
-        bucket.sort()
+    ack_median, ack_p90, ack_count = _answer_times(production, start, week_list)
 
     reopened = [0] * weeks
     reopen_rows = (
@@ -129,16 +136,110 @@ def trends_for(*, production: Production, ladder: Ladder, now: datetime, weeks: 
         if i is not None:
             reopened[i] += row["n"]
 
-    return Trends(
+    return WeeklySeries(
         weeks=week_list,
-        per_category=ordered,
-        ack_median=[percentile(bucket, 0.5) for bucket in delays],
-        ack_p90=[percentile(bucket, 0.9) for bucket in delays],
-        ack_count=[len(bucket) for bucket in delays],
-        levels=open_by_level(production=production, ladder=ladder),
+        per_category={c: per_category[c] for c in Category.values if c in per_category},
+        ack_median=ack_median,
+        ack_p90=ack_p90,
+        ack_count=ack_count,
         reopened=reopened,
-        ignored_warnings=list(ordered.get(Category.IGNORED_WARNING, [0] * weeks)),
     )
+
+
+def _cached_series(*, production: Production, now: datetime, weeks: int) -> WeeklySeries:
+    """The weekly series from the shared cache for a few minutes: every handler of a production sees the
+    same numbers, which move slowly. A cache that is down only costs the three queries."""
+    this_week = week_start(timezone.localtime(now, production.tzinfo).date())
+    key = f"safetrack:trends:{production.pk}:{production.timezone}:{this_week.isoformat()}:{weeks}"
+    try:
+        series = cache.get(key)
+    except Exception:  # a cache outage must not take the dashboard down
+        logger.warning("trends cache unavailable", exc_info=True)
+        series = None
+    if isinstance(series, WeeklySeries):
+        return series
+    series = weekly_series(production=production, now=now, weeks=weeks)
+    try:
+        cache.set(key, series, TRENDS_CACHE_SECONDS)
+    except Exception:  # same as above
+        logger.warning("trends cache unavailable", exc_info=True)
+    return series
+
+
+def trends_for(
+    *, production: Production, ladder: Ladder, now: datetime, weeks: int = TREND_WEEKS, cached: bool = True
+) -> Trends:
+    """The weekly series (cached for TRENDS_CACHE_SECONDS unless `cached` is False) and the live
+    count of unresolved reports by level: one query, plus three when the series is computed."""
+    if cached:
+        series = _cached_series(production=production, now=now, weeks=weeks)
+    else:
+        series = weekly_series(production=production, now=now, weeks=weeks)
+    return Trends(
+        weeks=series.weeks,
+        per_category=series.per_category,
+        ack_median=series.ack_median,
+        ack_p90=series.ack_p90,
+        ack_count=series.ack_count,
+        levels=open_by_level(production=production, ladder=ladder),
+        reopened=series.reopened,
+        ignored_warnings=list(series.per_category.get(Category.IGNORED_WARNING, [0] * weeks)),
+    )
+
+
+# PostgreSQL computes the percentiles itself (12 rows back instead of one per answered report).
+ANSWER_PERCENTILES_SQL = """
+SELECT week, count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds),
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds)
+FROM (
+    SELECT (date_trunc('week', r.created_at AT TIME ZONE %s))::date AS week,
+           GREATEST(EXTRACT(EPOCH FROM MIN(e.created_at) - r.created_at), 0) AS seconds
+    FROM {event} e JOIN {report} r ON r.id = e.report_id
+    WHERE r.production_id = %s AND r.created_at >= %s AND e.kind IN (%s, %s)
+    GROUP BY r.id, r.created_at
+) answered
+GROUP BY week
+"""
+
+
+def _answer_times(
+    production: Production, start: datetime, week_list: list[date]
+) -> tuple[list[float | None], list[float | None], list[int]]:
+    """Median and 90th percentile of the time to first answer, per week filed (seconds), and counts."""
+    tz = production.tzinfo
+    index = {week: i for i, week in enumerate(week_list)}
+    medians: list[float | None] = [None] * len(week_list)
+    p90s: list[float | None] = [None] * len(week_list)
+    counts = [0] * len(week_list)
+    if connection.vendor == "postgresql":
+        sql = ANSWER_PERCENTILES_SQL.format(
+            event=connection.ops.quote_name(Event._meta.db_table),
+            report=connection.ops.quote_name(Report._meta.db_table),
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [production.timezone, production.pk, start, *ANSWER_KINDS])
+            for week, count, median, p90 in cursor.fetchall():
+                i = index.get(week_start(week))
+                if i is not None:
+                    medians[i], p90s[i], counts[i] = float(median), float(p90), count
+        return medians, p90s, counts
+
+    delays: list[list[float]] = [[] for _ in week_list]
+    answers = (
+        Event.objects.filter(report__production=production, report__created_at__gte=start, kind__in=ANSWER_KINDS)
+        .values("report_id", "report__created_at")
+        .annotate(first=Min("created_at"))
+        .order_by()[:ACK_SAMPLE_MAX]
+    )
+    for row in answers:
+        filed_at = row["report__created_at"]
+        i = index.get(week_start(timezone.localtime(filed_at, tz).date()))
+        if i is not None:
+            delays[i].append(max((row["first"] - filed_at).total_seconds(), 0.0))
+    for i, bucket in enumerate(delays):
+        bucket.sort()
+        medians[i], p90s[i], counts[i] = percentile(bucket, 0.5), percentile(bucket, 0.9), len(bucket)
+    return medians, p90s, counts
 
 
 def open_by_level(*, production: Production, ladder: Ladder) -> list[LevelCount]:
