@@ -86,9 +86,10 @@ def _detail_line(kind: str, payload: dict[str, object]) -> str | None:
     return f"{label}: {payload[key]}"
 
 
-def message_for(notification: Notification, now: datetime | None = None) -> Message:
+def message_for(notification: Notification, now: datetime | None = None, language: str | None = None) -> Message:
+    """In `language` when given (the inbox page: the language the page is shown in), else the recipient's."""
     recipient = notification.recipient
-    language = recipient.language if recipient else settings.LANGUAGE_CODE
+    language = language or (recipient.language if recipient else settings.LANGUAGE_CODE)
     report = notification.report
     with translation.override(language), timezone.override(report.production.tzinfo):
         now = now or timezone.now()

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -21,7 +22,8 @@ PAGE_SIZE = 25
 def inbox(request: HttpRequest) -> HttpResponse:
     notifications = selectors.inbox_for(request.user).select_related("recipient")
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
-    items = [(notification, message_for(notification)) for notification in page]
+    language = translation.get_language()  # the page's language: the switcher's choice wins over the account's
+    items = [(notification, message_for(notification, language=language)) for notification in page]
     return render(request, "incidents/inbox.html", {"page": page, "items": items})
 
 
