@@ -133,6 +133,7 @@ class LiveProcess:
     name: str
     popen: subprocess.Popen
     log_path: Path
+    ready_line: str = ""
 
     @property
     def pid(self) -> int:
@@ -153,26 +154,28 @@ class LiveProcess:
 
         wait_until(seen, timeout=timeout, interval=0.1, message=f"{self.name} to log {text!r}")
 
+    def wait_ready(self, *, timeout: float = 60) -> "LiveProcess":
+        if self.ready_line:
+            self.wait_for_log(self.ready_line, timeout=timeout)
+        return self
+
     def kill(self, sig: int = signal.SIGKILL) -> None:
         """Signal the whole process group: a SIGKILL takes the pool's children down with the parent,
         as when a container or machine dies."""
-        if self.alive:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.popen.pid, sig)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.popen.pid, sig)  # also reaches pool children whose parent already died
         if sig == signal.SIGKILL:
             self.popen.wait(timeout=10)
 
     def stop(self, timeout: float = 15) -> None:
-        """Warm shutdown (SIGTERM: finish the running tasks, give back the reserved ones), then SIGKILL."""
+        """Warm shutdown (SIGTERM to the parent: it finishes the running tasks and gives back the
+        reserved ones), then SIGKILL to the whole group if it takes longer than `timeout`."""
         if self.alive:
-            self.kill(signal.SIGTERM)
-            try:
+            with contextlib.suppress(ProcessLookupError):
+                self.popen.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.popen.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.kill(signal.SIGKILL)
-        # Pool children left behind by a parent that died first.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.popen.pid, signal.SIGKILL)
+        self.kill(signal.SIGKILL)  # what did not stop in time, and pool children left behind
 
 
 @dataclass
@@ -206,7 +209,9 @@ class LiveStack:
         env: dict[str, str] | None = None,
         extra_args: list[str] | None = None,
         ready_timeout: float = 60,
+        wait: bool = True,
     ) -> LiveProcess:
+        """Start a worker; with wait=False return at once (start several, then `.wait_ready()` each)."""
         name = name or f"worker{sum(p.name.startswith('worker') for p in self.processes) + 1}"
         args = [
             "-m",
@@ -225,10 +230,14 @@ class LiveStack:
             *(extra_args or []),
         ]
         process = self.start(name, args, env)
-        process.wait_for_log(" ready.", timeout=ready_timeout)
+        process.ready_line = " ready."
+        if wait:
+            process.wait_ready(timeout=ready_timeout)
         return process
 
-    def beat(self, *, name: str = "beat", env: dict[str, str] | None = None, ready_timeout: float = 30) -> LiveProcess:
+    def beat(
+        self, *, name: str = "beat", env: dict[str, str] | None = None, ready_timeout: float = 60, wait: bool = True
+    ) -> LiveProcess:
         args = [
             "-m",
             "celery",
@@ -243,12 +252,16 @@ class LiveStack:
             str(self.folder / f"{name}-schedule"),
         ]
         process = self.start(name, args, env)
-        process.wait_for_log("beat: Starting", timeout=ready_timeout)
+        process.ready_line = "beat: Starting"
+        if wait:
+            process.wait_ready(timeout=ready_timeout)
         return process
 
     def stop_all(self) -> None:
+        """At teardown: SIGKILL, which is quick. Nothing they hold matters any more (the next test
+        flushes Redis and pytest-django empties the tables); use `stop()` for a warm shutdown."""
         for process in self.processes:
-            process.stop()
+            process.kill()
 
     def logs(self) -> str:
         return "\n".join(f"----- {p.name} (pid {p.pid}) -----\n{p.log()}" for p in self.processes)
@@ -324,11 +337,12 @@ class SmtpSink:
             for path in sorted(self.folder.glob("*.eml"))
         ]
 
-    def attempts(self) -> list[tuple[float, str]]:
+    def attempts(self) -> list[tuple[float, str, str]]:
+        """(time, "accepted" or "refused", recipients) for every message the server was handed."""
         log = self.folder / "attempts.log"
         if not log.exists():
             return []
-        return [(float(at), outcome) for at, outcome in (line.split() for line in log.read_text().splitlines())]
+        return [(float(at), outcome, to) for at, outcome, to in (line.split() for line in log.read_text().splitlines())]
 
 
 def _start_smtp(tmp_path: Path, name: str, refuse: bool) -> Iterator[SmtpSink]:

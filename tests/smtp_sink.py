@@ -4,7 +4,7 @@
 
 It accepts every message and writes it, as received, to `<folder>/<n>.eml`; with `--refuse` it
 answers 554 to every message instead. Either way it appends one line per attempt to
-`<folder>/attempts.log` (the time and the outcome), so a test can see the retry schedule.
+`<folder>/attempts.log` (the time, the outcome and the recipients), so a test can see the retry schedule.
 """
 
 import argparse
@@ -24,13 +24,13 @@ class Sink:
         self.count = 0
         self.lock = threading.Lock()
 
-    def _log_attempt(self, outcome: str) -> None:
+    def _log_attempt(self, outcome: str, recipients: list[str]) -> None:
         with (self.folder / "attempts.log").open("a") as log:
-            log.write(f"{time.time():.3f} {outcome}\n")
+            log.write(f"{time.time():.3f} {outcome} {','.join(recipients)}\n")
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse:
-            self._log_attempt("refused")
+            self._log_attempt("refused", envelope.rcpt_tos)
             return "554 5.7.1 Refused by the test server"
         with self.lock:
             self.count += 1
@@ -38,7 +38,7 @@ class Sink:
         partial = self.folder / f"{number:05d}.eml.part"
         partial.write_bytes(envelope.original_content or envelope.content)
         partial.rename(self.folder / f"{number:05d}.eml")  # readers never see half a message
-        self._log_attempt("accepted")
+        self._log_attempt("accepted", envelope.rcpt_tos)
         return "250 OK"
 
 

@@ -127,7 +127,7 @@ def test_a_refusing_smtp_server_makes_the_email_retry_with_backoff_then_fail(
     assert delays == [10, 20]  # exponential backoff
     assert (email.status, email.attempts) == ("failed", 3)
     assert "554" in email.last_error and "Refused by the test server" in email.last_error
-    assert [outcome for _at, outcome in smtp_refusing.attempts()] == ["refused"] * 3
+    assert [(outcome, to) for _at, outcome, to in smtp_refusing.attempts()] == [("refused", email.recipient.email)] * 3
     in_app.refresh_from_db()
     assert in_app.status == "sent"  # the inbox does not depend on the mail server
 
