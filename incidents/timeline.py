@@ -17,6 +17,7 @@ from accounts.models import Role, User
 from incidents import access
 from incidents.categories import Severity
 from incidents.models import Channel, Event, EventKind, Notification, Report
+from incidents.templatetags.safetrack import in_production_tz
 
 ESCALATION_REASONS = {
     "not_acknowledged": lambda: _("Nobody acknowledged it in time."),
@@ -65,8 +66,8 @@ def _local(value: str | None, report: Report) -> str:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return ""
-    local = timezone.localtime(moment, report.production.tzinfo)
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+    # The same localised format as every other time on the page (and in Spanish, Spanish dates).
+    return in_production_tz(moment, report.production)
 
 
 def _describe(event: Event, report: Report) -> tuple[str, str, list[str]]:
