@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Production, Role, rank_of
+from accounts.models import ROLE_RANKS, Production, Role, rank_of
 from incidents.categories import Severity
 
 
@@ -96,5 +96,6 @@ class EscalationLevel(models.Model):
     @property
     def min_rank(self) -> int:
         """The lowest rank named at this level: anyone at or above it may acknowledge here."""
-        ranks = [rank_of(role) for role in self.roles if role in dict(Role.choices)]
+        # ROLE_RANKS, not Role.choices: this runs for every row of every queue (choices builds labels).
+        ranks = [ROLE_RANKS[role] for role in self.roles if role in ROLE_RANKS]
         return min(ranks) if ranks else rank_of(Role.DEPARTMENT_HEAD)
