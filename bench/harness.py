@@ -114,6 +114,6 @@ def machine() -> str:
     return f"{cores} cores, {mem} RAM, Python {sys.version.split()[0]}, load average {load} (others' work included)"
 
 
-def last_line(name: str, value: float, unit: str) -> None:
+def last_line(name: str, value: float | int, unit: str) -> None:
     """The line scripts and people grep for: `name value unit`, always printed last."""
-    print(f"{name} {value:.3f} {unit}", flush=True)
+    print(f"{name} {value if isinstance(value, int) else f'{value:.3f}'} {unit}", flush=True)
