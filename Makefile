@@ -6,7 +6,7 @@ PORT ?= 8000
 SEED_FLAGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint lock audit bench-escalation bench-sweeper bench-http bench-dashboard messages clean
+.PHONY: install run test lint lock audit bench-escalation bench-sweeper bench-http bench-dashboard bench-soak messages clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,16 @@ lock:
 	.lockenv/bin/pip install --quiet --upgrade pip && .lockenv/bin/pip install --quiet -e ".[dev]"
 	.lockenv/bin/pip freeze --exclude-editable | grep -v '^-e ' | sort > constraints.txt
 	rm -rf .lockenv
+
+# Benchmarks (see README, Benchmarks): own databases and redis-servers, loopback only; not run by CI.
+bench-sweeper: install
+	$(PY) -m bench.sweeper
+
+bench-http: install
+	$(PY) -m bench.http
+
+bench-soak: install
+	$(PY) -m bench.soak
 
 messages: install
 	$(PY) manage.py makemessages -l es --ignore=.venv --ignore=tests --ignore=bench
