@@ -54,6 +54,17 @@ def production_for_handler(user: AnyUser, production_id: int) -> Production:
     return membership.production
 
 
+def production_for_poster(user: AnyUser, production_id: int) -> Production:
+    """The anonymous-reporting poster: the production's handlers, and those who run it in the admin (its
+    production admins and superusers; the admin's production page links here). Crew 403, strangers 404."""
+    if admin_views_production(user, production_id, "accounts.view_production"):
+        production = Production.objects.filter(pk=production_id).first()
+        if production is None:
+            raise Http404
+        return production
+    return production_for_handler(user, production_id)
+
+
 def handler_productions(user: AnyUser) -> list[Production]:
     return [m.production for m in user_memberships(user) if m.rank >= HANDLER_MIN_RANK]
 
@@ -83,18 +94,22 @@ def reports_visible_to(user: AnyUser) -> QuerySet[Report]:
         return Report.objects.all()
     return Report.objects.filter(
         Q(reporter=user, identity__in=[Identity.NAMED, Identity.CONFIDENTIAL])
-        | Q(production_id__in=handler_production_ids(user))
+        | Q(production_id__in=handler_production_ids(user) + admin_report_production_ids(user))
     )
 
 
+def _is_own_report(user: AnyUser, report: Report) -> bool:
+    return user.is_authenticated and report.reporter_id == user.pk and report.identity != Identity.ANONYMOUS
+
+
 def can_view_report(user: AnyUser, report: Report) -> bool:
+    """The reporter, the production's handlers, superusers, and its production admins (read-only: the
+    admin links the report page and its attachments; they act on nothing there)."""
     if not user.is_authenticated:
         return False
-    if user.is_superuser:
+    if user.is_superuser or _is_own_report(user, report):
         return True
-    if report.reporter_id == user.pk and report.identity != Identity.ANONYMOUS:
-        return True
-    return is_handler_in(user, report.production_id)
+    return is_handler_in(user, report.production_id) or report.production_id in admin_report_production_ids(user)
 
 
 def report_for_viewer(user: AnyUser, report_id: int, queryset: QuerySet[Report] | None = None) -> Report:
@@ -160,7 +175,8 @@ def can_reopen(user: AnyUser, report: Report) -> bool:
 
 
 def can_comment(user: AnyUser, report: Report) -> bool:
-    return can_view_report(user, report)
+    """The reporter and the handlers talk on a report; a production admin who can only read it does not."""
+    return _is_own_report(user, report) or is_report_handler(user, report)
 
 
 def can_lift_stop_work(user: AnyUser, report: Report) -> bool:
@@ -287,6 +303,19 @@ def admin_production_ids(user: AnyUser) -> list[int]:
         cached = list(Production.objects.filter(admins=user).order_by("pk").values_list("pk", flat=True))
         user._admin_production_ids = cached
     return cached
+
+
+def admin_views_production(user: AnyUser, production_id: int, permission: str) -> bool:
+    """A superuser, or a staff user who administers this production and holds `permission`."""
+    if admin_sees_all(user):
+        return True
+    return production_id in admin_production_ids(user) and user.has_perm(permission)
+
+
+def admin_report_production_ids(user: AnyUser) -> list[int]:
+    """The productions whose reports a production admin may read on the site (superusers: ask first)."""
+    ids = admin_production_ids(user)
+    return ids if ids and user.has_perm("incidents.view_report") else []
 
 
 def can_admin_production(user: AnyUser, production_id: int | None) -> bool:

@@ -149,7 +149,7 @@ def receipt(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def poster(request: HttpRequest, production_id: int) -> HttpResponse:
-    production = access.production_for_handler(request.user, production_id)
+    production = access.production_for_poster(request.user, production_id)
     url = settings.SITE_URL + reverse("anonymous_new", args=[production.join_code])
     qr = segno.make(url, error="m")
     svg = qr.svg_inline(scale=8, omitsize=True, svgclass="poster-qr", lineclass=None, title=url)
