@@ -1,0 +1,198 @@
+"""One production with everyone who can look at it, and a mirror production nobody here belongs to.
+
+The security tests ask "who may see and do what" of every page. They need, once per test, a cast with
+one person per role and, in THE production, one object of each kind a URL can name: a named report (with
+an attachment and an emailed acknowledge link), a confidential one, a resolved one, a stop-work call and
+an anonymous report with its receipt. The same objects exist in a production none of the cast belongs to,
+so "someone else's report is 404" is checked with a real report, not a missing id.
+"""
+
+import io
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+
+from accounts.models import Department, Membership, Production, Role, User
+from incidents.categories import Category
+from incidents.forms.anonymous import started_token
+from incidents.models import Attachment, DigestRun, Event, Heartbeat, Identity, Notification, Report
+from incidents.notifications.message import ack_token
+from incidents.services.attachments import attachments_save, upload_clean
+from incidents.services.filing import report_file
+from incidents.services.handling import report_acknowledge, report_resolve
+from incidents.services.receipt import receipt_new
+from incidents.services.stop_work import stop_work_call
+from tests.factories import ProductionFactory, UserFactory, draft, file_report, member
+
+PRODUCTION_ADMINS = "Production admins"
+
+HANDLER_ROLES = ["department_head", "armorer", "safety", "upm", "producer", "executive"]
+# Everyone the matrix asks about, in the order its failures are listed.
+ROLES = [
+    "anonymous",  # a visitor who is not logged in
+    "reporter",  # crew of the production, who filed the reports below
+    "crew",  # crew of the production who did not
+    "stranger",  # crew of another production
+    "outsider",  # a producer of another production
+    *HANDLER_ROLES,  # THE production's handlers, each rank
+    "staff",  # a production-scoped admin (Production admins group, Production.admins), not a member
+    "superuser",
+]
+GROUPS = {
+    "members": ["reporter", "crew", *HANDLER_ROLES],
+    "handlers": HANDLER_ROLES,
+    "crew_here": ["reporter", "crew"],
+    "strangers": ["stranger", "outsider"],
+    "logged_in": ROLES[1:],
+    "not_staff": ROLES[:-2],
+    "everyone": ROLES,
+}
+
+
+def jpeg_bytes(size: tuple[int, int] = (8, 8), color: str = "red") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format="JPEG")
+    return out.getvalue()
+
+
+def photo(name: str = "photo.jpg", content: bytes | None = None) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content if content is not None else jpeg_bytes(), content_type="image/jpeg")
+
+
+def anonymous_form_started() -> str:
+    """A start time old enough for the anonymous form's "too fast" check."""
+    return started_token(time.time() - 30)
+
+
+@dataclass
+class Objects:
+    """One of each thing a URL can name, in one production."""
+
+    production: Production
+    reporter: User
+    report: Report  # named, open at level 1
+    attachment: Attachment
+    ack_notification: Notification  # the level-1 department head's, whose token is in the link
+    ack_token: str
+    confidential: Report
+    resolved: Report
+    stop_work: Report
+    anonymous: Report
+    receipt: str
+    membership: Membership
+    digest: DigestRun
+
+    @property
+    def event(self) -> Event:
+        return self.report.events.order_by("seq").first()
+
+
+@dataclass
+class World:
+    here: Objects
+    elsewhere: Objects  # a production nobody in `users` belongs to
+    other_production: Production  # where the stranger and the outsider belong
+    users: dict[str, User | None]
+    heartbeat: Heartbeat
+    log_entries: dict[str, LogEntry] = field(default_factory=dict)
+    axes: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def production(self) -> Production:
+        return self.here.production
+
+
+def production_objects(production: Production, reporter: User, handler: User) -> Objects:
+    """Reports of every kind filed by `reporter`; `handler` (a level-1 handler) resolves one."""
+    report = file_report(production, reporter, Category.OTHER, title="Loose sandbag on stand 3")
+    (attachment,) = attachments_save(report=report, uploads=[upload_clean(photo("sandbag.jpg"))])
+    notification = Notification.objects.filter(report=report, recipient=handler).order_by("pk").first()
+    confidential = file_report(
+        production, reporter, Category.FATIGUE, title="Sixteen-hour days", identity=Identity.CONFIDENTIAL
+    )
+    resolved = file_report(production, reporter, Category.RIGGING, title="Unsecured truss")
+    report_acknowledge(report_id=resolved.pk, user=handler)
+    resolved = report_resolve(report_id=resolved.pk, user=handler, resolution="Truss pinned and checked.")
+    stop = stop_work_call(production=production, caller=reporter, reason="Live round in the prop cart")
+    receipt = receipt_new()
+    anonymous = report_file(
+        production=production,
+        reporter=None,
+        draft=draft(Category.VEHICLES, title="Picture car brakes"),
+        receipt_hash=receipt.hash,
+    )
+    digest = DigestRun.objects.create(production=production, week_start=date.today() - timedelta(days=7))
+    return Objects(
+        production=production,
+        reporter=reporter,
+        report=report,
+        attachment=attachment,
+        ack_notification=notification,
+        ack_token=ack_token(notification),
+        confidential=confidential,
+        resolved=resolved,
+        stop_work=stop,
+        anonymous=anonymous,
+        receipt=receipt.code,
+        membership=Membership.objects.get(user=reporter, production=production),
+        digest=digest,
+    )
+
+
+def build_world() -> World:
+    production = ProductionFactory(name="Dust Devil")
+    other = ProductionFactory(name="Other Show")
+    elsewhere = ProductionFactory(name="Elsewhere")
+    users: dict[str, User | None] = {"anonymous": None}
+    users["reporter"] = member(production, Role.CREW, Department.GRIP, full_name="Gabi Grip")
+    users["crew"] = member(production, Role.CREW, Department.CAMERA, full_name="Cam Operator")
+    users["stranger"] = member(other, Role.CREW, Department.GRIP, full_name="Sid Stranger")
+    users["outsider"] = member(other, Role.PRODUCER, Department.PRODUCTION, full_name="Olly Outsider")
+    departments = {"department_head": Department.GRIP, "armorer": Department.PROPS}
+    for role in HANDLER_ROLES:
+        users[role] = member(
+            production, role, departments.get(role, Department.PRODUCTION), full_name=f"{role.title()} Here"
+        )
+    staff = UserFactory(is_staff=True, full_name="Pat Scoped")
+    staff.groups.add(Group.objects.get(name=PRODUCTION_ADMINS))
+    production.admins.add(staff)
+    users["staff"] = staff
+    users["superuser"] = UserFactory(is_staff=True, is_superuser=True, full_name="Sam Admin")
+
+    # The mirror production: its own crew and handlers, none of them in the cast.
+    far_reporter = member(elsewhere, Role.CREW, Department.GRIP, full_name="Far Reporter")
+    far_head = member(elsewhere, Role.DEPARTMENT_HEAD, Department.GRIP, full_name="Far Head")
+    for role in HANDLER_ROLES[1:]:
+        member(elsewhere, role, Department.PRODUCTION, full_name=f"Far {role}")
+
+    here = production_objects(production, users["reporter"], users["department_head"])
+    far = production_objects(elsewhere, far_reporter, far_head)
+    world = World(
+        here=here,
+        elsewhere=far,
+        other_production=other,
+        users=users,
+        heartbeat=Heartbeat.objects.create(name="sweeper", at=timezone.now(), detail={}),
+    )
+    for who in ("staff", "superuser"):
+        world.log_entries[who] = LogEntry.objects.log_actions(
+            user_id=users[who].pk,
+            queryset=Production.objects.filter(pk=production.pk),
+            action_flag=CHANGE,
+            change_message=f"changed by {who}",
+            single_object=True,
+        )
+    seen = {"user_agent": "test", "ip_address": "192.0.2.1", "username": "x@example.com", "http_accept": "*/*"}
+    world.axes = {
+        "accessattempt": AccessAttempt.objects.create(**seen, path_info="/accounts/login/", failures_since_start=1),
+        "accesslog": AccessLog.objects.create(**seen, path_info="/accounts/login/"),
+        "accessfailurelog": AccessFailureLog.objects.create(**seen, path_info="/accounts/login/"),
+    }
+    return world
