@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from incidents.categories import Category
 
-from .stats import Trends
+from .stats import LevelCount, WeeklySeries
 
 WIDTH = 360
 HEIGHT = 200
@@ -206,38 +206,41 @@ def _duration_unit(values: Sequence[float | None]) -> tuple[float, str]:
     return 60.0, _("minutes")
 
 
-def trend_charts(trends: Trends) -> list[Chart]:
-    """The four pictures of the dashboard, each with its summary in words."""
-    weeks = [week_label(w) for w in trends.weeks]
+def weekly_charts(series: WeeklySeries) -> list[Chart]:
+    """The three weekly pictures (reports by category, time to acknowledge, reopened and ignored
+    warnings), each with its summary in words."""
+    weeks = [week_label(w) for w in series.weeks]
     week_head = _("Week of")
     charts = []
 
     category_series = [
-        Series(str(Category(c).label), CATEGORY_COLOURS[c], counts) for c, counts in trends.per_category.items()
+        Series(str(Category(c).label), CATEGORY_COLOURS[c], counts) for c, counts in series.per_category.items()
     ]
+    total = sum(sum(counts) for counts in series.per_category.values())
     busiest = max(range(len(weeks)), key=lambda i: sum(s.values[i] or 0 for s in category_series), default=0)
     busiest_count = sum(s.values[busiest] or 0 for s in category_series)
-    chart = bar_chart(
-        chart_id="chart-categories",
-        title=_("Reports per week, by category"),
-        description=_(
-            "%(total)s reports in the last %(weeks)s weeks; the busiest week was the week of %(week)s with %(count)s."
+    charts.append(
+        bar_chart(
+            chart_id="chart-categories",
+            title=_("Reports per week, by category"),
+            description=_(
+                "%(total)s reports in the last %(weeks)s weeks; "
+                "the busiest week was the week of %(week)s with %(count)s."
+            )
+            % {"total": total, "weeks": len(weeks), "week": weeks[busiest], "count": busiest_count}
+            if total
+            else _("No reports in the last %(weeks)s weeks.") % {"weeks": len(weeks)},
+            x_labels=weeks,
+            series=category_series,
+            stacked=True,
+            group_heading=week_head,
         )
-        % {"total": trends.total_reports, "weeks": len(weeks), "week": weeks[busiest], "count": busiest_count}
-        if trends.total_reports
-        else _("No reports in the last %(weeks)s weeks.") % {"weeks": len(weeks)},
-        x_labels=weeks,
-        series=category_series,
-        stacked=True,
-        group_heading=week_head,
     )
-    charts.append(chart)
 
-    divisor, unit = _duration_unit(trends.ack_p90)
-    median = [v / divisor if v is not None else None for v in trends.ack_median]
-    p90 = [v / divisor if v is not None else None for v in trends.ack_p90]
-    answered = sum(trends.ack_count)
-    last = next((i for i in range(len(weeks) - 1, -1, -1) if trends.ack_median[i] is not None), None)
+    divisor, unit = _duration_unit(series.ack_p90)
+    median = [v / divisor if v is not None else None for v in series.ack_median]
+    p90 = [v / divisor if v is not None else None for v in series.ack_p90]
+    last = next((i for i in range(len(weeks) - 1, -1, -1) if series.ack_median[i] is not None), None)
     if last is None:
         description = _("No report was acknowledged in the last %(weeks)s weeks.") % {"weeks": len(weeks)}
     else:
@@ -245,31 +248,55 @@ def trend_charts(trends: Trends) -> list[Chart]:
             "%(count)s reports answered. Latest week with answers (%(week)s): median %(median)s %(unit)s, "
             "90th percentile %(p90)s %(unit)s."
         ) % {
-            "count": answered,
+            "count": sum(series.ack_count),
             "week": weeks[last],
             "median": _number(median[last] or 0),
             "p90": _number(p90[last] or 0),
             "unit": unit,
         }
-    chart = bar_chart(
-        chart_id="chart-ack",
-        title=_("Time to acknowledge (%(unit)s), by week filed") % {"unit": unit},
-        description=description,
-        x_labels=weeks,
-        series=[Series(_("Median"), MEDIAN_COLOUR, median), Series(_("90th percentile"), P90_COLOUR, p90)],
-        stacked=False,
-        group_heading=week_head,
-        integer=False,
+    charts.append(
+        bar_chart(
+            chart_id="chart-ack",
+            title=_("Time to acknowledge (%(unit)s), by week filed") % {"unit": unit},
+            description=description,
+            x_labels=weeks,
+            series=[Series(_("Median"), MEDIAN_COLOUR, median), Series(_("90th percentile"), P90_COLOUR, p90)],
+            stacked=False,
+            group_heading=week_head,
+            integer=False,
+        )
     )
-    charts.append(chart)
 
-    levels = [_("Level %(number)s") % {"number": lc.number} for lc in trends.levels]
-    open_total = sum(lc.open for lc in trends.levels)
-    acknowledged_total = sum(lc.acknowledged for lc in trends.levels)
-    highest = next((lc for lc in reversed(trends.levels) if lc.open or lc.acknowledged), None)
-    chart = bar_chart(
+    ignored = series.per_category.get(Category.IGNORED_WARNING, [0] * len(weeks))
+    charts.append(
+        bar_chart(
+            chart_id="chart-warnings",
+            title=_("Reopened reports and ignored warnings, per week"),
+            description=_(
+                "In the last %(weeks)s weeks: %(reopened)s reports reopened as not fixed, "
+                "%(ignored)s ignored-warning reports filed."
+            )
+            % {"weeks": len(weeks), "reopened": sum(series.reopened), "ignored": sum(ignored)},
+            x_labels=weeks,
+            series=[
+                Series(_("Reopened"), REOPENED_COLOUR, series.reopened),
+                Series(_("Ignored-warning reports"), IGNORED_COLOUR, ignored),
+            ],
+            stacked=False,
+            group_heading=week_head,
+        )
+    )
+    return charts
+
+
+def levels_chart(levels: list[LevelCount]) -> Chart:
+    """Unresolved reports at each level right now (never cached)."""
+    open_total = sum(lc.open for lc in levels)
+    acknowledged_total = sum(lc.acknowledged for lc in levels)
+    highest = next((lc for lc in reversed(levels) if lc.open or lc.acknowledged), None)
+    return bar_chart(
         chart_id="chart-levels",
-        title=_("Unresolved reports by escalation level"),
+        title=_("Unresolved reports by escalation level, now"),
         description=(
             _(
                 "%(open)s waiting for acknowledgement and %(ack)s acknowledged but not resolved; "
@@ -279,31 +306,11 @@ def trend_charts(trends: Trends) -> list[Chart]:
             if highest
             else _("Nothing is waiting: every report is resolved.")
         ),
-        x_labels=levels,
+        x_labels=[_("Level %(number)s") % {"number": lc.number} for lc in levels],
         series=[
-            Series(_("Waiting for acknowledgement"), OPEN_COLOUR, [lc.open for lc in trends.levels]),
-            Series(_("Acknowledged, awaiting action"), ACKNOWLEDGED_COLOUR, [lc.acknowledged for lc in trends.levels]),
+            Series(_("Waiting for acknowledgement"), OPEN_COLOUR, [lc.open for lc in levels]),
+            Series(_("Acknowledged, awaiting action"), ACKNOWLEDGED_COLOUR, [lc.acknowledged for lc in levels]),
         ],
         stacked=True,
         group_heading=_("Level"),
     )
-    charts.append(chart)
-
-    chart = bar_chart(
-        chart_id="chart-warnings",
-        title=_("Reopened reports and ignored warnings, per week"),
-        description=_(
-            "In the last %(weeks)s weeks: %(reopened)s reports reopened as not fixed, "
-            "%(ignored)s ignored-warning reports filed."
-        )
-        % {"weeks": len(weeks), "reopened": sum(trends.reopened), "ignored": sum(trends.ignored_warnings)},
-        x_labels=weeks,
-        series=[
-            Series(_("Reopened"), REOPENED_COLOUR, trends.reopened),
-            Series(_("Ignored-warning reports"), IGNORED_COLOUR, trends.ignored_warnings),
-        ],
-        stacked=False,
-        group_heading=week_head,
-    )
-    charts.append(chart)
-    return charts

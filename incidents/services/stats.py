@@ -5,19 +5,17 @@ time to acknowledge is the time from filing to the report's first answer (its fi
 or its resolution when a handler resolved it straight away); its median and 90th percentile per week
 come from PostgreSQL's percentile_cont, or on SQLite from Python over one bounded query of
 (report, first answer) pairs (the same interpolation). The weekly series are the same for every handler
-of a production and move slowly, so the dashboard keeps them in the shared cache for two minutes;
-the count of unresolved reports by level is always live.
+of a production and move slowly: the dashboard keeps their pictures in the shared cache for
+TRENDS_CACHE_SECONDS; the count of unresolved reports by level is always live.
 Weeks start on Monday in the production's time zone.
 """
 
-import logging
 import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from datetime import tzinfo as TzInfo
 
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncWeek
@@ -28,8 +26,6 @@ from incidents.categories import Category
 from incidents.models import Event, EventKind, Report, ReportStatus
 
 from .policy import Ladder
-
-logger = logging.getLogger(__name__)
 
 TREND_WEEKS = 12
 TRENDS_CACHE_SECONDS = 120
@@ -146,35 +142,9 @@ def weekly_series(*, production: Production, now: datetime, weeks: int = TREND_W
     )
 
 
-def _cached_series(*, production: Production, now: datetime, weeks: int) -> WeeklySeries:
-    """The weekly series from the shared cache for a few minutes: every handler of a production sees the
-    same numbers, which move slowly. A cache that is down only costs the three queries."""
-    this_week = week_start(timezone.localtime(now, production.tzinfo).date())
-    key = f"safetrack:trends:{production.pk}:{production.timezone}:{this_week.isoformat()}:{weeks}"
-    try:
-        series = cache.get(key)
-    except Exception:  # a cache outage must not take the dashboard down
-        logger.warning("trends cache unavailable", exc_info=True)
-        series = None
-    if isinstance(series, WeeklySeries):
-        return series
+def trends_for(*, production: Production, ladder: Ladder, now: datetime, weeks: int = TREND_WEEKS) -> Trends:
+    """Everything the trend pictures show, in four queries."""
     series = weekly_series(production=production, now=now, weeks=weeks)
-    try:
-        cache.set(key, series, TRENDS_CACHE_SECONDS)
-    except Exception:  # same as above
-        logger.warning("trends cache unavailable", exc_info=True)
-    return series
-
-
-def trends_for(
-    *, production: Production, ladder: Ladder, now: datetime, weeks: int = TREND_WEEKS, cached: bool = True
-) -> Trends:
-    """The weekly series (cached for TRENDS_CACHE_SECONDS unless `cached` is False) and the live
-    count of unresolved reports by level: one query, plus three when the series is computed."""
-    if cached:
-        series = _cached_series(production=production, now=now, weeks=weeks)
-    else:
-        series = weekly_series(production=production, now=now, weeks=weeks)
     return Trends(
         weeks=series.weeks,
         per_category=series.per_category,

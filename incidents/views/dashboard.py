@@ -1,17 +1,21 @@
 """The handlers' dashboard (what needs me now), its polled queue fragment, and the exports: the queue as
 CSV and one report's investigation record as a printable page and a PDF."""
 
+import logging
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
-from django.template.loader import get_template
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -26,6 +30,9 @@ from incidents.services.policy import Ladder, ladder_for
 from incidents.services.record_pdf import record_pdf
 
 QUEUE_TEMPLATE = "incidents/dashboard_queue.html"
+WEEKLY_CHARTS_TEMPLATE = "incidents/dashboard_charts.html"
+logger = logging.getLogger(__name__)
+
 # The polling script swaps the lists only for a response that carries this header (not a login page).
 FRAGMENT_HEADER = "X-SafeTrack-Fragment"
 POLL_SECONDS = 5
@@ -69,6 +76,27 @@ def _queue_context(
     }
 
 
+def _weekly_charts_html(production: Production, now: datetime) -> SafeString:
+    """The three weekly pictures, rendered once per production, week and language and kept in the
+    shared cache for a couple of minutes: they hold only production-wide numbers, the same for every
+    handler, and they are the costly part of the page. A cache that is down only costs the work."""
+    week = stats.week_start(timezone.localtime(now, production.tzinfo).date())
+    key = f"safetrack:dashboard-trends:{production.pk}:{production.timezone}:{week}:{translation.get_language()}"
+    try:
+        html = cache.get(key)
+    except Exception:  # a cache outage must not take the dashboard down
+        logger.warning("dashboard trends cache unavailable", exc_info=True)
+        html = None
+    if html is None:
+        series = stats.weekly_series(production=production, now=now)
+        html = render_to_string(WEEKLY_CHARTS_TEMPLATE, {"charts": charts.weekly_charts(series)})
+        try:
+            cache.set(key, html, stats.TRENDS_CACHE_SECONDS)
+        except Exception:  # same as above
+            logger.warning("dashboard trends cache unavailable", exc_info=True)
+    return mark_safe(html)  # noqa: S308 -- our own template's output, escaped when rendered
+
+
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -78,12 +106,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     ladder = ladder_for(production)
     context = _queue_context(request, production, filters, ladder)
-    trends = stats.trends_for(production=production, ladder=ladder, now=context["queue"].now)
+    now = context["queue"].now
     handled = [m for m in user_memberships(request.user) if m.is_handler]
     context.update(
         {
             "form": form,
-            "charts": charts.trend_charts(trends),
+            "levels_chart": charts.levels_chart(stats.open_by_level(production=production, ladder=ladder)),
+            "weekly_charts": _weekly_charts_html(production, now),
             "handled_memberships": handled,
             "poll_seconds": POLL_SECONDS,
             "fragment_url": f"{reverse('dashboard_queue')}?{context['query']}",
