@@ -123,6 +123,7 @@ class Browsing:
             java_script_enabled=javascript,
             bypass_csp=bypass_csp,
             locale=language,
+            reduced_motion="reduce",  # no smooth scrolling: screenshots show where the page really is
             has_touch=viewport["width"] < 600,
             is_mobile=False,
         )

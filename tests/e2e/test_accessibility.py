@@ -1,0 +1,103 @@
+"""Accessibility: axe-core (vendored for the tests only) on the key pages finds nothing serious or
+critical, and keyboard focus is always visible."""
+
+from collections.abc import Callable
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import Browsing, Scene, axe_violations, describe_violations
+
+
+def check(page: Page, name: str, problems: list[str]) -> None:
+    violations = axe_violations(page)
+    if violations:
+        problems.append(f"--- {name} ({page.url})\n{describe_violations(violations)}")
+
+
+def test_key_pages_have_no_serious_or_critical_axe_violations(
+    scene: Callable[..., Scene], open_page: Callable[..., Page]
+):
+    world = scene(stopped=True)
+    problems: list[str] = []
+
+    # Axe is injected as a script, which the site's Content-Security-Policy forbids: this context only
+    # bypasses it.
+    visitor = open_page(bypass_csp=True)
+    for name, path in [
+        ("home, visitor", "/"),
+        ("login", "/accounts/login/"),
+        ("signup", "/accounts/signup/"),
+        ("anonymous report form", f"/anonymous/{world.production.join_code}/"),
+        ("receipt", "/receipt/"),
+    ]:
+        visitor.goto(path)
+        check(visitor, name, problems)
+    visitor.get_by_label("Receipt code").fill(world.receipt_code)
+    visitor.get_by_role("button", name="Show my report").click()
+    expect(visitor.get_by_role("heading", name="Reply to the handlers")).to_be_visible()
+    check(visitor, "receipt status", problems)
+
+    crew = open_page(user=world.crew, bypass_csp=True)
+    for name, path in [
+        ("home, member", "/"),
+        ("report form", "/reports/new/"),
+        ("report page, reporter", f"/reports/{world.report.pk}/"),
+        ("report filed", f"/reports/{world.report.pk}/filed/"),
+        ("my reports", "/reports/"),
+        ("stop-work", "/stop-work/"),
+    ]:
+        crew.goto(path)
+        check(crew, name, problems)
+    # The report form sent empty: the error summary and every field's message.
+    crew.goto("/reports/new/")
+    crew.locator("#report-form").evaluate("form => { form.noValidate = true; }")
+    crew.get_by_role("button", name="Send the report").click()
+    expect(crew.get_by_text("The report was not sent yet. Please fix:")).to_be_visible()
+    check(crew, "report form with errors", problems)
+
+    head = open_page(user=world.handlers["department_head"], bypass_csp=True)
+    for name, path in [("inbox", "/inbox/"), ("report page, handler", f"/reports/{world.report.pk}/")]:
+        head.goto(path)
+        check(head, name, problems)
+
+    producer = open_page(user=world.handlers["producer"], bypass_csp=True)
+    producer.goto("/dashboard/")
+    producer.get_by_text("Filters and search").click()
+    producer.locator(".ack-confirm summary").first.click()
+    check(producer, "dashboard (filters and a confirmation open)", problems)
+    assert world.stop_work is not None
+    producer.goto(f"/reports/{world.stop_work.pk}/lift/")
+    check(producer, "lift stop-work", problems)
+
+    assert not problems, "axe found serious or critical problems:\n" + "\n".join(problems)
+
+
+FOCUS_RING = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  return {
+    tag: el.tagName.toLowerCase() + (el.id ? '#' + el.id : ''),
+    outline: style.outlineStyle !== 'none' ? parseFloat(style.outlineWidth) : 0,
+    shadow: style.boxShadow,
+  };
+}"""
+
+
+def test_keyboard_focus_is_always_visible(
+    scene: Callable[..., Scene], open_page: Callable[..., Page], browsing: Browsing
+):
+    world = scene()
+    page = open_page(user=world.crew)
+    page.goto("/reports/new/")
+    seen = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        focus = page.evaluate(FOCUS_RING)
+        seen.append(focus["tag"])
+        assert focus["outline"] >= 3, f"no visible focus on {focus['tag']}: {focus}"
+        assert focus["shadow"] != "none", f"no dark focus ring on {focus['tag']}: {focus}"
+        if focus["tag"] == "input#id_category_0":
+            browsing.screenshot(page, "focus-on-a-category", full_page=False)
+    # The skip link comes first; then the menu, and the form's controls in order.
+    assert seen[0] == "a"
+    assert seen.index("input#id_category_0") < seen.index("select#id_severity") < seen.index("input#id_title")
