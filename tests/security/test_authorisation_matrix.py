@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db import connection, transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Department, Production, User
@@ -695,15 +696,35 @@ def run_case(client: Client, world: World, role: str, case: Case) -> tuple[Expec
         response = client.post(target, data) if case.method == "POST" else client.get(target)
         changed = None if before is None else fingerprint() != before
         transaction.set_rollback(True)
-    if role != "anonymous" and "_auth_user_id" not in client.session:
+    if case.method == "POST" and role != "anonymous" and "_auth_user_id" not in client.session:
         _login(client, world.users[role])  # logged out (or the new session was rolled back)
     return _outcome(response), changed
 
 
+@pytest.fixture(scope="module")
+def media_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _media_and_cache(settings, media_root):
+    """Overrides tests/conftest.py's: the attachments of the module's world stay where they were saved."""
+    settings.MEDIA_ROOT = media_root
+    cache.clear()
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, media_root):
+    """One world for the whole module, in a transaction rolled back at its end (each test's own
+    transaction, and each request's savepoint, nest inside it)."""
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media_root), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
+
+
 @pytest.mark.parametrize("role", ROLES)
-def test_the_authorisation_matrix(role, settings):
+def test_the_authorisation_matrix(role, world, settings):
     settings.RATELIMIT_ENABLE = False  # the limits have their own tests; here each role asks many times
-    world = build_world()
     client = Client()
     _login(client, world.users[role])
     failures = []
