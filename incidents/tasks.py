@@ -1,19 +1,34 @@
 """Celery tasks: thin wrappers that fetch by id and call a service. Replays are harmless because every
 service they call is compare-and-set."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from celery import shared_task
+from celery import Task, shared_task
+from celery.utils.log import get_task_logger
+from django.conf import settings
 from django.utils import timezone
 
 from incidents.models import Report
 from incidents.services import delivery, digest, escalation, sweeper
 
+logger = get_task_logger(__name__)  # the worker's --loglevel, whatever LOG_LEVEL says
+
+# A timer that starts this long after its deadline means the workers are behind (a burst of deadlines,
+# or a worker back after an outage). It then also escalates a batch of whatever else is due, in one
+# transaction as the sweeper does: a backlog drains in batches of SWEEP_BATCH_SIZE, about twenty times
+# cheaper per report than one task each, and the timers still queued find their work done.
+CATCH_UP_AFTER = timedelta(seconds=1)
+
 
 @shared_task(
-    name="incidents.tasks.escalate_report", acks_late=True, time_limit=60, soft_time_limit=50, max_retries=None
+    bind=True,
+    name="incidents.tasks.escalate_report",
+    acks_late=True,
+    time_limit=60,
+    soft_time_limit=50,
+    max_retries=None,
 )
-def escalate_report(report_id: int, expected_level: int) -> str:
+def escalate_report(self: Task, report_id: int, expected_level: int) -> str:
     outcome = escalation.report_escalate(report_id=report_id, expected_level=expected_level)
     if outcome is escalation.Outcome.NOT_DUE:
         # Woke a little early (clock skew): come back at the deadline. A deadline further away was
@@ -21,7 +36,18 @@ def escalate_report(report_id: int, expected_level: int) -> str:
         deadline = Report.objects.filter(pk=report_id).values_list("next_escalation_at", flat=True).first()
         if deadline is not None and deadline - timezone.now() < timedelta(seconds=2):
             escalate_report.apply_async((report_id, expected_level), eta=deadline)
+    elif _running_late(self.request.eta):
+        caught_up = escalation.reports_escalate_due(limit=settings.SWEEP_BATCH_SIZE)
+        if caught_up:
+            logger.info("timer of report %s ran late: caught up %d due reports", report_id, caught_up)
     return outcome.value
+
+
+def _running_late(eta: str | datetime | None) -> bool:
+    if not eta:
+        return False
+    deadline = eta if isinstance(eta, datetime) else datetime.fromisoformat(eta)
+    return timezone.now() - deadline > CATCH_UP_AFTER
 
 
 @shared_task(name="incidents.tasks.deliver_notification", acks_late=True, time_limit=120, soft_time_limit=100)

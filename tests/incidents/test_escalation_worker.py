@@ -29,6 +29,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 HOUR = timedelta(hours=1)
 OUTCOME = re.compile(r"incidents\.tasks\.escalate_report\[[^\]]+\] succeeded in [\d.e-]+s: '(\w+)'")
 RECEIVED = re.compile(r"incidents\.tasks\.escalate_report\[[^\]]+\] received")
+CAUGHT_UP = re.compile(r"ran late: caught up (\d+) due reports")
 SWEPT = re.compile(r"incidents\.tasks\.sweep\[[^\]]+\] succeeded in [\d.e-]+s: \{'escalated': (\d+)")
 
 
@@ -139,6 +140,24 @@ def test_a_timer_arriving_after_acknowledgement_changes_nothing(production, crew
         ladder_cast["armorer"],
     )
     assert _escalations(report.pk) == []
+
+
+@pytest.mark.worker
+def test_a_backlog_of_late_timers_drains_in_batches_and_escalates_each_report_once(
+    production, crew, safety, celery_worker_process
+):
+    reports = _file_overdue(production, crew, 60)  # their timers wait in Redis, all already late
+    worker = celery_worker_process(env={"SWEEP_BATCH_SIZE": "25"})
+
+    wait_until(lambda: sum(_outcomes(worker).values()) == len(reports), timeout=30, message="every timer to run")
+
+    assert _escalations_per_report() == Counter(dict.fromkeys(reports, 1))
+    outcomes = _outcomes(worker)
+    caught_up = sum(int(n) for n in CAUGHT_UP.findall(worker.log()))
+    assert caught_up > 0, "late timers escalate the backlog in batches"
+    assert (outcomes["escalated"] + caught_up, outcomes["stale"]) == (len(reports), caught_up)
+    _wait_for_deliveries()
+    assert [c for c in (verify_trail(r) for r in Report.objects.all()) if not c.intact] == []
 
 
 @pytest.mark.worker
