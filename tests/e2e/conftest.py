@@ -239,6 +239,11 @@ class Scene:
     receipt_code: str
     stop_work: Report | None
 
+    @property
+    def people(self) -> dict[str, User | None]:
+        """Who looks at the pages: "anonymous" (nobody logged in), "crew" and each handler's rank."""
+        return {"anonymous": None, "crew": self.crew, **self.handlers}
+
 
 @pytest.fixture
 def scene(production: Production, crew: User, ladder_cast: dict[str, User]) -> Callable[..., Scene]:
@@ -271,3 +276,40 @@ def scene(production: Production, crew: User, ladder_cast: dict[str, User]) -> C
         return Scene(production, crew, ladder_cast, report, anonymous, receipt.code, stop)
 
     return build
+
+
+def key_pages(scene: Scene, long_report: Report | None = None) -> dict[str, list[tuple[str, str]]]:
+    """(name, path) of every key page, grouped by who looks at it (a `people` key of the scene)."""
+    production, report, stop = scene.production, scene.report, scene.stop_work
+    assert stop is not None
+    pages = {
+        "anonymous": [
+            ("home-visitor", "/"),
+            ("login", "/accounts/login/"),
+            ("signup", "/accounts/signup/"),
+            ("anonymous-report-form", f"/anonymous/{production.join_code}/"),
+            ("receipt", "/receipt/"),
+        ],
+        "crew": [
+            ("home", "/"),
+            ("report-form", "/reports/new/"),
+            ("report", f"/reports/{report.pk}/"),
+            ("report-filed", f"/reports/{report.pk}/filed/"),
+            ("reports", "/reports/"),
+            ("stop-work", "/stop-work/"),
+            ("join", "/join/"),
+        ],
+        "department_head": [
+            ("inbox", "/inbox/"),
+            ("report-handler", f"/reports/{report.pk}/"),
+        ],
+        "producer": [
+            ("dashboard", "/dashboard/"),
+            ("reports-production", "/reports/?tab=production"),
+            ("stop-work-lift", f"/reports/{stop.pk}/lift/"),
+            ("join-another", f"/join/{production.join_code}/"),
+        ],
+    }
+    if long_report is not None:
+        pages["crew"].insert(3, ("report-long-words", f"/reports/{long_report.pk}/"))
+    return pages

@@ -7,46 +7,11 @@ from playwright.sync_api import Page, expect
 
 from incidents.categories import Category
 from incidents.models import Report
-from tests.e2e.conftest import PHONE, Browsing, Scene, scroll_overflow
+from tests.e2e.conftest import PHONE, Browsing, Scene, key_pages, scroll_overflow
 from tests.factories import file_report
 
 # What a person pastes into a report on set: a link, a prop number with no spaces.
 LONG_WORD = "https://example.com/callsheets/" + "PropRevolverSerial" * 9
-
-
-def key_pages(scene: Scene, long_report: Report) -> dict[str, list[tuple[str, str]]]:
-    """(name, path) of every key page, grouped by who looks at it."""
-    production, report, stop = scene.production, scene.report, scene.stop_work
-    assert stop is not None
-    return {
-        "anonymous": [
-            ("home-visitor", "/"),
-            ("login", "/accounts/login/"),
-            ("signup", "/accounts/signup/"),
-            ("anonymous-report-form", f"/anonymous/{production.join_code}/"),
-            ("receipt", "/receipt/"),
-        ],
-        "crew": [
-            ("home", "/"),
-            ("report-form", "/reports/new/"),
-            ("report", f"/reports/{report.pk}/"),
-            ("report-long-words", f"/reports/{long_report.pk}/"),
-            ("report-filed", f"/reports/{report.pk}/filed/"),
-            ("reports", "/reports/"),
-            ("stop-work", "/stop-work/"),
-            ("join", "/join/"),
-        ],
-        "department_head": [
-            ("inbox", "/inbox/"),
-            ("report-handler", f"/reports/{report.pk}/"),
-        ],
-        "producer": [
-            ("dashboard", "/dashboard/"),
-            ("reports-production", "/reports/?tab=production"),
-            ("stop-work-lift", f"/reports/{stop.pk}/lift/"),
-            ("join-another", f"/join/{production.join_code}/"),
-        ],
-    }
 
 
 def overflow_problem(page: Page, name: str) -> str | None:
@@ -64,10 +29,9 @@ def test_every_key_page_fits_a_phone_without_horizontal_scrolling(
     long_report = file_report(
         world.production, world.crew, Category.OTHER, title=LONG_WORD, location=LONG_WORD, description=LONG_WORD
     )
-    people = {"anonymous": None, "crew": world.crew, **world.handlers}
     problems = []
     for who, pages in key_pages(world, long_report).items():
-        page = open_page(user=people[who])
+        page = open_page(user=world.people[who])
         for name, path in pages:
             page.goto(path)
             problems.append(overflow_problem(page, name))
