@@ -12,6 +12,7 @@ from datetime import date
 
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from incidents.categories import Category
 
@@ -223,9 +224,12 @@ def weekly_charts(series: WeeklySeries) -> list[Chart]:
         bar_chart(
             chart_id="chart-categories",
             title=_("Reports per week, by category"),
-            description=_(
+            description=ngettext(
+                "%(total)s report in the last %(weeks)s weeks; "
+                "the busiest week was the week of %(week)s with %(count)s.",
                 "%(total)s reports in the last %(weeks)s weeks; "
-                "the busiest week was the week of %(week)s with %(count)s."
+                "the busiest week was the week of %(week)s with %(count)s.",
+                total,
             )
             % {"total": total, "weeks": len(weeks), "week": weeks[busiest], "count": busiest_count}
             if total
@@ -244,11 +248,15 @@ def weekly_charts(series: WeeklySeries) -> list[Chart]:
     if last is None:
         description = _("No report was acknowledged in the last %(weeks)s weeks.") % {"weeks": len(weeks)}
     else:
-        description = _(
+        answered = sum(series.ack_count)
+        description = ngettext(
+            "%(count)s report answered. Latest week with answers (%(week)s): median %(median)s %(unit)s, "
+            "90th percentile %(p90)s %(unit)s.",
             "%(count)s reports answered. Latest week with answers (%(week)s): median %(median)s %(unit)s, "
-            "90th percentile %(p90)s %(unit)s."
+            "90th percentile %(p90)s %(unit)s.",
+            answered,
         ) % {
-            "count": sum(series.ack_count),
+            "count": answered,
             "week": weeks[last],
             "median": _number(median[last] or 0),
             "p90": _number(p90[last] or 0),
@@ -273,8 +281,8 @@ def weekly_charts(series: WeeklySeries) -> list[Chart]:
             chart_id="chart-warnings",
             title=_("Reopened reports and ignored warnings, per week"),
             description=_(
-                "In the last %(weeks)s weeks: %(reopened)s reports reopened as not fixed, "
-                "%(ignored)s ignored-warning reports filed."
+                "In the last %(weeks)s weeks: reopened as not fixed: %(reopened)s; "
+                "ignored-warning reports filed: %(ignored)s."
             )
             % {"weeks": len(weeks), "reopened": sum(series.reopened), "ignored": sum(ignored)},
             x_labels=weeks,

@@ -435,3 +435,17 @@ def test_the_dashboard_takes_the_same_number_of_queries_for_10_or_1000_reports(
         client.get(DASHBOARD, {"production": production.pk})
     with django_assert_num_queries(FRAGMENT_QUERIES):
         assert client.get(FRAGMENT, {"production": production.pk}).status_code == 200
+
+
+def test_acknowledging_from_the_dashboard_form_acknowledges_the_report(client, production, crew, department_head):
+    report = file_at(production, crew, Category.OTHER, title="Loose handrail")
+    client.force_login(department_head)
+    html = client.get(DASHBOARD).content.decode()
+    next_url = re.search(r'name="next" value="([^"]+)"', html).group(1).replace("&amp;", "&")
+
+    response = client.post(reverse("report_acknowledge", args=[report.pk]), {"next": next_url})
+
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert (report.status, report.acknowledged_by) == (ReportStatus.ACKNOWLEDGED, department_head)
+    assert "Loose handrail" not in needs_ack_section(client.get(DASHBOARD).content.decode())
