@@ -9,9 +9,20 @@ from . import DeliveryError
 from .message import message_for
 
 
+def mrkdwn_escape(text: str) -> str:
+    """Slack reads `<...>` as a link or a mention (`<!channel>`, `<https://x|Acknowledge here>`), so typed
+    text must not carry one: &, < and > are escaped as Slack documents (it shows them as typed)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def payload_for(notification: Notification) -> dict[str, object]:
     message = message_for(notification)
-    text = f"*{message.headline}*: {notification.report.title}\n" + "\n".join(message.lines) + f"\n<{message.url}>"
+    lines = [mrkdwn_escape(line) for line in message.lines]
+    text = (
+        f"*{mrkdwn_escape(message.headline)}*: {mrkdwn_escape(notification.report.title)}\n"
+        + "\n".join(lines)
+        + f"\n<{message.url}>"
+    )
     return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from incidents.categories import Category
 from incidents.models import Channel, EventKind, Notification
+from incidents.notifications.webhook import mrkdwn_escape
 from incidents.services.delivery import Delivery, notification_deliver
 from incidents.services.escalation import Outcome, report_escalate
 from incidents.services.handling import report_acknowledge
@@ -202,7 +203,7 @@ def test_a_webhook_gets_slack_compatible_json(settings, production, crew, ladder
     [request] = hook.requests
     assert request["type"] == "application/json"
     payload = json.loads(request["body"])
-    assert "New safety report" in payload["text"] and HOSTILE_TITLE in payload["text"]
+    assert "New safety report" in payload["text"] and mrkdwn_escape(HOSTILE_TITLE) in payload["text"]
     assert f"https://safetrack.example/reports/{notification.report_id}/" in payload["text"]
     assert payload["blocks"][0]["text"]["type"] == "mrkdwn"
     notification.refresh_from_db()
