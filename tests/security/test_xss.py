@@ -21,7 +21,7 @@ from incidents.categories import Category
 from incidents.models import Channel, Identity, Notification, Report
 from incidents.notifications.webhook import payload_for
 from incidents.services.delivery import notification_deliver
-from tests.factories import ProductionFactory, member
+from tests.factories import PASSWORD, ProductionFactory, member
 from tests.security.world import anonymous_form_started, jpeg_bytes, photo
 
 pytestmark = pytest.mark.django_db
@@ -327,3 +327,31 @@ def test_the_webhook_payload_escapes_hostile_text_for_slack(client):
         links = re.findall(r"<([^>]*)>", text)
         assert links == [settings.SITE_URL + notification.report.get_absolute_url()], links
         assert SCRIPT not in text and "&lt;script&gt;" in text
+
+
+@pytest.mark.parametrize("target", [JS_URL, "https://evil.example/phish", "//evil.example/phish", "/\\evil.example"])
+def test_no_next_parameter_sends_anyone_to_a_script_or_another_site(client, production, crew, target):
+    client.force_login(crew)
+    answers = [
+        client.post(reverse("inbox_mark_read"), {"all": "1", "next": target}),
+        client.post(reverse("production_switch", args=[production.pk]), {"next": target}),
+    ]
+    client.logout()
+    answers.append(client.post(reverse("login") + f"?next={target}", {"username": crew.email, "password": PASSWORD}))
+    client.logout()
+    answers.append(
+        client.post(
+            reverse("signup") + f"?next={target}",
+            {
+                "full_name": "New Person",
+                "email": "new.person@example.com",
+                "language": "en",
+                "password1": "a long enough passphrase",
+                "password2": "a long enough passphrase",
+            },
+        )
+    )
+    for response in answers:
+        assert response.status_code == 302
+        location = response["Location"]
+        assert location.startswith("/") and not location.startswith(("//", "/\\")), location
