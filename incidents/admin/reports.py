@@ -267,7 +267,9 @@ class ReportAdmin(ProductionScopedAdmin):
     def trail_check(self, obj: Report) -> str:
         check = verify_trail(obj)
         if check.intact:
-            return _("Intact: %(count)s events, each chained to the one before.") % {"count": check.events}
+            return ngettext(
+                "Intact: %(count)s event.", "Intact: %(count)s events, each chained to the one before.", check.events
+            ) % {"count": check.events}
         return _("BROKEN at event %(seq)s: %(reason)s") % {"seq": check.broken_seq, "reason": check.reason}
 
     @admin.display(description=_("on the site"))

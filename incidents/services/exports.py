@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Production, User
 from incidents import access
@@ -365,7 +365,11 @@ def record_build(*, report: Report, viewer: User, now: datetime | None = None) -
         for event in events
     ]
     if check.intact:
-        check_text = _("Trail intact: %(count)s events, each one chained to the one before.") % {"count": check.events}
+        check_text = ngettext(
+            "Trail intact: %(count)s event.",
+            "Trail intact: %(count)s events, each one chained to the one before.",
+            check.events,
+        ) % {"count": check.events}
     else:
         check_text = _("Trail broken at event %(seq)s: %(reason)s. Events from there on cannot be trusted.") % {
             "seq": check.broken_seq,
