@@ -64,6 +64,7 @@ def artifacts_dir() -> Path:
     return folder
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m e2e` selects by marker
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     missing = chromium_path() is None and os.environ.get("CI") != "true"
     for item in items:
