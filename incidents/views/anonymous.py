@@ -98,7 +98,11 @@ def _status_page(
                 "receipt": code,
                 "lookup": lookup,
                 "reply_form": reply or ReceiptReplyForm(),
-                "reopen_form": (reopen or ReceiptReopenForm()) if report.status == ReportStatus.RESOLVED else None,
+                # A refused reopening is shown with its message even when the report is open again
+                # (reopened from another tab): what was typed and why it was refused are not lost.
+                "reopen_form": reopen
+                if reopen is not None
+                else (ReceiptReopenForm() if report.status == ReportStatus.RESOLVED else None),
                 "done": done,
             },
         )
