@@ -101,7 +101,7 @@ def test_unanswered_report_climbs_the_ladder_until_a_producer_acknowledges_it_fr
     policy = EscalationPolicy.objects.get(production=production)
     policy_set_speed(policy=policy, per_level=timedelta(seconds=3), resolve=timedelta(hours=1))
     EscalationLevel.objects.filter(policy=policy, number__gte=4).update(high_timeout=timedelta(minutes=10))
-    celery_worker_process(concurrency=2)
+    celery_worker_process(concurrency=1)
     celery_beat_process()
 
     report = file_report(production, crew, Category.MISFIRE, title="Gun fired with the safety on")
