@@ -33,10 +33,6 @@ from incidents.services.receipt import receipt_new
 from incidents.services.stop_work import stop_work_call
 from tests.factories import PASSWORD, draft, file_report
 
-# Playwright's sync API runs an event loop in this thread; the live server's ORM calls in the test thread
-# (factories, assertions) would otherwise be refused by Django's async-safety check.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 AXE_JS = HERE / "vendor" / "axe.min.js"
@@ -82,8 +78,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # Package scope: Playwright's event loop must be gone before the other suites (which may run asyncio) start.
 @pytest.fixture(scope="package")
 def playwright_instance() -> Iterator[Playwright]:
+    # Playwright's sync API runs an event loop in this thread, so the ORM calls of the tests (factories,
+    # assertions) would be refused by Django's async-safety check; allowed for this package only.
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         yield playwright
+    if before is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
 
 
 @pytest.fixture(scope="package")
