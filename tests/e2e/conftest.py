@@ -21,7 +21,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, expect, sync_playwright
 
 from accounts.models import Production, User
 from incidents.categories import Category
@@ -47,7 +47,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ACTION_TIMEOUT_MS = 10_000
+# Generous for a busy 2-core CI machine; a passing run never waits this long.
+ACTION_TIMEOUT_MS = 15_000
+expect.set_options(timeout=10_000)
 
 
 def chromium_path() -> str | None:
