@@ -289,6 +289,7 @@ def reports_for_export(production: Production, filters: dict[str, Any]) -> Itera
     reports = (
         reports_filtered(production, filters)
         .select_related("reporter", "acknowledged_by", "resolved_by")
+        .only(*LIST_COLUMNS, "reopen_count")
         .order_by("created_at", "pk")
     )
     return reports.iterator(chunk_size=EXPORT_CHUNK)

@@ -290,3 +290,12 @@ def test_the_pdf_renders_any_script_a_reporter_types(client, settings, productio
     response = client.get(reverse("report_record_pdf", args=[report.pk]))
     assert response.status_code == 200
     assert "Пожар у генератора" in pdf_text(response.content)  # noqa: RUF001
+
+
+def test_the_csv_reads_every_row_in_one_query(client, production, crew, producer, django_assert_max_num_queries):
+    for i in range(30):
+        file(production, crew, title=f"Concern {i}", identity=Identity.CONFIDENTIAL if i % 2 else Identity.NAMED)
+    client.force_login(producer)
+    with django_assert_max_num_queries(4):  # session, user, memberships, the reports
+        rows = read_csv(client.get(EXPORT, {"production": production.pk}))
+    assert len(rows) == 31
