@@ -57,3 +57,32 @@ def test_production_settings_turn_on_https_only_cookies_and_hsts():
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "True", "True", "True"]
+
+
+def test_ci_runs_the_audit_after_the_tests():
+    ci = (ROOT / ".ci" / "run").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    assert ci.rstrip().endswith("make audit")
+    assert "bash .ci/audit" in makefile
+
+
+def test_bandit_finds_no_high_severity_issue_in_the_code():
+    bandit = Path(sys.executable).with_name("bandit")
+    result = subprocess.run(
+        [
+            str(bandit),
+            "-q",
+            "-r",
+            "accounts",
+            "incidents",
+            "safetrack",
+            "-x",
+            "*/migrations/*",
+            "--severity-level",
+            "high",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
