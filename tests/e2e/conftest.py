@@ -211,7 +211,11 @@ def scroll_overflow(page: Page) -> dict[str, Any]:
     )
 
 
-def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict[str, Any]]:
+# Serious and critical (labels, contrast, names), and moderate too: heading order and landmarks are there.
+AXE_IMPACTS = ("moderate", "serious", "critical")
+
+
+def axe_violations(page: Page, impacts: tuple[str, ...] = AXE_IMPACTS) -> list[dict[str, Any]]:
     """Run axe-core (vendored, tests only) on the page; the violations of the given impacts."""
     page.add_script_tag(path=str(AXE_JS))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
