@@ -99,6 +99,7 @@ def _weekly_charts_html(production: Production, now: datetime) -> SafeString:
 
 @login_required
 @require_GET
+@never_cache
 def dashboard(request: HttpRequest) -> HttpResponse:
     production = _production(request)
     if _requested_production_id(request) is not None and request.session.get(CURRENT_PRODUCTION_KEY) != production.pk:
