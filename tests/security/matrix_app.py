@@ -1,0 +1,317 @@
+"""The matrix's cases for the app's own URLs (accounts and incidents)."""
+
+from typing import Any
+
+from django.urls import reverse
+
+from accounts.models import Department
+from incidents.categories import Category
+from tests.security.matrix import LOGIN, Case, on_report, roles, url
+from tests.security.world import GROUPS, ROLES, World, anonymous_form_started
+
+
+def _report_form(world: World, role: str) -> dict[str, Any]:
+    return {
+        "category": Category.OTHER,
+        "title": "Cable across the walkway",
+        "description": "A cable runs across the walkway to stage 4 without a ramp.",
+        "occurred_at": "2025-01-10 09:30",
+        "identity": "named",
+    }
+
+
+def _anonymous_form(world: World, role: str) -> dict[str, Any]:
+    return {**_report_form(world, role), "started": anonymous_form_started(), "website": ""}
+
+
+LOGGED_IN_200 = roles(200, anonymous=LOGIN)
+EVERYONE_200 = roles(200)
+# The production's admins read its reports on the site too (the admin links them), and act on nothing.
+REPORT_PAGE = roles(404, anonymous=LOGIN, reporter=200, handlers=200, staff=200, superuser=200)
+POST_ONLY = roles(405, anonymous=LOGIN)
+HANDLER_PAGE = roles(404, anonymous=LOGIN, crew_here=403, handlers=200)
+RECORD = roles(404, anonymous=LOGIN, reporter=403, handlers=200, staff=403, superuser=200)
+
+
+def app_cases() -> list[Case]:
+    cases = [
+        Case("home", "home", url("home"), EVERYONE_200),
+        Case("healthz", "healthz", url("healthz"), EVERYONE_200),
+        Case("set_language", "set_language", url("set_language"), roles(302), "POST", lambda w, r: {"language": "en"}),
+        # Accounts
+        Case("login", "login", url("login"), roles(302, anonymous=200)),
+        Case("logout", "GET logout", url("logout"), roles(405)),
+        Case("logout", "POST logout", url("logout"), roles(302), "POST"),
+        Case("signup", "GET signup", url("signup"), roles(302, anonymous=200)),
+        Case(
+            "signup",
+            "POST signup",
+            url("signup"),
+            roles(302),
+            "POST",
+            lambda w, r: {
+                "full_name": "New Person",
+                "email": "new.person@example.com",
+                "language": "en",
+                "password1": "a long enough passphrase",
+                "password2": "a long enough passphrase",
+            },
+            frozenset({"anonymous"}),
+        ),
+        Case("password_reset", "password_reset", url("password_reset"), EVERYONE_200),
+        Case(
+            "password_reset",
+            "POST password_reset",
+            url("password_reset"),
+            roles(302),
+            "POST",
+            lambda w, r: {"email": "gabi@example.com"},
+            frozenset(),
+        ),
+        Case("password_reset_done", "password_reset_done", url("password_reset_done"), EVERYONE_200),
+        Case(
+            "password_reset_confirm",
+            "password_reset_confirm (a made-up link)",
+            url("password_reset_confirm", "MQ", "set-password"),
+            EVERYONE_200,
+        ),
+        Case("password_reset_complete", "password_reset_complete", url("password_reset_complete"), EVERYONE_200),
+        Case("password_change", "password_change", url("password_change"), LOGGED_IN_200),
+        Case("password_change_done", "password_change_done", url("password_change_done"), LOGGED_IN_200),
+        Case("join_enter", "join_enter", url("join_enter"), LOGGED_IN_200),
+        Case(
+            "join_enter",
+            "POST join_enter",
+            url("join_enter"),
+            roles(302, anonymous=LOGIN),
+            "POST",
+            lambda w, r: {"join_code": w.production.join_code},
+            frozenset(),
+        ),
+        Case("join", "join", lambda w: reverse("join", args=[w.production.join_code]), LOGGED_IN_200),
+        Case(
+            "join",
+            "POST join",
+            lambda w: reverse("join", args=[w.production.join_code]),
+            roles(302, anonymous=LOGIN),
+            "POST",
+            lambda w, r: {"department": Department.GRIP},
+            frozenset({"stranger", "outsider", "staff", "superuser"}),  # anyone with the code may join
+        ),
+        # Filing and following reports
+        Case("report_list", "report_list", url("report_list"), LOGGED_IN_200),
+        Case(
+            "report_list",
+            "report_list (production tab)",
+            url("report_list", query="?tab=production"),
+            LOGGED_IN_200,
+        ),
+        Case(
+            "report_new",
+            "report_new for THE production",
+            lambda w: reverse("report_new") + f"?production={w.production.pk}",
+            roles(200, anonymous=LOGIN, strangers=404, staff=302, superuser=302),
+        ),
+        Case(
+            "report_new",
+            "POST report_new for THE production",
+            lambda w: reverse("report_new") + f"?production={w.production.pk}",
+            roles(302, anonymous=LOGIN, strangers=404),
+            "POST",
+            _report_form,
+            frozenset(GROUPS["members"]),
+        ),
+        Case(
+            "stop_work_new",
+            "stop_work_new",
+            url("stop_work_new"),
+            roles(200, anonymous=LOGIN, staff=302, superuser=302),
+        ),
+        Case(
+            "stop_work_new",
+            "POST stop_work_new on THE production",
+            url("stop_work_new"),
+            roles(302, anonymous=LOGIN, strangers=200),  # strangers: "choose one of your productions"
+            "POST",
+            lambda w, r: {
+                "production": w.production.pk,
+                "title": "Smoke in the rafters",
+                "identity": "named",
+                "confirm": "on",
+            },
+            frozenset(GROUPS["members"]),
+        ),
+        # Anonymous reporting and receipts: no account needed
+        Case(
+            "anonymous_new",
+            "anonymous_new",
+            lambda w: reverse("anonymous_new", args=[w.production.join_code]),
+            EVERYONE_200,
+        ),
+        Case(
+            "anonymous_new",
+            "POST anonymous_new",
+            lambda w: reverse("anonymous_new", args=[w.production.join_code]),
+            EVERYONE_200,
+            "POST",
+            _anonymous_form,
+            frozenset(ROLES),
+        ),
+        Case("receipt", "receipt", url("receipt"), EVERYONE_200),
+        Case(
+            "receipt",
+            "POST receipt (look-up)",
+            url("receipt"),
+            EVERYONE_200,
+            "POST",
+            lambda w, r: {"receipt": w.here.receipt},
+            frozenset(),
+        ),
+        # Dashboard and exports, for THE production
+        *[
+            Case(
+                name,
+                f"{name} for THE production",
+                lambda w, n=name: reverse(n) + f"?production={w.production.pk}",
+                HANDLER_PAGE | {"strangers": 404},
+            )
+            for name in ("dashboard", "dashboard_queue", "dashboard_export_csv")
+        ],
+        *[
+            Case(
+                name,
+                f"{name} for another production",
+                lambda w, n=name: reverse(n) + f"?production={w.elsewhere.production.pk}",
+                roles(404, anonymous=LOGIN),
+            )
+            for name in ("dashboard", "dashboard_queue", "dashboard_export_csv")
+        ],
+        # The inbox
+        Case("inbox", "inbox", url("inbox"), LOGGED_IN_200),
+        Case("inbox_mark_read", "GET inbox_mark_read", url("inbox_mark_read"), POST_ONLY),
+        Case(
+            "inbox_mark_read",
+            "POST inbox_mark_read",
+            url("inbox_mark_read"),
+            roles(302, anonymous=LOGIN),
+            "POST",
+            lambda w, r: {"all": "1"},
+        ),
+    ]
+    # Productions
+    cases += on_report(
+        "production_detail",
+        lambda o: reverse("production_detail", args=[o.production.pk]),
+        get=roles(404, anonymous=LOGIN, members=200),
+    )
+    cases += on_report(
+        "production_poster",
+        lambda o: reverse("production_poster", args=[o.production.pk]),
+        # The admin's production page links to the poster: its admins print it too.
+        get=roles(404, anonymous=LOGIN, crew_here=403, handlers=200, staff=200, superuser=200),
+    )
+    cases += on_report(
+        "production_switch",
+        lambda o: reverse("production_switch", args=[o.production.pk]),
+        get=POST_ONLY,
+        post=roles(302, anonymous=LOGIN),  # switching to a production one is not in does nothing
+        elsewhere={role: 302 for role in GROUPS["logged_in"]},
+    )
+    # Reports
+    for key in ("report_detail", "report_filed"):
+        cases += on_report(key, lambda o, k=key: reverse(k, args=[o.report.pk]), get=REPORT_PAGE)
+    cases += on_report(
+        "attachment_download",
+        lambda o: reverse("attachment_download", args=[o.report.pk, o.attachment.pk]),
+        get=REPORT_PAGE,
+    )
+    cases += on_report(
+        "report_acknowledge",
+        lambda o: reverse("report_acknowledge", args=[o.report.pk]),
+        get=POST_ONLY,
+        # The reporter and the production's admins are sent back with "only a handler can acknowledge".
+        post=roles(404, anonymous=LOGIN, reporter=302, handlers=302, staff=302, superuser=302),
+        takes_effect=[*GROUPS["handlers"], "superuser"],
+    )
+    cases += on_report(
+        "report_comment",
+        lambda o: reverse("report_comment", args=[o.report.pk]),
+        get=POST_ONLY,
+        # A production admin gets the page back with "you cannot comment on this report".
+        post=roles(404, anonymous=LOGIN, reporter=302, handlers=302, staff=200, superuser=302),
+        data=lambda w, r: {"body": "Moved the cable, please check.", "visibility": "reporter"},
+        takes_effect=["reporter", *GROUPS["handlers"], "superuser"],
+    )
+    cases += on_report(
+        "report_resolve",
+        lambda o: reverse("report_resolve", args=[o.report.pk]),
+        get=POST_ONLY,
+        # The reporter and the production's admins get the page back with "you cannot resolve this report".
+        post=roles(404, anonymous=LOGIN, reporter=200, handlers=302, staff=200, superuser=302),
+        data=lambda w, r: {"resolution": "Sandbags doubled on every stand."},
+        takes_effect=[*GROUPS["handlers"], "superuser"],
+    )
+    cases += on_report(
+        "report_reopen",
+        lambda o: reverse("report_reopen", args=[o.resolved.pk]),
+        get=POST_ONLY,
+        # Handlers get the page back with "only the person who filed this report can reopen it".
+        post=roles(404, anonymous=LOGIN, reporter=302, handlers=200, staff=200, superuser=200),
+        data=lambda w, r: {"reason": "The truss moved again."},
+        takes_effect=["reporter"],
+    )
+    reveal = roles(404, anonymous=LOGIN, reporter=403, handlers=403, staff=403, safety=200, superuser=200)
+    cases += on_report(
+        "report_reveal",
+        lambda o: reverse("report_reveal", args=[o.confidential.pk]),
+        get=reveal,
+        post=reveal | {"safety": 302, "superuser": 302},
+        data=lambda w, r: {"reason": "The reporter is the only witness of the injury."},
+        takes_effect=["safety", "superuser"],
+    )
+    lift = roles(
+        404, anonymous=LOGIN, reporter=403, handlers=403, staff=403, producer=200, executive=200, superuser=200
+    )
+    cases += on_report(
+        "stop_work_lift",
+        lambda o: reverse("stop_work_lift", args=[o.stop_work.pk]),
+        get=lift,
+        post=lift | {"producer": 302, "executive": 302, "superuser": 302},
+        data=lambda w, r: {"clearance_note": "Armorer checked every round in the cart: all dummies."},
+        takes_effect=["producer", "executive", "superuser"],
+    )
+    for key in ("report_record", "report_record_pdf"):
+        cases += on_report(key, lambda o, k=key: reverse(k, args=[o.report.pk]), get=RECORD)
+    # The emailed acknowledge link works only for the person it was sent to (the level-1 department head).
+    link = roles(403, anonymous=LOGIN, department_head=200)
+    cases += [
+        Case(
+            "report_acknowledge_link",
+            "GET report_acknowledge_link",
+            lambda w: reverse("report_acknowledge_link", args=[w.here.report.pk, w.here.ack_token]),
+            link,
+        ),
+        Case(
+            "report_acknowledge_link",
+            "POST report_acknowledge_link",
+            lambda w: reverse("report_acknowledge_link", args=[w.here.report.pk, w.here.ack_token]),
+            link | {"department_head": 302},
+            "POST",
+            takes_effect=frozenset({"department_head"}),
+        ),
+        Case(
+            "report_acknowledge_link",
+            "POST report_acknowledge_link (another production's)",
+            lambda w: reverse("report_acknowledge_link", args=[w.elsewhere.report.pk, w.elsewhere.ack_token]),
+            roles(403, anonymous=LOGIN),
+            "POST",
+            takes_effect=frozenset(),
+        ),
+        Case(
+            "report_acknowledge_link",
+            "GET report_acknowledge_link with THE report and another production's token",
+            lambda w: reverse("report_acknowledge_link", args=[w.here.report.pk, w.elsewhere.ack_token]),
+            roles(400, anonymous=LOGIN),
+        ),
+    ]
+    return cases
