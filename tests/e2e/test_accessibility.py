@@ -15,7 +15,7 @@ def check(page: Page, name: str, problems: list[str]) -> None:
 
 
 def test_key_pages_have_no_axe_violations_of_moderate_impact_or_worse(
-    scene: Callable[..., Scene], open_page: Callable[..., Page]
+    scene: Callable[..., Scene], open_page: Callable[..., Page], browsing: Browsing
 ):
     world = scene(stopped=True)
     problems: list[str] = []
@@ -54,6 +54,7 @@ def test_key_pages_have_no_axe_violations_of_moderate_impact_or_worse(
     crew.get_by_role("button", name="Send the report").click()
     expect(crew.get_by_text("The report was not sent yet. Please fix:")).to_be_visible()
     check(crew, "report form with errors", problems)
+    browsing.screenshot(crew, "report-form-with-errors")
 
     head = open_page(user=world.handlers["department_head"], bypass_csp=True)
     for name, path in [("inbox", "/inbox/"), ("report page, handler", f"/reports/{world.report.pk}/")]:
