@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from incidents.categories import Category
+from incidents.selectors_dashboard import duration_text
 
 from .stats import LevelCount, WeeklySeries
 
@@ -136,6 +137,7 @@ def bar_chart(
     group_heading: str,
     value_format: Callable[[float], str] = _number,
     integer: bool = True,
+    min_step: float = 1.0,
 ) -> Chart:
     """Vertical bars, one group per x label: stacked (one bar per group) or side by side."""
     groups = len(x_labels)
@@ -146,7 +148,7 @@ def bar_chart(
         for i in range(groups)
     ]
     peak = max(totals, default=0)
-    step = nice_step(peak, integer=integer)
+    step = max(nice_step(peak, integer=integer), min_step)
     top = step * max(math.ceil(peak / step), 1)
     scale = plot_h / top
     slot = plot_w / max(groups, 1)
@@ -250,17 +252,16 @@ def weekly_charts(series: WeeklySeries) -> list[Chart]:
     else:
         answered = sum(series.ack_count)
         description = ngettext(
-            "%(count)s report answered. Latest week with answers (%(week)s): median %(median)s %(unit)s, "
-            "90th percentile %(p90)s %(unit)s.",
-            "%(count)s reports answered. Latest week with answers (%(week)s): median %(median)s %(unit)s, "
-            "90th percentile %(p90)s %(unit)s.",
+            "%(count)s report answered. Latest week with answers (%(week)s): median %(median)s, "
+            "90th percentile %(p90)s.",
+            "%(count)s reports answered. Latest week with answers (%(week)s): median %(median)s, "
+            "90th percentile %(p90)s.",
             answered,
         ) % {
             "count": answered,
             "week": weeks[last],
-            "median": _number(median[last] or 0),
-            "p90": _number(p90[last] or 0),
-            "unit": unit,
+            "median": duration_text(series.ack_median[last] or 0),
+            "p90": duration_text(series.ack_p90[last] or 0),
         }
     charts.append(
         bar_chart(
@@ -272,6 +273,7 @@ def weekly_charts(series: WeeklySeries) -> list[Chart]:
             stacked=False,
             group_heading=week_head,
             integer=False,
+            min_step=0.5,  # a quarter of an hour or a few seconds: the axis still reads in round units
         )
     )
 
