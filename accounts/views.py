@@ -4,11 +4,12 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
+
+from safetrack.http import safe_next
 
 from .forms import JoinForm, SignupForm
 from .models import Production
@@ -29,10 +30,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             user = form.save()
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome to SafeTrack. Join your production with its code."))
-            next_url = request.GET.get("next", "")
-            if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-                next_url = ""
-            return redirect(next_url or "home")
+            return redirect(safe_next(request, request.GET.get("next")) or "home")
     return render(request, "accounts/signup.html", {"form": form})
 
 
@@ -74,10 +72,7 @@ def switch_production(request: HttpRequest, production_id: int) -> HttpResponse:
         if membership.production_id == production_id:
             current_production_set(request, membership.production)
             break
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = ""
-    return redirect(next_url or "home")
+    return redirect(safe_next(request, request.POST.get("next")) or "home")
 
 
 @require_http_methods(["POST"])

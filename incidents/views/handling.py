@@ -20,6 +20,7 @@ from incidents.models import Notification, Report, ReportStatus
 from incidents.notifications.message import ack_token_notification_id
 from incidents.services.handling import AckResult, report_acknowledge, report_comment, report_reopen, report_resolve
 from incidents.templatetags.safetrack import in_production_tz
+from safetrack.http import safe_next
 
 from .reports import REPORT_PAGE_QUERYSET, report_page
 
@@ -58,13 +59,16 @@ def _tell_ack_result(request: HttpRequest, result: AckResult) -> None:
 @require_POST
 def acknowledge(request: HttpRequest, report_id: int) -> HttpResponse:
     report = _report(request, report_id)
+    back = (
+        safe_next(request, request.POST.get("next")) or report.get_absolute_url()
+    )  # the dashboard sends people back to it
     try:
         result = report_acknowledge(report_id=report.pk, user=request.user, via="page")
     except PermissionDenied as exc:
         messages.error(request, str(exc))
-        return redirect(report)
+        return redirect(back)
     _tell_ack_result(request, result)
-    return redirect(report)
+    return redirect(back)
 
 
 @login_required

@@ -6,13 +6,13 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from incidents import selectors
 from incidents.notifications.message import message_for
 from incidents.services.inbox import notifications_mark_read
+from safetrack.http import safe_next
 
 PAGE_SIZE = 25
 
@@ -38,9 +38,4 @@ def mark_read(request: HttpRequest) -> HttpResponse:
         count = notifications_mark_read(user=request.user)
         if count:
             messages.success(request, _("All notifications marked read."))
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = ""
-    return redirect(next_url or "inbox")
+    return redirect(safe_next(request, request.POST.get("next")) or "inbox")
