@@ -41,6 +41,12 @@ lock:
 	rm -rf .lockenv
 
 # Benchmarks (see README, Benchmarks): own databases and redis-servers, loopback only; not run by CI.
+bench-dashboard: install
+	$(PY) -m bench.dashboard
+
+bench-escalation: install
+	$(PY) -m bench.escalation_lag
+
 bench-sweeper: install
 	$(PY) -m bench.sweeper
 

@@ -12,16 +12,20 @@ from incidents import access
 from incidents.categories import Category
 from incidents.models import Channel, Event, EventKind, Notification, Report
 
+BANNER_LIMIT = 3
 
-def active_stop_work_for(production_ids: list[int]) -> list[Report]:
+
+def active_stop_work_for(production_ids: list[int], limit: int | None = None) -> list[Report]:
+    """Active stop-work calls of these productions, newest first."""
     if not production_ids:
         return []
-    return list(
+    calls = (
         Report.objects.active_stop_work()
         .filter(production_id__in=production_ids)
         .select_related("production", "reporter")
-        .order_by("created_at")
+        .order_by("-created_at")
     )
+    return list(calls[:limit] if limit is not None else calls)
 
 
 def inbox_for(user: User) -> QuerySet[Notification]:
@@ -41,7 +45,10 @@ def navbar_context(request: HttpRequest) -> dict[str, object]:
     if user is None or not user.is_authenticated:
         return {}
     memberships = user_memberships(user)
-    banners = active_stop_work_for([m.production_id for m in memberships])
+    # Every page shows the banners: a bounded number, and a pointer to the rest.
+    banners = active_stop_work_for([m.production_id for m in memberships], limit=BANNER_LIMIT + 1)
+    more_banners = len(banners) > BANNER_LIMIT
+    banners = banners[:BANNER_LIMIT]
     for banner in banners:
         # Crew who did not call it cannot open the report: the banner then links nowhere.
         banner.viewer_can_open = access.can_view_report(user, banner)
@@ -50,6 +57,7 @@ def navbar_context(request: HttpRequest) -> dict[str, object]:
         "my_memberships": memberships,
         "current_production": current_production(request),
         "stop_work_banners": banners,
+        "more_stop_work_banners": more_banners,
         "inbox_unread": unread_count(user),
         "is_handler_anywhere": any(m.is_handler for m in memberships),
     }

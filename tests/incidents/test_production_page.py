@@ -48,3 +48,13 @@ def test_the_home_page_links_each_production(client, crew, production):
     client.force_login(crew)
     file_report(production, crew, Category.OTHER)
     assert reverse("production_detail", args=[production.pk]) in client.get(reverse("home")).content.decode()
+
+
+def test_many_stop_work_calls_show_a_bounded_number_of_banners(client, production, crew, producer):
+    for n in range(5):
+        stop_work_call(production=production, caller=crew, reason=f"Unsafe rig number {n}")
+    client.force_login(producer)
+    body = client.get(reverse("home")).content.decode()
+    assert body.count('class="stop-work-banner') == 4  # three calls, and one line pointing at the rest
+    assert "More stop-work calls are active" in body
+    assert "Unsafe rig number 4" in body  # the newest first
