@@ -22,6 +22,16 @@ def membership_join(
         return Membership.objects.get(user=user, production=production), False
 
 
+def production_for_join_code(code: str) -> Production | None:
+    """The production a typed or scanned join code names, or None. Codes are ASCII letters and digits:
+    anything else (a NUL byte PostgreSQL would refuse, a slash, an emoji) names no production and
+    never reaches the database."""
+    code = code.strip().upper()
+    if not code or len(code) > 32 or not (code.isascii() and code.isalnum()):
+        return None
+    return Production.objects.filter(join_code=code).first()
+
+
 def production_regenerate_join_code(*, production: Production) -> str:
     production.join_code = new_join_code()
     production.save(update_fields=["join_code"])

@@ -12,8 +12,7 @@ from django_ratelimit.decorators import ratelimit
 from safetrack.http import safe_next
 
 from .forms import JoinForm, SignupForm
-from .models import Production
-from .services import current_production_set, membership_join, user_memberships
+from .services import current_production_set, membership_join, production_for_join_code, user_memberships
 
 
 @require_http_methods(["GET", "POST"])
@@ -49,7 +48,7 @@ def join_enter(request: HttpRequest) -> HttpResponse:
 def join(request: HttpRequest, join_code: str) -> HttpResponse:
     if getattr(request, "limited", False):
         return render(request, "accounts/join_enter.html", {"limited": True}, status=429)
-    production = Production.objects.filter(join_code=join_code.strip().upper()).first()
+    production = production_for_join_code(join_code)
     if production is None:
         return render(request, "accounts/join_enter.html", {"unknown": True, "code": join_code[:40]}, status=404)
     already = any(m.production_id == production.pk for m in user_memberships(request.user))

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import is_ratelimited
 
 from accounts.models import Production
+from accounts.services import production_for_join_code
 from incidents import access
 from incidents.forms.anonymous import (
     AnonymousReportForm,
@@ -44,7 +45,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 
 
 def _production_for_code(join_code: str) -> Production:
-    production = Production.objects.filter(join_code=join_code.strip().upper()).first()
+    production = production_for_join_code(join_code)
     if production is None:
         raise Http404
     return production
