@@ -83,7 +83,12 @@ def test_crew_member_signs_up_joins_with_the_code_and_files_a_misfire_report_wit
 
     page.get_by_role("link", name="Follow this report").click()
     expect(page.locator("img.attachment-thumb")).to_be_visible()
-    assert page.locator("img.attachment-thumb").evaluate("img => img.naturalWidth") > 0
+    # The photo really loads (served through the access-checked view); on a busy machine it may take a moment.
+    page.wait_for_function(
+        "() => { const img = document.querySelector('img.attachment-thumb');"
+        " return img.complete && img.naturalWidth > 0; }",
+        timeout=15_000,
+    )
     browsing.screenshot(page, "report-page")
 
 
