@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from incidents.models import Channel, Event, EventKind, Notification, Report, ReportStatus
+from incidents.models import Channel, Event, EventKind, Notification, Report
 from incidents.services.escalation import ESCALATABLE
 from incidents.services.trail import GENESIS, event_hash
 
@@ -229,7 +229,3 @@ def _check_emails(result: Invariants, notifications: list[dict], message_ids: li
 def _notification_id(message_id: str) -> int:
     # <notification-<pk>.<timestamp>@host> (incidents.notifications.email.message_id)
     return int(message_id.strip("<>").split("@")[0].removeprefix("notification-").split(".")[0])
-
-
-def open_reports(report_ids: Iterable[int]) -> int:
-    return Report.objects.filter(pk__in=list(report_ids), status=ReportStatus.OPEN).count()
