@@ -21,6 +21,7 @@ from incidents.categories import Category
 from incidents.models import Channel, Identity, Notification, Report
 from incidents.notifications.webhook import payload_for
 from incidents.services.delivery import notification_deliver
+from incidents.services.digest import digest_send
 from tests.factories import PASSWORD, ProductionFactory, member
 from tests.security.world import anonymous_form_started, jpeg_bytes, photo
 
@@ -300,12 +301,14 @@ def test_the_csv_export_is_a_download_never_a_page(client):
 
 
 def test_hostile_text_is_escaped_in_the_html_part_of_every_email_and_kept_as_typed_in_the_text_part(client):
+    """Notifications of every kind, and the weekly digest."""
     world = build_hostile_world(client)
     mail.outbox.clear()
     emails = Notification.objects.filter(channel=Channel.EMAIL, report__production=world.production)
     for notification_id in emails.values_list("pk", flat=True):
         notification_deliver(notification_id=notification_id)
-    assert len(mail.outbox) >= 10
+    digests = digest_send(production=world.production, now=timezone.now() + timedelta(days=8))
+    assert digests and len(mail.outbox) >= 10 + digests
     for message in mail.outbox:
         assert "\n" not in message.subject and "\r" not in message.subject
         ((html, mimetype),) = message.alternatives
