@@ -1,5 +1,7 @@
+import ipaddress
 import secrets
 import zoneinfo
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -20,6 +22,22 @@ def new_join_code() -> str:
 
 def timezone_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name or name == "UTC"]
+
+
+def validate_webhook_url(value: str) -> None:
+    """Webhooks go to a public HTTPS service (Slack and the like), never to this network's own hosts."""
+    parts = urlsplit(value)
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "https":
+        raise ValidationError(_("A webhook address must start with https://."))
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        raise ValidationError(_("A webhook cannot point at this machine or the local network."))
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return
+    if not address.is_global:
+        raise ValidationError(_("A webhook cannot point at this machine or the local network."))
 
 
 def validate_timezone(value: str) -> None:
@@ -148,6 +166,7 @@ class Production(models.Model):
     webhook_url = models.URLField(
         _("webhook URL"),
         blank=True,
+        validators=[validate_webhook_url],
         help_text=_("Slack-compatible incoming webhook that receives every notification of this production."),
     )
     admins = models.ManyToManyField(

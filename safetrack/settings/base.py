@@ -45,6 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "safetrack.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -272,7 +273,6 @@ LOGGING = {
     "loggers": {
         # Request lines would carry anonymous reporters' paths and addresses: keep them out.
         "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
-        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False,
-                           "filters": ["no_request"]},
+        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False, "filters": ["no_request"]},
     },
 }
