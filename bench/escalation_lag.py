@@ -1,14 +1,15 @@
 """How late after its deadline a report is escalated, with 10,000 open reports, a real worker and beat.
 
-    .venv/bin/python -m bench.escalation_lag [--reports 10000] [--spread 240] [--lead 30]
+    .venv/bin/python -m bench.escalation_lag [--reports 10000] [--due N] [--spread 300] [--lead 40]
                                              [--concurrency 2] [--baseline 500] [--keep]
 
 It creates its own database (st_bench_escalation, dropped at the end unless --keep) and its own
 redis-server on a free loopback port, starts a real `celery -A safetrack worker` (-c --concurrency,
 log level INFO, DEBUG off) and `celery beat` (the sweeper every 5 s, the default), then bulk-inserts
---reports open reports (each with its hash-chained `filed` event) in 20 productions, whose level-1
-deadlines are spread evenly over --spread seconds starting --lead seconds later. Each deadline gets
-its ETA task, as filing queues it; level 2 waits an hour, so each report escalates once. Alongside go
+--reports open reports (each with its hash-chained `filed` event) in 20 productions; --due of them
+(default: all) have level-1 deadlines spread evenly over --spread seconds starting --lead seconds
+later, the others hours away. Each due deadline gets its ETA task, as filing queues it; level 2 waits
+an hour, so each report escalates once. Alongside go
 --baseline no-op ETA tasks (`bench.noop_eta`) spread over the same seconds through the same broker and
 worker: the floor any timer can reach here, with the same load on the machine.
 
@@ -181,8 +182,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reports", type=int, default=10_000, help="open reports in the database")
     parser.add_argument("--due", type=int, default=0, help="how many of them fall due in --spread (default: all)")
-    parser.add_argument("--spread", type=float, default=240.0, help="seconds the deadlines are spread over")
-    parser.add_argument("--lead", type=float, default=30.0, help="seconds from seeding to the first deadline")
+    parser.add_argument("--spread", type=float, default=300.0, help="seconds the deadlines are spread over")
+    parser.add_argument("--lead", type=float, default=40.0, help="seconds from seeding to the first deadline")
     parser.add_argument("--concurrency", type=int, default=2, help="worker processes (the machine's cores)")
     parser.add_argument("--baseline", type=int, default=500, help="no-op ETA tasks over the same seconds")
     parser.add_argument("--sweep-interval", type=int, default=5)
