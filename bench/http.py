@@ -4,7 +4,7 @@
 
 It creates its own database (st_bench_http, dropped afterwards unless --keep) with one production of
 --reports reports and their trails (bench/dashboard.py's seed), its own redis-server (broker and
-cache), collects the static files, and starts gunicorn (--workers sync workers, DEBUG off, settings
+cache), collects the static files, and starts gunicorn (--workers x --threads, DEBUG off, settings
 bench.settings: the app's URLs plus `/bench/bare/`). Then wrk (Debian's `wrk`, on 127.0.0.1 only)
 drives, for --seconds each:
 
@@ -217,6 +217,9 @@ def run(options: argparse.Namespace, database_url: str, redis: harness.RedisServ
     base_url = f"http://127.0.0.1:{port}"
     stack = LiveStack(folder=folder, env={"DJANGO_SETTINGS_MODULE": "bench.settings"})
     gunicorn = ["-m", "gunicorn", "safetrack.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(options.workers)]
+    # Threads (gunicorn's gthread worker): a sync worker blocks on a connection opened before its request
+    # is sent (wrk's paced users, browsers' pre-connections), holding up every other request behind it.
+    gunicorn += ["--threads", str(options.threads)]
     stack.start("web", [*gunicorn, "--timeout", "30", "--backlog", "256"])
     try:
         harness.wait_for_port(port, timeout=60)
@@ -274,7 +277,7 @@ def summarize(options: argparse.Namespace, runs: list[Run], filed: int, invarian
     print()
     print(f"machine: {harness.machine()}")
     print(
-        f"gunicorn {options.workers} sync workers, DEBUG off; wrk on loopback, "
+        f"gunicorn {options.workers} workers x {options.threads} threads, DEBUG off; wrk on loopback, "
         f"{options.users} connections, {options.seconds} s per run"
     )
     print(
@@ -325,7 +328,8 @@ def main() -> int:
     parser.add_argument(
         "--pace-ms", type=int, default=PACE_MS, help="paced users wait 0..this many ms between requests"
     )
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (the Dockerfile's 3)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (gthread)")
     parser.add_argument("--reports", type=int, default=10_000)
     parser.add_argument("--events-per-report", type=int, default=10)
     parser.add_argument("--database", default=DATABASE)
