@@ -220,6 +220,9 @@ def run(options: argparse.Namespace, database_url: str, redis: harness.RedisServ
     # Threads (gunicorn's gthread worker): a sync worker blocks on a connection opened before its request
     # is sent (wrk's paced users, browsers' pre-connections), holding up every other request behind it.
     gunicorn += ["--threads", str(options.threads)]
+    # Keep a paced user's connection open through its pause (gunicorn closes idle ones after 2 s; wrk
+    # would count the next request on a closed connection as an error, where a browser reconnects).
+    gunicorn += ["--keep-alive", str(max(5, options.pace_ms // 1000 + 5))]
     stack.start("web", [*gunicorn, "--timeout", "30", "--backlog", "256"])
     try:
         harness.wait_for_port(port, timeout=60)
