@@ -372,6 +372,7 @@ def main() -> int:
             connections.close_all()
             if not options.keep:
                 harness.database_drop(database_url)
+                shutil.rmtree(folder, ignore_errors=True)  # static files, wrk scripts, logs
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ line is `soak_invariant_problems <n> count` (0 is a pass).
 
 import argparse
 import os
+import shutil
 import sys
 import time
 import uuid
@@ -270,17 +271,24 @@ def main() -> int:
     database_url = harness.database_url_for(options.database)
     folder = Path(os.environ.get("SOAK_DIR", "")) if os.environ.get("SOAK_DIR") else Path(f"/tmp/st-soak-{os.getpid()}")
     folder.mkdir(parents=True, exist_ok=True)
+    passed = False
     with harness.RedisServer(folder=folder / "redis") as redis:
         harness.database_recreate(database_url)
         try:
             harness.django_setup(database_url=database_url, redis_url=redis.url)
-            return run(options, database_url, redis, folder)
+            status = run(options, database_url, redis, folder)
+            passed = status == 0
+            return status
         finally:
             from django.db import connections
 
             connections.close_all()
             if not options.keep:
                 harness.database_drop(database_url)
+            if options.keep or not passed:
+                print(f"logs and mail kept in {folder}")
+            else:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
