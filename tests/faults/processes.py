@@ -40,6 +40,7 @@ class RedisServer:
 
     def __init__(self, folder: Path | None = None, port: int | None = None):
         self.port = port or free_port()
+        self.owns_folder = folder is None
         self.folder = folder or Path(tempfile.mkdtemp(prefix="st-redis-"))
         self.folder.mkdir(parents=True, exist_ok=True)
         self.process: subprocess.Popen | None = None
@@ -84,6 +85,8 @@ class RedisServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+        if self.owns_folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 @contextlib.contextmanager
