@@ -8,4 +8,4 @@ RUN DEBUG=false SECRET_KEY=build-only-not-secret python manage.py collectstatic 
     && chown -R safetrack /app
 USER safetrack
 EXPOSE 8000
-CMD ["gunicorn", "safetrack.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "--access-logformat", "%(t)s \"%(m)s %(U)s\" %(s)s %(b)s %(M)sms"]
+CMD ["gunicorn", "safetrack.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--worker-class", "gthread", "--access-logfile", "-", "--access-logformat", "%(t)s \"%(m)s %(U)s\" %(s)s %(b)s %(M)sms"]
