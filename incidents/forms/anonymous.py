@@ -107,7 +107,9 @@ class ReceiptForm(forms.Form):
             "max_length": _("That is longer than a receipt code. Check what you typed."),
         },
     )
-    production = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
+    # Hidden, set by the anonymous page's link: junk in it must not block the form with an error the
+    # person cannot see; it just scopes the look-up to no production (the same answer as a wrong code).
+    production = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def clean_receipt(self) -> str:
         code = receipt_normalize(self.cleaned_data["receipt"])
@@ -121,7 +123,7 @@ class ReceiptForm(forms.Form):
 
     def clean_production(self) -> str | None:
         value = "".join(ch for ch in self.cleaned_data.get("production", "") if ch.isalnum()).upper()
-        return value or None
+        return value[:40] or None
 
 
 class ReceiptReplyForm(forms.Form):
