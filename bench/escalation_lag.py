@@ -280,7 +280,7 @@ def run(options: argparse.Namespace, database_url: str, redis_url: str, folder: 
     with app.producer_or_acquire() as producer:
         for eta in noop_etas:
             app.send_task("bench.noop_eta", args=[eta.isoformat(), "busy"], eta=eta, producer=producer)
-        # And a few before the first deadline: the same timer on a worker with nothing else to do.
+        # And a few before the first deadline: the same timer while the worker only takes in the timers.
         idle_from = timezone.now() + timedelta(seconds=1)
         idle_span = (first_deadline - idle_from).total_seconds() - 1
         for n in range(IDLE_BASELINE if idle_span > 1 else 0):
@@ -346,7 +346,7 @@ def run(options: argparse.Namespace, database_url: str, redis_url: str, folder: 
             [
                 stats_row("report escalated (deadline -> event)", lags_ms),
                 stats_row("no-op ETA task, same seconds (baseline)", noop_ms),
-                stats_row("no-op ETA task, idle worker (baseline)", idle_ms),
+                stats_row("no-op ETA task, before the deadlines (baseline)", idle_ms),
             ],
         )
     )

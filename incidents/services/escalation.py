@@ -55,10 +55,14 @@ def report_escalate(
     force: bool = False,
 ) -> Outcome:
     """Escalate one report from `expected_level`; `force` (the admin's "escalate now") skips the deadline."""
+    candidates = Report.objects.filter(pk=report_id, escalation_level=expected_level, status__in=ESCALATABLE)
+    if not force:
+        candidates = candidates.filter(next_escalation_at__isnull=False)
+    # Replayed timers, and late ones whose report a catch-up batch took, find the work done: one query
+    # says so, without a transaction (the locked read below decides for the others).
+    if not candidates.exists():
+        return Outcome.STALE
     with transaction.atomic():
-        candidates = Report.objects.filter(pk=report_id, escalation_level=expected_level, status__in=ESCALATABLE)
-        if not force:
-            candidates = candidates.filter(next_escalation_at__isnull=False)
         # Wait for a busy row rather than skip it: a delivery appending to the trail or a comment holds
         # it for milliseconds, and skipping would leave the report to the next sweep, seconds late.
         report = _locked(candidates, skip_locked=False).first()
