@@ -25,6 +25,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -210,6 +211,7 @@ def main() -> int:
             connections.close_all()
             if not options.keep:
                 harness.database_drop(database_url)
+                shutil.rmtree(folder, ignore_errors=True)  # the worker's and beat's logs
 
 
 def _stop(process: subprocess.Popen) -> None:
