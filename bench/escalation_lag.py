@@ -90,19 +90,16 @@ def seed(*, reports: int, due: int, first_deadline: datetime, spread: float, rng
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from accounts.models import Department, Membership, Production, Role, User
-    from bench.sweeper import copy_in
+    from accounts.models import Department
+    from bench.sweeper import copy_in, reserve_report_ids, seed_cast
     from incidents.categories import Category, Severity
     from incidents.models import Event, EventKind, Report
     from incidents.services.policy import policy_create_default, policy_set_speed
     from incidents.services.trail import event_build
 
     now = timezone.now()
-    roles = [Role.CREW, Role.DEPARTMENT_HEAD, Role.ARMORER, Role.SAFETY, Role.UPM, Role.PRODUCER, Role.EXECUTIVE]
     with transaction.atomic():
-        prods = Production.objects.bulk_create(
-            Production(name=f"Bench {i}", timezone="UTC") for i in range(PRODUCTIONS)
-        )
+        prods, reporters = seed_cast(PRODUCTIONS)
         for production in prods:
             # Level 1's deadlines are set per report below; every later deadline is an hour away.
             policy_set_speed(
@@ -110,22 +107,7 @@ def seed(*, reports: int, due: int, first_deadline: datetime, spread: float, rng
                 per_level=timedelta(hours=1),
                 resolve=timedelta(hours=1),
             )
-        users = User.objects.bulk_create(
-            User(email=f"p{p.pk}-{role}@bench.example", full_name=f"{role} {p.pk}", password="!")
-            for p in prods
-            for role in roles
-        )
-        Membership.objects.bulk_create(
-            Membership(user=users[i * len(roles) + j], production=p, role=role, department=Department.GRIP)
-            for i, p in enumerate(prods)
-            for j, role in enumerate(roles)
-        )
-    reporters = {p.pk: users[i * len(roles)] for i, p in enumerate(prods)}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('incidents_report', 'id')) FROM generate_series(1, %s)", [reports]
-        )
-        ids = [row[0] for row in cursor.fetchall()]
+    ids = reserve_report_ids(reports)
     offsets: list[float | None] = [spread * n / due for n in range(due)] + [None] * (reports - due)
     rng.shuffle(offsets)
     rows, events, deadlines = [], [], {}

@@ -65,41 +65,54 @@ class ProcessRun:
 # in each spawned sweeper process alike; hence the imports inside these functions.
 
 
+def seed_cast(productions: int) -> tuple[list, dict]:
+    """`productions` productions with the default policy and one person at every role; returns them and
+    each production's crew member (the reporter). Call inside a transaction, after Django is set up."""
+    from accounts.models import Department, Membership, Production, Role, User
+    from incidents.services.policy import policy_create_default
+
+    roles = [Role.CREW, Role.DEPARTMENT_HEAD, Role.ARMORER, Role.SAFETY, Role.UPM, Role.PRODUCER, Role.EXECUTIVE]
+    prods = Production.objects.bulk_create(Production(name=f"Bench {i}", timezone="UTC") for i in range(productions))
+    for production in prods:
+        policy_create_default(production=production)
+    users = User.objects.bulk_create(
+        User(email=f"p{p.pk}-{role}@bench.example", full_name=f"{role} {p.pk}", password="!")
+        for p in prods
+        for role in roles
+    )
+    Membership.objects.bulk_create(
+        Membership(user=users[i * len(roles) + j], production=p, role=role, department=Department.GRIP)
+        for i, p in enumerate(prods)
+        for j, role in enumerate(roles)
+    )
+    return prods, {p.pk: users[i * len(roles)] for i, p in enumerate(prods)}
+
+
+def reserve_report_ids(count: int) -> list[int]:
+    """Take `count` ids from the reports' sequence, so rows and their events can be COPYed in together."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('incidents_report', 'id')) FROM generate_series(1, %s)", [count]
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 def seed(*, reports: int, productions: int, rng: random.Random) -> list[int]:
     """Productions with a handler at every level, and `reports` open reports none of which is due."""
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from accounts.models import Department, Membership, Production, Role, User
+    from accounts.models import Department
     from incidents.categories import Category, Severity
     from incidents.models import Event, EventKind, Report
-    from incidents.services.policy import policy_create_default
     from incidents.services.trail import event_build
 
     now = timezone.now()
-    roles = [Role.CREW, Role.DEPARTMENT_HEAD, Role.ARMORER, Role.SAFETY, Role.UPM, Role.PRODUCER, Role.EXECUTIVE]
     with transaction.atomic():
-        prods = Production.objects.bulk_create(
-            Production(name=f"Bench {i}", timezone="UTC") for i in range(productions)
-        )
-        for production in prods:
-            policy_create_default(production=production)
-        users = User.objects.bulk_create(
-            User(email=f"p{p.pk}-{role}@bench.example", full_name=f"{role} {p.pk}", password="!")
-            for p in prods
-            for role in roles
-        )
-        Membership.objects.bulk_create(
-            Membership(user=users[i * len(roles) + j], production=p, role=role, department=Department.GRIP)
-            for i, p in enumerate(prods)
-            for j, role in enumerate(roles)
-        )
-    reporters = {p.pk: users[i * len(roles)] for i, p in enumerate(prods)}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('incidents_report', 'id')) FROM generate_series(1, %s)", [reports]
-        )
-        ids = [row[0] for row in cursor.fetchall()]
+        prods, reporters = seed_cast(productions)
+    ids = reserve_report_ids(reports)
     severities = list(Severity.values)
     departments = [Department.GRIP, Department.CAMERA, Department.PROPS, ""]
     rows, events = [], []
