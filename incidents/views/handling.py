@@ -2,6 +2,8 @@
 sent in notifications. POST-only actions redirect back to the report page on success; on an error
 the page is shown again with the message and everything that was typed."""
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -71,23 +73,35 @@ def acknowledge(request: HttpRequest, report_id: int) -> HttpResponse:
     return redirect(back)
 
 
+def _submit(form: CommentForm | ResolveForm | ReopenForm, field: str, action: Callable[[dict], object]) -> bool:
+    """Validate the form and run the service; its refusals become form errors. True when it went through."""
+    if not form.is_valid():
+        return False
+    try:
+        action(form.cleaned_data)
+    except ValidationError as exc:
+        _add_service_error(form, field, exc)
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+    else:
+        return True
+    return False
+
+
 @login_required
 @require_POST
 def comment(request: HttpRequest, report_id: int) -> HttpResponse:
     report = _report(request, report_id)
     form = CommentForm(request.POST, handler=access.is_report_handler(request.user, report))
-    if form.is_valid():
-        try:
-            report_comment(
-                report_id=report.pk, user=request.user, body=form.cleaned_data["body"], to_reporter=form.to_reporter
-            )
-        except ValidationError as exc:
-            _add_service_error(form, "body", exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("Comment added."))
-            return redirect(report.get_absolute_url() + "#timeline")
+    if _submit(
+        form,
+        "body",
+        lambda data: report_comment(
+            report_id=report.pk, user=request.user, body=data["body"], to_reporter=form.to_reporter
+        ),
+    ):
+        messages.success(request, _("Comment added."))
+        return redirect(report.get_absolute_url() + "#timeline")
     return report_page(request, _report(request, report_id), comment_form=form)
 
 
@@ -96,16 +110,13 @@ def comment(request: HttpRequest, report_id: int) -> HttpResponse:
 def resolve(request: HttpRequest, report_id: int) -> HttpResponse:
     report = _report(request, report_id)
     form = ResolveForm(request.POST)
-    if form.is_valid():
-        try:
-            report_resolve(report_id=report.pk, user=request.user, resolution=form.cleaned_data["resolution"])
-        except ValidationError as exc:
-            _add_service_error(form, "resolution", exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("Resolved. The reporter is told what was done."))
-            return redirect(report)
+    if _submit(
+        form,
+        "resolution",
+        lambda data: report_resolve(report_id=report.pk, user=request.user, resolution=data["resolution"]),
+    ):
+        messages.success(request, _("Resolved. The reporter is told what was done."))
+        return redirect(report)
     return report_page(request, _report(request, report_id), resolve_form=form)
 
 
@@ -114,16 +125,11 @@ def resolve(request: HttpRequest, report_id: int) -> HttpResponse:
 def reopen(request: HttpRequest, report_id: int) -> HttpResponse:
     report = _report(request, report_id)
     form = ReopenForm(request.POST)
-    if form.is_valid():
-        try:
-            report_reopen(report_id=report.pk, user=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            _add_service_error(form, "reason", exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("Reopened. The handlers are told it is not fixed."))
-            return redirect(report)
+    if _submit(
+        form, "reason", lambda data: report_reopen(report_id=report.pk, user=request.user, reason=data["reason"])
+    ):
+        messages.success(request, _("Reopened. The handlers are told it is not fixed."))
+        return redirect(report)
     return report_page(request, _report(request, report_id), reopen_form=form)
 
 
