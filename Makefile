@@ -57,7 +57,7 @@ bench-soak: install
 	$(PY) -m bench.soak
 
 messages: install
-	$(PY) manage.py makemessages -l es --ignore=.venv --ignore=tests --ignore=bench
+	$(PY) manage.py makemessages -l es --add-location file --ignore=.venv --ignore=tests --ignore=bench --ignore=node_modules
 	$(PY) manage.py compilemessages -l es --ignore=.venv
 
 clean:
