@@ -11,7 +11,7 @@ from accounts.models import HANDLER_MIN_RANK, PRODUCER_RANK, Membership, Product
 from accounts.services import user_memberships
 from incidents.models import Attachment, Event, EventKind, Identity, Notification, Report, ReportStatus
 
-from .services.policy import Ladder
+from .ladder import Ladder
 
 AnyUser = User | AnonymousUser
 

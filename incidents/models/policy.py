@@ -1,11 +1,50 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ROLE_RANKS, Production, Role, rank_of
 from incidents.categories import Severity
+
+# (roles, critical, high, medium, low) for each default level, lowest first.
+DEFAULT_LEVELS: list[tuple[list[str], timedelta, timedelta, timedelta, timedelta]] = [
+    (
+        [Role.DEPARTMENT_HEAD, Role.ARMORER],
+        timedelta(minutes=5),
+        timedelta(minutes=15),
+        timedelta(hours=2),
+        timedelta(hours=24),
+    ),
+    ([Role.SAFETY], timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=2), timedelta(hours=24)),
+    ([Role.UPM], timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=2), timedelta(hours=24)),
+    ([Role.PRODUCER], timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=2), timedelta(hours=24)),
+    ([Role.EXECUTIVE], timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=2), timedelta(hours=24)),
+]
+
+
+class EscalationPolicyManager(models.Manager["EscalationPolicy"]):
+    @transaction.atomic
+    def create_default(self, *, production: Production) -> "EscalationPolicy":
+        """Give a production the default film-set ladder (idempotent: an existing policy is kept).
+
+        It lives on the model, below the ladder, because reading a ladder may have to create it:
+        a production made without one still escalates along the default film-set hierarchy."""
+        policy, created = self.get_or_create(production=production)
+        if created or not policy.levels.exists():
+            EscalationLevel.objects.bulk_create(
+                EscalationLevel(
+                    policy=policy,
+                    number=number,
+                    roles=[str(r) for r in roles],
+                    critical_timeout=critical,
+                    high_timeout=high,
+                    medium_timeout=medium,
+                    low_timeout=low,
+                )
+                for number, (roles, critical, high, medium, low) in enumerate(DEFAULT_LEVELS, start=1)
+            )
+        return policy
 
 
 class EscalationPolicy(models.Model):
@@ -25,6 +64,8 @@ class EscalationPolicy(models.Model):
     )
     repeat_incident_window = models.DurationField(_("repeat incident window"), default=timedelta(days=14))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = EscalationPolicyManager()
 
     class Meta:
         verbose_name = _("escalation policy")

@@ -19,10 +19,10 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from incidents.ladder import ladders_for
 from incidents.models import Event, EventKind, Report, ReportStatus
 
 from . import dispatch, notify
-from .policy import ladders_for
 from .recipients import Crew
 from .trail import event_build
 

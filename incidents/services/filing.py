@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from accounts.models import Production, User
 from incidents.categories import FIREARM_CATEGORIES, SEVERITY_ORDER, Category, Severity, default_severity
+from incidents.ladder import Ladder, ladder_for
 from incidents.models import EventKind, Identity, Report, ReportStatus
 
 from . import attachments as attachment_service
 from . import dispatch, notify
-from .policy import Ladder, ladder_for
 from .recipients import Crew
 from .trail import event_append
 from .warnings import warnings_link

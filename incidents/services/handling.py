@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from incidents import access
+from incidents.ladder import ladder_for
 from incidents.models import Event, EventKind, Identity, Report, ReportStatus
 
 from . import dispatch, notify
-from .policy import ladder_for
 from .recipients import Crew
 from .trail import event_append
 

@@ -23,9 +23,8 @@ from django.utils import timezone
 
 from accounts.models import Production
 from incidents.categories import Category
+from incidents.ladder import Ladder
 from incidents.models import Event, EventKind, Report, ReportStatus
-
-from .policy import Ladder
 
 TREND_WEEKS = 12
 TRENDS_CACHE_SECONDS = 120

@@ -5,10 +5,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from accounts.models import Membership
+from incidents.ladder import Ladder, ladder_for
 from incidents.models import EventKind, Report
 
 from . import notify
-from .policy import Ladder, ladder_for
 from .recipients import Crew
 from .trail import event_append
 

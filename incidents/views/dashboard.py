@@ -23,10 +23,10 @@ from accounts.models import Production
 from accounts.services import CURRENT_PRODUCTION_KEY, current_production_set, user_memberships
 from incidents import access
 from incidents.forms.dashboard import QueueFilterForm
+from incidents.ladder import Ladder, ladder_for
 from incidents.models import Report
 from incidents.selectors_dashboard import dashboard_queue
 from incidents.services import charts, exports, stats
-from incidents.services.policy import Ladder, ladder_for
 from incidents.services.record_pdf import record_pdf
 
 QUEUE_TEMPLATE = "incidents/dashboard_queue.html"

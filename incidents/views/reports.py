@@ -17,11 +17,11 @@ from accounts.services import user_memberships
 from incidents import access
 from incidents.forms.handling import CommentForm, ReopenForm, ResolveForm
 from incidents.forms.report import ReportForm
+from incidents.ladder import ladder_for, level_label
 from incidents.models import Channel, EventKind, Identity, Notification, Report, ReportStatus
 from incidents.services.filing import report_file
 from incidents.services.handling import report_mark_viewed
 from incidents.services.inbox import notifications_mark_read
-from incidents.services.policy import Ladder, ladder_for
 from incidents.services.receipt import receipt_new
 from incidents.timeline import report_timeline
 
@@ -136,10 +136,6 @@ def report_filed(request: HttpRequest, report_id: int) -> HttpResponse:
     return render(request, "incidents/report_filed.html", filed_context(report))
 
 
-def _level_label(ladder: Ladder, number: int) -> str:
-    return ladder.level(number).roles_display()
-
-
 def report_page(
     request: HttpRequest,
     report: Report,
@@ -160,7 +156,7 @@ def report_page(
         "production": report.production,
         "is_handler": is_handler,
         "reporter_label": access.reporter_label(report, user),
-        "level_label": _level_label(ladder, report.escalation_level),
+        "level_label": level_label(ladder, report.escalation_level),
         "timeline": report_timeline(report, user),
         "attachments": list(report.attachments.all()),
         "can_acknowledge": access.can_acknowledge(user, report, ladder),

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_http_methods
 from accounts.services import current_production, user_memberships
 from incidents import access
 from incidents.forms.stop_work import StopWorkForm, StopWorkLiftForm
+from incidents.ladder import ladder_for
 from incidents.models import Identity, Report
 from incidents.services import stop_work as stop_work_service
-from incidents.services.policy import ladder_for
 from incidents.services.receipt import receipt_new
 
 

@@ -1,0 +1,83 @@
+"""A production's escalation ladder, read: its levels, who sits at each, and the deadline a report gets.
+
+It sits below access and the services (both read it) and imports only models; a production without a
+policy gets the default film-set ladder here, through the model's manager, so reading never calls a
+service."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from accounts.models import Production
+from incidents.models import EscalationLevel, EscalationPolicy, Report, ReportStatus
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """A production's policy with its levels loaded once: what escalation reads on every step."""
+
+    policy: EscalationPolicy
+    levels: tuple[EscalationLevel, ...]
+
+    @property
+    def top(self) -> int:
+        return self.levels[-1].number if self.levels else 1
+
+    def level(self, number: int) -> EscalationLevel:
+        """The level a report at `number` is at; past the top, the top level repeats."""
+        best = self.levels[0]
+        for level in self.levels:
+            if level.number <= number:
+                best = level
+        return best
+
+    def next_number(self, number: int) -> int:
+        for level in self.levels:
+            if level.number > number:
+                return level.number
+        return number + 1  # past the top: a repeat of the top level
+
+    def deadline(self, *, status: str, severity: str, level_number: int, now: datetime) -> datetime | None:
+        if status == ReportStatus.OPEN:
+            return now + self.level(level_number).timeout(severity)
+        if status == ReportStatus.ACKNOWLEDGED:
+            return now + self.policy.resolve_within(severity)
+        return None
+
+
+def ladder_for(production: Production | int) -> Ladder:
+    production_id = production if isinstance(production, int) else production.pk
+    policy = EscalationPolicy.objects.filter(production_id=production_id).first()
+    if policy is None:
+        policy = EscalationPolicy.objects.create_default(production=Production.objects.get(pk=production_id))
+    levels = tuple(policy.levels.prefetch_related("people").order_by("number"))
+    if not levels:
+        policy = EscalationPolicy.objects.create_default(production=policy.production)
+        levels = tuple(policy.levels.prefetch_related("people").order_by("number"))
+    return Ladder(policy=policy, levels=levels)
+
+
+def ladders_for(production_ids: set[int]) -> dict[int, Ladder]:
+    """Ladders of several productions in a constant number of queries (the sweeper's batches)."""
+    policies = {
+        p.production_id: p
+        for p in EscalationPolicy.objects.filter(production_id__in=production_ids).prefetch_related("levels__people")
+    }
+    ladders = {}
+    for production_id in production_ids:
+        policy = policies.get(production_id)
+        if policy is None or not policy.levels.all():
+            ladders[production_id] = ladder_for(production_id)
+        else:
+            ladders[production_id] = Ladder(policy, tuple(sorted(policy.levels.all(), key=lambda lv: lv.number)))
+    return ladders
+
+
+def level_label(ladder: Ladder, number: int) -> str:
+    """Who sits at a report's level, in words ("Safety coordinator / 1st AD")."""
+    return ladder.level(number).roles_display()
+
+
+def report_deadline(report: Report, ladder: Ladder, now: datetime) -> datetime | None:
+    return ladder.deadline(
+        status=report.status, severity=report.severity, level_number=report.escalation_level, now=now
+    )
