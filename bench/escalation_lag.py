@@ -16,7 +16,7 @@ worker: the floor any timer can reach here, with the same load on the machine.
 When every report is escalated and every notification delivered it prints, for the reports (deadline
 to their `escalated` event) and for the no-op tasks (ETA to run): median, p90, p99 and max lag; how
 many escalations the timers made and how many the sweeper did; reports missed or escalated twice
-(the invariants of tests/faults/invariants.py over every report); and ends with
+(the invariants of support/invariants.py over every report); and ends with
 `escalation_lag_p99 <ms> ms`. Target: p99 within about a second of the deadline.
 """
 
@@ -216,7 +216,7 @@ def run(options: argparse.Namespace, database_url: str, redis_url: str, folder: 
     from incidents.services import dispatch
     from incidents.services.sweeper import SWEEPER
     from safetrack.celery import app
-    from tests.faults.invariants import invariants_check
+    from support.invariants import invariants_check
 
     call_command("migrate", verbosity=0)
     env = {

@@ -15,10 +15,10 @@ from urllib.parse import urlsplit, urlunsplit
 import django
 import psycopg
 
-# Re-exported for the scripts: the fault suite's private Redis and port helpers.
-from tests.faults.processes import RedisServer as RedisServer
-from tests.faults.processes import free_port as free_port
-from tests.faults.processes import wait_for_port as wait_for_port
+# Re-exported for the scripts: the private Redis and port helpers the fault suite uses too.
+from support.processes import RedisServer as RedisServer
+from support.processes import free_port as free_port
+from support.processes import wait_for_port as wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable

@@ -157,7 +157,7 @@ def sessions_for(users: list, base_url: str, form_path: str | None) -> list[tupl
     """(Cookie header, POST body) per user: a session, and the CSRF cookie and token a GET of the form set."""
     from django.test import Client
 
-    from tests.faults.processes import report_form_data
+    from support.processes import report_form_data
 
     result = []
     for number, user in enumerate(users):
@@ -187,8 +187,8 @@ def run(options: argparse.Namespace, database_url: str, redis: harness.RedisServ
     from bench.dashboard import seed
     from bench.urls import BARE_TABLE
     from incidents.models import Report
-    from tests.faults.invariants import invariants_check
-    from tests.live import LiveStack
+    from support.invariants import invariants_check
+    from support.processes import LiveStack
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", verbosity=0, interactive=False)

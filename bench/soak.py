@@ -14,7 +14,7 @@ and then rests. From the second minute on, one fault a minute, in turn:
 - stop beat, start it again.
 
 Afterwards filing stops, the system gets up to two minutes to settle, and the invariants are checked
-(tests/faults/invariants.py) with the SMTP server's messages. The table compares the escalation lag
+(support/invariants.py) with the SMTP server's messages. The table compares the escalation lag
 (deadline to `escalated` event) of the first, fault-free minute (the baseline) with the rest; the last
 line is `soak_invariant_problems <n> count` (0 is a pass).
 """
@@ -59,18 +59,21 @@ class Log:
 
 def cast() -> tuple[object, object]:
     """A production whose first two levels time out in seconds, a handler at every level, a crew member."""
-    from accounts.models import Department, Role
+    from accounts.models import Department, Membership, Production, Role, User
     from incidents.models import EscalationLevel
-    from tests.factories import ProductionFactory, member
+    from incidents.services.policy import policy_create_default
 
-    production = ProductionFactory(name="Soak", timezone="UTC")
+    production = Production.objects.create(name="Soak", timezone="UTC")
+    policy_create_default(production=production)
     for number, timeout in LEVEL_TIMEOUTS.items():
         EscalationLevel.objects.filter(policy__production=production, number=number).update(
             critical_timeout=timeout, high_timeout=timeout, medium_timeout=timeout, low_timeout=timeout
         )
-    for role in (Role.DEPARTMENT_HEAD, Role.ARMORER, Role.SAFETY, Role.UPM, Role.PRODUCER, Role.EXECUTIVE):
-        member(production, role, Department.GRIP, full_name=f"Soak {role}")
-    crew = member(production, Role.CREW, Department.GRIP, full_name="Soak crew")
+    crew = None
+    for role in (Role.DEPARTMENT_HEAD, Role.ARMORER, Role.SAFETY, Role.UPM, Role.PRODUCER, Role.EXECUTIVE, Role.CREW):
+        user = User.objects.create_user(email=f"soak-{role}@bench.example", full_name=f"Soak {role}")
+        Membership.objects.create(user=user, production=production, role=role, department=Department.GRIP)
+        crew = user
     return production, crew
 
 
@@ -123,9 +126,8 @@ def settle(deadline: float) -> float:
 def run(options: argparse.Namespace, database_url: str, redis: harness.RedisServer, folder: Path) -> int:
     from django.core.management import call_command
 
-    from tests.faults.invariants import invariants_check
-    from tests.faults.processes import Browser
-    from tests.live import LiveStack
+    from support.invariants import invariants_check
+    from support.processes import Browser, LiveStack
 
     call_command("migrate", verbosity=0)
     production, crew = cast()
@@ -151,7 +153,7 @@ def run(options: argparse.Namespace, database_url: str, redis: harness.RedisServ
     stack = LiveStack(folder=folder, env=env)
     log = Log()
     try:
-        stack.start("smtp", ["-m", "tests.smtp_sink", "--port", str(smtp_port), "--folder", str(folder / "mail")])
+        stack.start("smtp", ["-m", "support.smtp_sink", "--port", str(smtp_port), "--folder", str(folder / "mail")])
         harness.wait_for_port(smtp_port)
         stack.start("web", ["-m", "gunicorn", "safetrack.wsgi", "--bind", f"127.0.0.1:{web_port}", "--threads", "4"])
         harness.wait_for_port(web_port, timeout=60)

@@ -310,7 +310,7 @@ def run(
 ) -> int:
     from django.core.management import call_command
 
-    from tests.faults.invariants import invariants_check
+    from support.invariants import invariants_check
 
     call_command("migrate", verbosity=0)
     t = time.perf_counter()

@@ -1,5 +1,7 @@
 """Real processes for tests that are about the wiring: Celery workers and beat on Redis, against the
 very PostgreSQL test database pytest-django created, plus an SMTP server and helpers to wait on them.
+The processes themselves (LiveStack, LiveProcess) live in support/processes.py, which the benchmarks
+share; this module adds the pytest fixtures around them.
 
 Registered from tests/conftest.py (`pytest_plugins = ["tests.live"]`). Tests that use a worker:
 
@@ -19,18 +21,13 @@ flushed before each process group starts (FLUSHDB, never FLUSHALL: other databas
 server belong to other people), so use a Redis database of your own.
 """
 
-import contextlib
 import email
 import email.message
 import email.policy
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -40,8 +37,12 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
+# Re-exported: the tests import them from here with the fixtures.
+from support.processes import LiveProcess as LiveProcess
+from support.processes import LiveStack as LiveStack
+from support.processes import free_port as free_port
+from support.processes import wait_for_port as wait_for_port
+
 # What every live process gets unless a test says otherwise: short timers, quiet email.
 DEFAULT_ENV = {
     "DJANGO_SETTINGS_MODULE": "safetrack.settings.base",
@@ -100,21 +101,6 @@ def wait_until(
         time.sleep(interval)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, *, timeout: float = 10) -> None:
-    def listening() -> bool:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-        return False
-
-    wait_until(listening, timeout=timeout, message=f"a server on port {port}")
-
-
 def live_database_url() -> str:
     """DATABASE_URL of the test database this test is connected to (test_<name>, not the dev one)."""
     db = connection.settings_dict
@@ -124,147 +110,6 @@ def live_database_url() -> str:
     host = db.get("HOST") or "127.0.0.1"
     port = db.get("PORT") or 5432
     return f"postgres://{credentials}@{host}:{port}/{quote(db['NAME'], safe='')}"
-
-
-@dataclass
-class LiveProcess:
-    """One started process, its log file and how to stop it."""
-
-    name: str
-    popen: subprocess.Popen
-    log_path: Path
-    ready_line: str = ""
-
-    @property
-    def pid(self) -> int:
-        return self.popen.pid
-
-    @property
-    def alive(self) -> bool:
-        return self.popen.poll() is None
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def wait_for_log(self, text: str, *, timeout: float = 30) -> None:
-        def seen() -> bool:
-            if not self.alive:
-                pytest.fail(f"{self.name} exited ({self.popen.returncode}) before logging {text!r}:\n{self.log()}")
-            return text in self.log()
-
-        wait_until(seen, timeout=timeout, interval=0.1, message=f"{self.name} to log {text!r}")
-
-    def wait_ready(self, *, timeout: float = 60) -> "LiveProcess":
-        if self.ready_line:
-            self.wait_for_log(self.ready_line, timeout=timeout)
-        return self
-
-    def kill(self, sig: int = signal.SIGKILL) -> None:
-        """Signal the whole process group: a SIGKILL takes the pool's children down with the parent,
-        as when a container or machine dies."""
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.popen.pid, sig)  # also reaches pool children whose parent already died
-        if sig == signal.SIGKILL:
-            self.popen.wait(timeout=10)
-
-    def stop(self, timeout: float = 15) -> None:
-        """Warm shutdown (SIGTERM to the parent: it finishes the running tasks and gives back the
-        reserved ones), then SIGKILL to the whole group if it takes longer than `timeout`."""
-        if self.alive:
-            with contextlib.suppress(ProcessLookupError):
-                self.popen.send_signal(signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.popen.wait(timeout=timeout)
-        self.kill(signal.SIGKILL)  # what did not stop in time, and pool children left behind
-
-
-@dataclass
-class LiveStack:
-    """The processes one test started, sharing one environment; all stopped at teardown."""
-
-    folder: Path
-    env: dict[str, str]
-    processes: list[LiveProcess] = field(default_factory=list)
-
-    def start(self, name: str, args: list[str], env: dict[str, str] | None = None) -> LiveProcess:
-        log_path = self.folder / f"{name}.log"
-        with log_path.open("wb") as log:
-            popen = subprocess.Popen(
-                [PYTHON, *args],
-                cwd=ROOT,
-                env={**os.environ, **self.env, **(env or {})},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group, so kill() reaches the pool's children
-            )
-        process = LiveProcess(name, popen, log_path)
-        self.processes.append(process)
-        return process
-
-    def worker(
-        self,
-        *,
-        name: str | None = None,
-        concurrency: int = 2,
-        env: dict[str, str] | None = None,
-        extra_args: list[str] | None = None,
-        ready_timeout: float = 60,
-        wait: bool = True,
-    ) -> LiveProcess:
-        """Start a worker; with wait=False return at once (start several, then `.wait_ready()` each)."""
-        name = name or f"worker{sum(p.name.startswith('worker') for p in self.processes) + 1}"
-        args = [
-            "-m",
-            "celery",
-            "-A",
-            "safetrack",
-            "worker",
-            "--loglevel",
-            "INFO",
-            "--concurrency",
-            str(concurrency),
-            "--hostname",
-            f"{name}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            *(extra_args or []),
-        ]
-        process = self.start(name, args, env)
-        process.ready_line = " ready."
-        if wait:
-            process.wait_ready(timeout=ready_timeout)
-        return process
-
-    def beat(
-        self, *, name: str = "beat", env: dict[str, str] | None = None, ready_timeout: float = 60, wait: bool = True
-    ) -> LiveProcess:
-        args = [
-            "-m",
-            "celery",
-            "-A",
-            "safetrack",
-            "beat",
-            "--loglevel",
-            "INFO",
-            "--max-interval",
-            "1",
-            "--schedule",
-            str(self.folder / f"{name}-schedule"),
-        ]
-        process = self.start(name, args, env)
-        process.ready_line = "beat: Starting"
-        if wait:
-            process.wait_ready(timeout=ready_timeout)
-        return process
-
-    def stop_all(self) -> None:
-        """At teardown: SIGKILL, which is quick. Nothing they hold matters any more (the next test
-        flushes Redis and pytest-django empties the tables); use `stop()` for a warm shutdown."""
-        for process in self.processes:
-            process.kill()
-
-    def logs(self) -> str:
-        return "\n".join(f"----- {p.name} (pid {p.pid}) -----\n{p.log()}" for p in self.processes)
 
 
 def flush_redis() -> None:
@@ -315,7 +160,7 @@ def celery_beat_process(live_stack: LiveStack) -> Callable[..., LiveProcess]:
 
 @dataclass
 class SmtpSink:
-    """A real SMTP server process (tests/smtp_sink.py) and the messages it received."""
+    """A real SMTP server process (support/smtp_sink.py) and the messages it received."""
 
     port: int
     folder: Path
@@ -349,7 +194,7 @@ def _start_smtp(tmp_path: Path, name: str, refuse: bool) -> Iterator[SmtpSink]:
     port = free_port()
     folder = tmp_path / name
     stack = LiveStack(folder=tmp_path, env={"PYTHONUNBUFFERED": "1"})
-    args = ["-m", "tests.smtp_sink", "--port", str(port), "--folder", str(folder), *(["--refuse"] if refuse else [])]
+    args = ["-m", "support.smtp_sink", "--port", str(port), "--folder", str(folder), *(["--refuse"] if refuse else [])]
     process = stack.start(name, args)
     wait_for_port(port)
     yield SmtpSink(port, folder, process)

@@ -8,9 +8,7 @@ from pathlib import Path
 import pytest
 
 from incidents.models import EscalationLevel
-from tests.live import LiveStack, free_port, wait_for_port
-
-from .processes import Browser, RedisServer, broker_at
+from support.processes import Browser, LiveStack, RedisServer, broker_at, free_port, wait_for_port
 
 # Level 1 times out this fast; every higher level keeps its long default (a day for a low-severity
 # report), so each report escalates once and then rests: a stable end state to check.

@@ -7,10 +7,10 @@ from django.db import connection
 from django.urls import reverse
 
 from incidents.models import Channel, Event, Notification, Report
+from support.invariants import invariants_check
+from support.processes import report_form_data
 
 from .conftest import CASE_TIMEOUT, LEVEL_ONE_SECONDS
-from .invariants import invariants_check
-from .processes import report_form_data
 from .steps import reports_file, wait_escalated, wait_settled
 
 pytestmark = [pytest.mark.faults, pytest.mark.worker, pytest.mark.timeout(CASE_TIMEOUT)]

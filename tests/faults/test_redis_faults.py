@@ -7,9 +7,9 @@ import time
 import pytest
 
 from incidents.models import Report
+from support.invariants import invariants_check
 
 from .conftest import CASE_TIMEOUT, LEVEL_ONE_SECONDS
-from .invariants import invariants_check
 from .steps import escalated_to, escalation_times, reports_file, wait_escalated, wait_settled
 
 pytestmark = [pytest.mark.faults, pytest.mark.worker, pytest.mark.timeout(CASE_TIMEOUT)]

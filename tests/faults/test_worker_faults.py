@@ -1,7 +1,7 @@
 """Workers and beat going away: killed mid-escalation, beat stopped past a deadline, two beats at once.
 
 Each case runs real `celery worker` / `celery beat` processes against the test database and checks the
-same invariants afterwards (tests/faults/invariants.py): every report there, each level escalated
+same invariants afterwards (support/invariants.py): every report there, each level escalated
 exactly once, every notification sent once or marked failed, every trail intact."""
 
 import time
@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 
 from incidents.models import Event, EventKind
+from support.invariants import invariants_check
 from tests.live import wait_until
 
 from .conftest import CASE_TIMEOUT, LEVEL_ONE_SECONDS
-from .invariants import invariants_check
 from .steps import escalated_to, escalation_lags, escalation_times, reports_file, wait_escalated, wait_settled
 
 pytestmark = [pytest.mark.faults, pytest.mark.worker, pytest.mark.timeout(CASE_TIMEOUT)]

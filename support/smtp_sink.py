@@ -1,6 +1,6 @@
-"""A real SMTP server process for the delivery tests (run by the `smtp_sink` fixture in tests/live.py).
+"""A real SMTP server process (run by the `smtp_sink` fixture in tests/live.py and by bench.soak).
 
-    python -m tests.smtp_sink --port 2525 --folder /tmp/mail [--refuse]
+    python -m support.smtp_sink --port 2525 --folder /tmp/mail [--refuse]
 
 It accepts every message and writes it, as received, to `<folder>/<n>.eml`; with `--refuse` it
 answers 554 to every message instead. Either way it appends one line per attempt to
