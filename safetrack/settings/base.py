@@ -5,6 +5,7 @@ filesystem, so `make run` works on a machine with nothing but Python. Production
 DEBUG off and the environment filled in (see README.md, Configuration).
 """
 
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -232,6 +233,13 @@ NOTIFICATION_LOST_TASK_GRACE_SECONDS = envint("NOTIFICATION_LOST_TASK_GRACE_SECO
 WEBHOOK_TIMEOUT_SECONDS = envint("WEBHOOK_TIMEOUT_SECONDS", 5)
 ACK_LINK_MAX_AGE_SECONDS = envint("ACK_LINK_MAX_AGE_SECONDS", 24 * 3600)
 RECEIPT_PEPPER = envstr("RECEIPT_PEPPER", SECRET_KEY)
+# The key that seals the heads of every hash-chained trail (HMAC). It must not live in the database:
+# someone who can rewrite the trail's rows cannot then write matching seals. Old keys stay in the
+# fallbacks so seals made before a rotation still verify.
+TRAIL_SEAL_KEY = (
+    envstr("TRAIL_SEAL_KEY", "") or hashlib.sha256(f"safetrack-trail-seal:{SECRET_KEY}".encode()).hexdigest()
+)
+TRAIL_SEAL_KEY_FALLBACKS = envlist("TRAIL_SEAL_KEY_FALLBACKS", [])
 
 # Security headers. Production (DEBUG off) turns on everything `check --deploy` asks for.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -123,14 +123,14 @@ def test_a_deleted_event_is_found(report):
 def test_verify_trail_command_passes_when_every_chain_is_intact(report, production, crew, capsys):
     file_report(production, crew)
     call_command("verify_trail")
-    assert "2 report trails intact (7 events)." in capsys.readouterr().out
+    assert "2 trails intact (7 events)." in capsys.readouterr().out
 
 
 def test_verify_trail_command_names_the_first_broken_row_and_fails(report, production, crew, capsys):
     intact = file_report(production, crew)
     comment = report.events.get(kind=EventKind.COMMENTED)
     behind_the_apps_back("UPDATE incidents_event SET public = %s WHERE id = %s", [False, comment.pk])
-    with pytest.raises(CommandError, match="1 of 2 report trails are broken"):
+    with pytest.raises(CommandError, match="1 of 2 trails are broken"):
         call_command("verify_trail")
     err = capsys.readouterr().err
     assert f"Report #{report.pk}: trail broken at event {comment.seq}: content does not match its hash" in err
