@@ -4,10 +4,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
 
 from accounts.models import Production, User
-from accounts.services import current_production, user_memberships
 from incidents import access
 from incidents.categories import Category
 from incidents.models import Channel, Event, EventKind, Notification, Report
@@ -38,29 +36,6 @@ def inbox_for(user: User) -> QuerySet[Notification]:
 
 def unread_count(user: User) -> int:
     return Notification.objects.filter(recipient=user, channel=Channel.IN_APP, read_at__isnull=True).count()
-
-
-def navbar_context(request: HttpRequest) -> dict[str, object]:
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {}
-    memberships = user_memberships(user)
-    # Every page shows the banners: a bounded number, and a pointer to the rest.
-    banners = active_stop_work_for([m.production_id for m in memberships], limit=BANNER_LIMIT + 1)
-    more_banners = len(banners) > BANNER_LIMIT
-    banners = banners[:BANNER_LIMIT]
-    for banner in banners:
-        # Crew who did not call it cannot open the report: the banner then links nowhere.
-        banner.viewer_can_open = access.can_view_report(user, banner)
-        banner.viewer_can_lift = access.can_lift_stop_work(user, banner)
-    return {
-        "my_memberships": memberships,
-        "current_production": current_production(request),
-        "stop_work_banners": banners,
-        "more_stop_work_banners": more_banners,
-        "inbox_unread": unread_count(user),
-        "is_handler_anywhere": any(m.is_handler for m in memberships),
-    }
 
 
 @dataclass(frozen=True)

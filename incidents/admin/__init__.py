@@ -1,5 +1,6 @@
-"""The admin: reports and their trail, the outbox, policies and run records. See admin_scope for scoping."""
+"""The admin: productions, people and members, reports and their trail, the outbox, policies and run
+records. See admin_scope for scoping."""
 
-from . import ops, policy, records, reports
+from . import ops, policy, productions, records, reports
 
-__all__ = ["ops", "policy", "records", "reports"]
+__all__ = ["ops", "policy", "productions", "records", "reports"]

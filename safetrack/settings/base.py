@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.memberships",
+                "incidents.context_processors.stop_work_and_inbox",
             ],
         },
     },

@@ -3,6 +3,10 @@
 Superusers see and edit everything. Staff listed in a production's "admin staff" see only those
 productions, their members and what hangs off them, and change no user accounts (a user can belong to
 several productions; only a superuser changes who someone is or what they may do).
+
+The models are accounts' (their admin URLs stay /admin/accounts/...), but scoping them needs
+incidents' access rules and the production's ladder, so their admin lives here: accounts imports
+nothing from incidents.
 """
 
 from typing import Any
@@ -18,15 +22,14 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Membership, Production, User
+from accounts.services import production_regenerate_join_code
 from incidents import access
 from incidents.admin.policy import EscalationLevelInline
 from incidents.admin_scope import ProductionScopedAdmin, ScopedChoicesMixin
 from incidents.models import Report
 from incidents.services.policy import policy_create_default
 from incidents.templatetags.safetrack import in_production_tz
-
-from .models import Membership, Production, User
-from .services import production_regenerate_join_code
 
 
 @admin.register(User)

@@ -1,0 +1,26 @@
+from django.http import HttpRequest
+
+from accounts.services import user_memberships
+from incidents import access
+from incidents.selectors import BANNER_LIMIT, active_stop_work_for, unread_count
+
+
+def stop_work_and_inbox(request: HttpRequest) -> dict[str, object]:
+    """On every page: the stop-work banners of the user's productions and the unread inbox count."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    memberships = user_memberships(user)
+    # Every page shows the banners: a bounded number, and a pointer to the rest.
+    banners = active_stop_work_for([m.production_id for m in memberships], limit=BANNER_LIMIT + 1)
+    more_banners = len(banners) > BANNER_LIMIT
+    banners = banners[:BANNER_LIMIT]
+    for banner in banners:
+        # Crew who did not call it cannot open the report: the banner then links nowhere.
+        banner.viewer_can_open = access.can_view_report(user, banner)
+        banner.viewer_can_lift = access.can_lift_stop_work(user, banner)
+    return {
+        "stop_work_banners": banners,
+        "more_stop_work_banners": more_banners,
+        "inbox_unread": unread_count(user),
+    }
