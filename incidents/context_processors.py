@@ -2,7 +2,8 @@ from django.http import HttpRequest
 
 from accounts.services import user_memberships
 from incidents import access
-from incidents.selectors import BANNER_LIMIT, active_stop_work_for, unread_count
+from incidents.selectors.inbox import unread_count
+from incidents.selectors.reports import BANNER_LIMIT, active_stop_work_for
 
 
 def stop_work_and_inbox(request: HttpRequest) -> dict[str, object]:

@@ -24,7 +24,7 @@ from accounts.models import Department, Production, User
 from incidents import access
 from incidents.categories import Category, Severity
 from incidents.models import Ammunition, Event, EventKind, Identity, Notification, Report, ReportStatus
-from incidents.selectors_dashboard import reports_for_export
+from incidents.selectors.dashboard import reports_for_export
 
 from .escalation import EscalationReason
 from .trail import TrailCheck, verify_trail

@@ -4,7 +4,7 @@ from django import template
 
 from accounts.models import User
 from incidents.models import Report
-from incidents.selectors import ReportLinks, report_links_for
+from incidents.selectors.reports import ReportLinks, report_links_for
 
 register = template.Library()
 

@@ -25,7 +25,7 @@ from incidents import access
 from incidents.forms.dashboard import QueueFilterForm
 from incidents.ladder import Ladder, ladder_for
 from incidents.models import Report
-from incidents.selectors_dashboard import dashboard_queue
+from incidents.selectors.dashboard import dashboard_queue
 from incidents.services import charts, exports, stats
 from incidents.services.record_pdf import record_pdf
 

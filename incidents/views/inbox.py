@@ -9,8 +9,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from incidents import selectors
 from incidents.notifications.message import message_for
+from incidents.selectors.inbox import inbox_for
 from incidents.services.inbox import notifications_mark_read
 from safetrack.http import safe_next
 
@@ -20,7 +20,7 @@ PAGE_SIZE = 25
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    notifications = selectors.inbox_for(request.user).select_related("recipient")
+    notifications = inbox_for(request.user).select_related("recipient")
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
     language = translation.get_language()  # the page's language: the switcher's choice wins over the account's
     items = [(notification, message_for(notification, language=language)) for notification in page]

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 from accounts.models import HANDLER_MIN_RANK, Membership
 from incidents import access
 from incidents.ladder import ladder_for
-from incidents.selectors import active_stop_work_for
+from incidents.selectors.reports import active_stop_work_for
 
 
 @login_required

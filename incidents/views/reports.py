@@ -19,11 +19,11 @@ from incidents.forms.handling import CommentForm, ReopenForm, ResolveForm
 from incidents.forms.report import ReportForm
 from incidents.ladder import ladder_for, level_label
 from incidents.models import Channel, EventKind, Identity, Notification, Report, ReportStatus
+from incidents.selectors.timeline import report_timeline
 from incidents.services.filing import report_file
 from incidents.services.handling import report_mark_viewed
 from incidents.services.inbox import notifications_mark_read
 from incidents.services.receipt import receipt_new
-from incidents.timeline import report_timeline
 
 PAGE_SIZE = 20
 

@@ -13,7 +13,7 @@ from accounts.models import Department, Role
 from incidents.categories import Category
 from incidents.ladder import ladder_for
 from incidents.models import Event, EventKind, Identity, Report, ReportStatus
-from incidents.selectors_dashboard import countdown, duration_text
+from incidents.selectors.dashboard import countdown, duration_text
 from incidents.services.escalation import report_escalate
 from incidents.services.filing import report_file
 from incidents.services.handling import report_acknowledge, report_resolve

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import Role
 from incidents.categories import Category, Severity
 from incidents.models import Channel, EventKind, Report
-from incidents.selectors import ignored_warning_counts
+from incidents.selectors.reports import ignored_warning_counts
 from incidents.services.filing import report_file
 from incidents.services.handling import report_acknowledge, report_reopen, report_resolve
 from incidents.services.trail import verify_trail

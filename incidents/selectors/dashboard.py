@@ -23,7 +23,7 @@ from incidents import access
 from incidents.categories import Category, Severity
 from incidents.ladder import Ladder, ladder_for
 from incidents.models import Report, ReportStatus
-from incidents.selectors import active_stop_work_for
+from incidents.selectors.reports import active_stop_work_for
 
 # What a phone shows without endless scrolling; the counts say how many more, the filters and the CSV
 # reach them.

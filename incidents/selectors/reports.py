@@ -1,14 +1,12 @@
-"""Reads that matter, with their joins decided once."""
+"""Reports read for a page: active stop-work calls, warnings that went nowhere, and a report's links."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import QuerySet
-
 from accounts.models import Production, User
 from incidents import access
 from incidents.categories import Category
-from incidents.models import Channel, Event, EventKind, Notification, Report
+from incidents.models import Event, EventKind, Report
 
 BANNER_LIMIT = 3
 
@@ -24,18 +22,6 @@ def active_stop_work_for(production_ids: list[int], limit: int | None = None) ->
         .order_by("-created_at")
     )
     return list(calls[:limit] if limit is not None else calls)
-
-
-def inbox_for(user: User) -> QuerySet[Notification]:
-    return (
-        Notification.objects.filter(recipient=user, channel=Channel.IN_APP)
-        .select_related("report__production", "event__actor", "report__reporter")
-        .order_by("-created_at", "-pk")
-    )
-
-
-def unread_count(user: User) -> int:
-    return Notification.objects.filter(recipient=user, channel=Channel.IN_APP, read_at__isnull=True).count()
 
 
 @dataclass(frozen=True)
