@@ -28,9 +28,9 @@ from django.utils import timezone, translation
 
 from accounts.models import Membership, Production, Role, User
 from incidents.models import DigestRun
+from incidents.reporting.stats import WeekSummary, local_midnight, week_start, week_summary
 from incidents.selectors.dashboard import duration_text
 
-from .stats import WeekSummary, local_midnight, week_start, week_summary
 from .sweeper import heartbeat_record
 
 logger = logging.getLogger(__name__)

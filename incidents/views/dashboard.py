@@ -25,9 +25,9 @@ from incidents import access
 from incidents.forms.dashboard import QueueFilterForm
 from incidents.ladder import Ladder, ladder_for
 from incidents.models import Report
+from incidents.reporting import charts, exports, stats
+from incidents.reporting.record_pdf import record_pdf
 from incidents.selectors.dashboard import dashboard_queue
-from incidents.services import charts, exports, stats
-from incidents.services.record_pdf import record_pdf
 
 QUEUE_TEMPLATE = "incidents/dashboard_queue.html"
 WEEKLY_CHARTS_TEMPLATE = "incidents/dashboard_charts.html"

@@ -13,11 +13,11 @@ from accounts.models import Department, Role
 from incidents.categories import Category
 from incidents.ladder import ladder_for
 from incidents.models import Event, EventKind, Identity, Report, ReportStatus
+from incidents.reporting.stats import percentile, trends_for
 from incidents.selectors.dashboard import countdown, duration_text
 from incidents.services.escalation import report_escalate
 from incidents.services.filing import report_file
 from incidents.services.handling import report_acknowledge, report_resolve
-from incidents.services.stats import percentile, trends_for
 from tests.factories import MembershipFactory, UserFactory, draft, member
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ from django.utils import timezone
 from accounts.models import Department, Role
 from incidents.categories import Category
 from incidents.models import Identity, Report
+from incidents.reporting.exports import csv_safe
 from incidents.services.attachments import CleanUpload
-from incidents.services.exports import csv_safe
 from incidents.services.filing import report_file
 from incidents.services.handling import report_acknowledge, report_comment, report_resolve
 from tests.factories import draft, member

@@ -25,9 +25,8 @@ from incidents import access
 from incidents.categories import Category, Severity
 from incidents.models import Ammunition, Event, EventKind, Identity, Notification, Report, ReportStatus
 from incidents.selectors.dashboard import reports_for_export
-
-from .escalation import EscalationReason
-from .trail import TrailCheck, verify_trail
+from incidents.services.escalation import EscalationReason
+from incidents.services.trail import TrailCheck, verify_trail
 
 # Cells a spreadsheet would run as a formula (CSV injection): these get a leading apostrophe.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
