@@ -16,9 +16,10 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 install: $(VENV)/.installed
 
+# runstack prints the demo's addresses and logins once everything is up; the steps before it stay quiet.
 run: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo $(SEED_FLAGS)
+	AXES_VERBOSE=false $(PY) manage.py migrate --noinput -v 0
+	AXES_VERBOSE=false $(PY) manage.py seed_demo --quiet $(SEED_FLAGS)
 	$(PY) manage.py runstack --port $(PORT)
 
 test: install

@@ -119,6 +119,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_RESET_ON_SUCCESS = True
+# axes prints "AXES: BEGIN ..." in every process that starts Django; `make run` keeps it to the web server.
+AXES_VERBOSE = envbool("AXES_VERBOSE", True)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
@@ -163,8 +165,11 @@ else:
         }
     }
     _broker_dir = LOCAL_DIR / "broker"
-    CELERY_BROKER_URL = "filesystem://"
+    # "localhost" only names the (unused) host, so kombu does not warn that none was given.
+    CELERY_BROKER_URL = "filesystem://localhost/"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # kombu keeps its exchange table in ./control unless told otherwise: keep it with the rest.
+        "control_folder": str(_broker_dir / "control"),
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),

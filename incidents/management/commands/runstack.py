@@ -1,7 +1,13 @@
-"""`make run`: the web server, a Celery worker and Celery beat together; Ctrl-C stops all three."""
+"""`make run`: the web server, a Celery worker and Celery beat together; Ctrl-C stops all three.
+
+Start-up stays short enough to read: the Celery banners are off, beat logs only warnings (it would say
+"sending due task" every few seconds), axes announces itself once (in this process), and once the web
+server answers, the demo's addresses and logins are printed last, where a newcomer looks.
+"""
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -9,6 +15,24 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+
+from accounts.models import Production
+from incidents.management.commands.seed_demo import DEMO_JOIN_CODE, demo_guide
+
+WEB_READY_SECONDS = 30
+
+
+def _wait_for_port(host: str, port: int, processes: dict[str, subprocess.Popen]) -> bool:
+    deadline = time.monotonic() + WEB_READY_SECONDS
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in processes.values()):
+            return False
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
 
 
 class Command(BaseCommand):
@@ -20,38 +44,29 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         settings.LOCAL_DIR.mkdir(parents=True, exist_ok=True)
-        for sub in ("broker/queue", "broker/processed"):
+        for sub in ("broker/queue", "broker/processed", "broker/control"):
             (settings.LOCAL_DIR / sub).mkdir(parents=True, exist_ok=True)
         python = sys.executable
+        host, port = options["host"], options["port"]
+        celery = [python, "-m", "celery", "-A", "safetrack", "--quiet"]
         commands = {
-            "web": [python, "manage.py", "runserver", f"{options['host']}:{options['port']}", "--noreload"],
-            "worker": [python, "-m", "celery", "-A", "safetrack", "worker", "--loglevel", "INFO", "--concurrency", "2"],
+            "web": [python, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
+            "worker": [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"],
             "beat": [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "safetrack",
+                *celery,
                 "beat",
                 "--loglevel",
-                "INFO",
+                "WARNING",
                 "--schedule",
                 str(settings.LOCAL_DIR / "celerybeat-schedule"),
             ],
         }
-        processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
-        db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-        broker = "redis" if settings.REDIS_URL else "local filesystem"
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"\nSafeTrack is running at http://{options['host']}:{options['port']}/"
-                f"  (database: {db}, broker: {broker})"
-            )
-        )
-        self.stdout.write(
-            "Demo logins are printed above (seed_demo). Press Ctrl-C to stop the web server, worker and beat.\n"
-        )
+        # This process has announced axes already; its children need not say it again.
+        quiet = {**os.environ, "AXES_VERBOSE": "false"}
+        processes = {name: subprocess.Popen(cmd, env=quiet) for name, cmd in commands.items()}  # noqa: S603
         try:
+            if _wait_for_port(host, port, processes):
+                self._print_guide(host, port)
             while all(p.poll() is None for p in processes.values()):
                 time.sleep(0.5)
             stopped = [name for name, p in processes.items() if p.poll() is not None]
@@ -68,3 +83,14 @@ class Command(BaseCommand):
                     p.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
                     p.kill()
+
+    def _print_guide(self, host: str, port: int) -> None:
+        site = f"http://{host}:{port}"
+        db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+        broker = "redis" if settings.REDIS_URL else "local filesystem"
+        self.stdout.write(self.style.SUCCESS(f"\nSafeTrack is running at {site}/  (database: {db}, broker: {broker})"))
+        production = Production.objects.filter(join_code=DEMO_JOIN_CODE).first()
+        if production is not None:
+            for line in demo_guide(production, site):
+                self.stdout.write(line)
+        self.stdout.write("Press Ctrl-C to stop the web server, worker and beat.\n")

@@ -58,8 +58,20 @@ class Command(BaseCommand):
             )
         if options["quiet"]:
             return
-        self.stdout.write(self.style.SUCCESS(f"Demo production: {production.name} (join code {production.join_code})"))
-        self.stdout.write(f"  Admin: {ADMIN_EMAIL} / {ADMIN_PASSWORD}  (/admin/)")
-        self.stdout.write(f"  Everyone else's password: {DEMO_PASSWORD}")
-        for email, name, role, _department in CAST:
-            self.stdout.write(f"  {email:<36} {name:<18} {Role(role).label}")
+        for line in demo_guide(production):
+            self.stdout.write(line)
+
+
+def demo_guide(production: Production, site: str = "") -> list[str]:
+    """Where to go and who to be in the demo: its pages (as full URLs when `site` is given) and logins."""
+    lines = [
+        f"Demo production: {production.name} (join code {production.join_code})",
+        f"  Home                     {site}/",
+        f"  Handlers' dashboard      {site}/dashboard/",
+        f"  Anonymous report (QR)    {site}/anonymous/{production.join_code}/",
+        f"  Follow up a receipt      {site}/receipt/",
+        f"  Admin                    {site}/admin/  as {ADMIN_EMAIL} / {ADMIN_PASSWORD}",
+        f"Everyone else's password: {DEMO_PASSWORD}",
+    ]
+    lines.extend(f"  {email:<36} {name:<18} {Role(role).label}" for email, name, role, _department in CAST)
+    return lines
