@@ -1,7 +1,7 @@
 """`make run`: the web server, a Celery worker and Celery beat together; Ctrl-C stops all three.
 
-Start-up stays short enough to read: the Celery banners are off, beat logs only warnings (it would say
-"sending due task" every few seconds), axes announces itself once (in this process), and once the web
+Start-up stays short enough to read: the Celery banners are off, the worker and beat log only warnings
+(at INFO they report the sweeper every few seconds), axes announces itself once (in this process), and once the web
 server answers, the demo's addresses and logins are printed last, where a newcomer looks.
 """
 
@@ -51,7 +51,7 @@ class Command(BaseCommand):
         celery = [python, "-m", "celery", "-A", "safetrack", "--quiet"]
         commands = {
             "web": [python, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
-            "worker": [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"],
+            "worker": [*celery, "worker", "--loglevel", "WARNING", "--concurrency", "2"],
             "beat": [
                 *celery,
                 "beat",
