@@ -1,6 +1,7 @@
 """The report form: used by /reports/new/ (a logged-in member), and reused by the anonymous page and
 the stop-work form (no user). It only validates and builds a `ReportDraft`; `report_file` does the rest."""
 
+import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, Production, User
@@ -22,6 +24,9 @@ from incidents.services.filing import ReportDraft
 # A phone's clock may run a little ahead of the server's: a time this far "in the future" is still now.
 CLOCK_SKEW = timedelta(minutes=5)
 EARLIEST = datetime(2000, 1, 1)  # naive: localised to the production's zone when compared
+SAVED_AT_INVALID = _(
+    "The time this report was saved on the phone is not a time. Check the phone's clock and send again."
+)
 ACCEPTED_TYPES = "image/jpeg,image/png,image/webp,application/pdf"
 RESELECT_FILES = _("Your browser does not keep chosen files when the page reloads: choose your files again.")
 
@@ -99,7 +104,9 @@ class ReportForm(forms.Form):
     )
     occurred_at = forms.DateTimeField(
         label=_("When did it happen?"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        # Left blank by a draft saved on the phone whose time nobody typed: it happened when it was saved.
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "required": True}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
         error_messages={
             "required": _("Say when it happened (now is fine)."),
@@ -173,6 +180,13 @@ class ReportForm(forms.Form):
         help_text=_("Only for confidential reports: handlers see “a crew member (Grip)”, never your name."),
     )
 
+    # One report per key: rendered by the server (the page without JavaScript), replaced by the page's
+    # script for each draft (incidents.services.filing.report_file). Junk is ignored, as if absent.
+    idempotency_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    # Set by the page's script on a draft saved on the phone without signal (ISO 8601): the trail
+    # records that the report was filed late, and when it was saved.
+    saved_at = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
     def __init__(
         self,
         *args: Any,
@@ -187,7 +201,10 @@ class ReportForm(forms.Form):
         initial = kwargs.setdefault("initial", {})
         local_now = timezone.localtime(self.now, production.tzinfo).replace(second=0, microsecond=0, tzinfo=None)
         initial.setdefault("occurred_at", local_now)
+        initial.setdefault("idempotency_key", str(uuid.uuid4()))
         super().__init__(*args, **kwargs)
+        # The page's script reads when the form was made, to move a cached form's "now" to the phone's now.
+        self.fields["occurred_at"].widget.attrs["data-rendered-at"] = self.now.isoformat()
         self.fields["occurred_at"].help_text = _("Times are in the production's time zone (%(tz)s).") % {
             "tz": production.timezone
         }
@@ -259,8 +276,10 @@ class ReportForm(forms.Form):
         with timezone.override(self.production.tzinfo):
             super().full_clean()
 
-    def clean_occurred_at(self) -> datetime:
-        value: datetime = self.cleaned_data["occurred_at"]
+    def clean_occurred_at(self) -> datetime | None:
+        value: datetime | None = self.cleaned_data.get("occurred_at")
+        if value is None:
+            return None
         if value > self.now + CLOCK_SKEW:
             raise ValidationError(
                 _("That is in the future. Enter when it happened (times are in %(tz)s).")
@@ -269,6 +288,54 @@ class ReportForm(forms.Form):
             )
         if value < timezone.make_aware(EARLIEST, self.production.tzinfo):
             raise ValidationError(_("Check the year: that is too long ago."), code="too_old")
+        return value
+
+    def clean_idempotency_key(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(self.cleaned_data.get("idempotency_key") or "")
+        except ValueError:
+            return None
+
+    def clean_saved_at(self) -> datetime | None:
+        """When an offline draft was saved: not ahead of the server's clock, not absurdly old."""
+        raw = (self.cleaned_data.get("saved_at") or "").strip()
+        if not raw:
+            return None
+        try:
+            value = parse_datetime(raw)
+        except ValueError:
+            value = None
+        if value is None:
+            self.add_error(None, ValidationError(SAVED_AT_INVALID, code="saved_at_invalid"))
+            return None
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value, self.production.tzinfo)
+        if value > self.now + CLOCK_SKEW:
+            self.add_error(
+                None,
+                ValidationError(
+                    _(
+                        "This report says it was saved on the phone in the future. "
+                        "Check the phone's clock and send again."
+                    ),
+                    code="saved_at_future",
+                ),
+            )
+            return None
+        max_age = timedelta(days=settings.OFFLINE_DRAFT_MAX_AGE_DAYS)
+        if value < self.now - max_age:
+            self.add_error(
+                None,
+                ValidationError(
+                    _(
+                        "This report was saved on the phone more than %(days)s days ago, which cannot be right. "
+                        "Check the phone's clock, or file it again from the form."
+                    )
+                    % {"days": settings.OFFLINE_DRAFT_MAX_AGE_DAYS},
+                    code="saved_at_too_old",
+                ),
+            )
+            return None
         return value
 
     def clean_warned_on(self) -> date | None:
@@ -305,6 +372,14 @@ class ReportForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data.get("occurred_at") is None and "occurred_at" not in self.errors:
+            if data.get("saved_at") is not None:
+                data["occurred_at"] = data["saved_at"]  # nobody typed a time: it happened when it was saved
+            else:
+                self.add_error(
+                    "occurred_at",
+                    ValidationError(self.fields["occurred_at"].error_messages["required"], code="required"),
+                )
         category = data.get("category")
         if not category:
             return data
@@ -378,4 +453,6 @@ class ReportForm(forms.Form):
             warned_on=data.get("warned_on"),
             warned_how=data.get("warned_how", ""),
             uploads=data.get("attachments") or [],
+            idempotency_key=data.get("idempotency_key"),
+            saved_at=data.get("saved_at"),
         )

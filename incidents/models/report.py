@@ -126,6 +126,10 @@ class Report(models.Model):
     clearance_note = models.TextField(_("clearance note"), max_length=4000, blank=True)
 
     created_at = models.DateTimeField(_("filed"), default=timezone.now, db_index=True)
+    # The key the filing page (or an offline draft on the phone) sent: a repeat of the same submission
+    # (a double tap, a retry after a lost answer, a draft synced twice) finds this report instead of
+    # filing another. Unique, so two racing requests cannot both insert.
+    idempotency_key = models.UUIDField(_("submission key"), null=True, blank=True, editable=False)
     # The head of this report's hash-chained trail, so an append needs no extra read and a truncated
     # trail is detected (see incidents.services.trail).
     trail_seq = models.PositiveIntegerField(default=0, editable=False)
@@ -160,6 +164,11 @@ class Report(models.Model):
                 name="report_named_or_confidential_has_reporter",
             ),
             models.CheckConstraint(condition=models.Q(escalation_level__gte=1), name="report_level_positive"),
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                name="report_filed_once_per_key",
+                condition=models.Q(idempotency_key__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -86,6 +86,11 @@ def _describe(event: Event, report: Report) -> tuple[str, str, list[str]]:
         if payload.get("attachments"):
             count = payload["attachments"]
             details.append(ngettext("%(count)s attachment", "%(count)s attachments", count) % {"count": count})
+        if payload.get("saved_on_phone_at"):
+            details.append(
+                _("Filed late: saved on the phone without signal at %(when)s, sent when the signal came back.")
+                % {"when": _local(payload["saved_on_phone_at"], report)}
+            )
     elif kind == EventKind.ESCALATED:
         if payload.get("repeat_of_top"):
             headline = _("Reminder to the top level")

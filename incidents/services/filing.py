@@ -1,12 +1,21 @@
 """Filing a report: the report, its `filed` event, its deadline and its first notifications, in one
-transaction; the deliveries and the ETA task go out after commit."""
+transaction; the deliveries and the ETA task go out after commit.
 
+A submission that carries an idempotency key files at most one report per key: a repeat (a double tap,
+a retry after an answer lost on a bad connection, an offline draft sent by the page and by the service
+worker at once) is answered with the report the first one filed. The unique constraint on the key
+decides races: the second insert waits for the first transaction and then fails, and finds its report.
+"""
+
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Production, User
 from incidents.categories import FIREARM_CATEGORIES, SEVERITY_ORDER, Category, Severity, default_severity
@@ -44,6 +53,10 @@ class ReportDraft:
     warned_on: date | None = None
     warned_how: str = ""
     uploads: Sequence[attachment_service.CleanUpload] = field(default_factory=list)
+    # Sent by the page with the submission: its key (one report per key), and, for a draft saved on the
+    # phone without signal, when it was saved (the trail says it was filed late).
+    idempotency_key: uuid.UUID | None = None
+    saved_at: datetime | None = None
 
 
 def effective_severity(category: str, requested: str) -> str:
@@ -68,6 +81,22 @@ def earlier_firearm_report(production: Production, ladder: Ladder, now: datetime
     )
 
 
+def report_filed_with_key(*, key: uuid.UUID, production: Production, reporter: User | None) -> Report | None:
+    """The report an earlier submission with this key filed, or None. A key that filed a report on
+    another production or for another person is refused: the page must start a new submission."""
+    report = Report.objects.select_related("production").filter(idempotency_key=key).first()
+    if report is None:
+        return None
+    if report.production_id != production.pk or (
+        report.reporter_id is not None and report.reporter_id != getattr(reporter, "pk", None)
+    ):
+        raise ValidationError(
+            _("This form was already used to send another report. Reload the page and send yours again."),
+            code="key_used",
+        )
+    return report
+
+
 def report_file(
     *,
     production: Production,
@@ -75,6 +104,34 @@ def report_file(
     draft: ReportDraft,
     receipt_hash: str | None = None,
     now: datetime | None = None,
+) -> Report:
+    """File the draft; with `draft.idempotency_key`, a repeat returns the first report and files nothing."""
+    key = draft.idempotency_key
+    if key is not None:
+        earlier = report_filed_with_key(key=key, production=production, reporter=reporter)
+        if earlier is not None:
+            return earlier
+        try:
+            return _report_file(
+                production=production, reporter=reporter, draft=draft, receipt_hash=receipt_hash, now=now
+            )
+        except IntegrityError:
+            # Another request with the same key committed first (or a receipt hash clashed: then
+            # there is no report with this key and the error stands).
+            earlier = report_filed_with_key(key=key, production=production, reporter=reporter)
+            if earlier is None:
+                raise
+            return earlier
+    return _report_file(production=production, reporter=reporter, draft=draft, receipt_hash=receipt_hash, now=now)
+
+
+def _report_file(
+    *,
+    production: Production,
+    reporter: User | None,
+    draft: ReportDraft,
+    receipt_hash: str | None,
+    now: datetime | None,
 ) -> Report:
     now = now or timezone.now()
     identity = Identity.ANONYMOUS if reporter is None else draft.identity
@@ -119,21 +176,27 @@ def report_file(
             warned_on=draft.warned_on,
             warned_how=draft.warned_how,
             created_at=now,
+            idempotency_key=draft.idempotency_key,
         )
         attachment_service.attachments_save(report=report, uploads=draft.uploads)
+        payload: dict[str, object] = {
+            "category": draft.category,
+            "severity": severity,
+            "identity": identity,
+            "level": level,
+            "attachments": len(draft.uploads),
+        }
+        if draft.saved_at is not None:
+            # Saved on the phone without signal and sent when it came back: filed late, and since when.
+            payload["saved_on_phone_at"] = draft.saved_at.isoformat()
+            payload["filed_late"] = True
         filed = event_append(
             report=report,
             kind=EventKind.STOP_WORK_CALLED if is_stop_work else EventKind.FILED,
             actor=reporter,
             at=now,
             public=True,
-            payload={
-                "category": draft.category,
-                "severity": severity,
-                "identity": identity,
-                "level": level,
-                "attachments": len(draft.uploads),
-            },
+            payload=payload,
         )
         crew = Crew.of([production.pk])
         if is_stop_work:

@@ -8,9 +8,11 @@ not the report exists.
 
 import hashlib
 import secrets
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.crypto import salted_hmac
 
 from accounts.models import CODE_ALPHABET
 from incidents.models import Report
@@ -50,6 +52,20 @@ def receipt_hash(code: str) -> str:
 
 def receipt_new() -> Receipt:
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(RECEIPT_LENGTH))
+    return Receipt(code=receipt_format(code), hash=receipt_hash(code))
+
+
+def receipt_for_key(key: uuid.UUID) -> Receipt:
+    """The receipt of a submission with an idempotency key: derived from the key with the server's
+    secret, so a repeat of the same submission (its answer lost on a bad connection, an offline draft
+    sent twice) shows the same code again, the one that opens the report. Only the phone that made the
+    submission knows the key; the code has the same length and alphabet as a random one."""
+    number = int.from_bytes(salted_hmac("safetrack.receipt-for-key", key.hex, algorithm="sha256").digest(), "big")
+    characters = []
+    for _ in range(RECEIPT_LENGTH):
+        number, index = divmod(number, len(CODE_ALPHABET))
+        characters.append(CODE_ALPHABET[index])
+    code = "".join(characters)
     return Receipt(code=receipt_format(code), hash=receipt_hash(code))
 
 

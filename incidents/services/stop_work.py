@@ -6,6 +6,7 @@ interval until someone acknowledges. Acknowledging is not lifting: the productio
 red banner stays) until a producer-level handler lifts it with a clearance note.
 """
 
+import uuid
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -35,10 +36,12 @@ def stop_work_call(
     location: str = "",
     identity: str = Identity.NAMED,
     receipt_hash: str | None = None,
+    idempotency_key: uuid.UUID | None = None,
     now: datetime | None = None,
 ) -> Report:
     """Call stop-work on a production. `caller` None (or identity anonymous) files it anonymously; the
-    caller's identity then follows the identity choice like any other report."""
+    caller's identity then follows the identity choice like any other report. A repeat of the same call
+    (same `idempotency_key`) returns the first call and alerts nobody again."""
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValidationError(_("Say in a few words why work must stop."), code="required")
@@ -56,6 +59,7 @@ def stop_work_call(
         occurred_at=now,
         location=(location or "").strip(),
         identity=identity,
+        idempotency_key=idempotency_key,
     )
     return report_file(production=production, reporter=caller, draft=draft, receipt_hash=receipt_hash, now=now)
 

@@ -33,7 +33,7 @@ from incidents.forms.anonymous import (
 from incidents.models import Event, Report, ReportStatus
 from incidents.services.filing import report_file
 from incidents.services.handling import report_comment, report_reopen
-from incidents.services.receipt import receipt_new, report_for_receipt
+from incidents.services.receipt import receipt_for_key, receipt_new, report_for_receipt
 
 ANONYMOUS_RATE = "10/h"  # per production and client
 RECEIPT_RATE = "60/h"  # per client: look-ups, replies and reopenings together
@@ -63,8 +63,14 @@ def anonymous_new(request: HttpRequest, join_code: str) -> HttpResponse:
             context["limited"] = True
             return _no_store(render(request, "incidents/anonymous_new.html", context, status=429))
         if form.is_valid():
-            receipt = receipt_new()
-            report = report_file(production=production, reporter=None, draft=form.draft(), receipt_hash=receipt.hash)
+            draft = form.draft()
+            # Derived from the submission's key when there is one, so a repeat shows the same code.
+            receipt = receipt_for_key(draft.idempotency_key) if draft.idempotency_key else receipt_new()
+            try:
+                report = report_file(production=production, reporter=None, draft=draft, receipt_hash=receipt.hash)
+            except ValidationError as exc:  # the key already filed another report
+                form.add_error(None, exc)
+                return _no_store(render(request, "incidents/anonymous_new.html", context))
             # The code is in this response only: refreshing or going back never shows it again.
             return _no_store(
                 render(

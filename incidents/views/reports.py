@@ -4,8 +4,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -23,7 +24,7 @@ from incidents.selectors.timeline import report_timeline
 from incidents.services.filing import report_file
 from incidents.services.handling import report_mark_viewed
 from incidents.services.inbox import notifications_mark_read
-from incidents.services.receipt import receipt_new
+from incidents.services.receipt import Receipt, receipt_for_key, receipt_new
 
 PAGE_SIZE = 20
 
@@ -66,6 +67,23 @@ def _production_for_new_report(request: HttpRequest) -> Production | None:
     return memberships[0].production if len(memberships) == 1 else None
 
 
+def wants_json(request: HttpRequest) -> bool:
+    """The page's offline outbox sends saved drafts asking for JSON (the report number, or what is wrong)."""
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
+def form_errors_json(form: ReportForm, status: int = 400) -> JsonResponse:
+    errors = [str(error) for error in form.non_field_errors()]
+    for field in form:
+        errors.extend(f"{field.label}: {error}" for error in field.errors)
+    return JsonResponse({"errors": errors}, status=status)
+
+
+def receipt_for(draft_key: object) -> Receipt:
+    """A submission with a key gets the receipt derived from it, so a repeat shows the same code."""
+    return receipt_for_key(draft_key) if draft_key is not None else receipt_new()  # type: ignore[arg-type]
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest) -> HttpResponse:
@@ -86,15 +104,34 @@ def report_new(request: HttpRequest) -> HttpResponse:
     )
     if posted and form.is_valid():
         draft = form.draft()
-        if draft.identity == Identity.ANONYMOUS:
-            # Not linked to the account: the receipt is the only way back, shown once and never stored.
-            receipt = receipt_new()
-            report = report_file(production=production, reporter=None, draft=draft, receipt_hash=receipt.hash)
-            response = render(request, "incidents/report_filed.html", filed_context(report, receipt_code=receipt.code))
-            add_never_cache_headers(response)
-            return response
-        report = report_file(production=production, reporter=request.user, draft=draft)
-        return redirect("report_filed", report_id=report.pk)
+        anonymous = draft.identity == Identity.ANONYMOUS
+        # Not linked to the account: the receipt is the only way back, shown here and never stored.
+        receipt = receipt_for(draft.idempotency_key) if anonymous else None
+        try:
+            report = report_file(
+                production=production,
+                reporter=None if anonymous else request.user,
+                draft=draft,
+                receipt_hash=receipt.hash if receipt else None,
+            )
+        except ValidationError as exc:  # the key already filed someone else's report
+            form.add_error(None, exc)
+        else:
+            if wants_json(request):
+                response = JsonResponse(
+                    {"report": report.pk, "url": report.get_absolute_url(), "receipt": receipt.code if receipt else ""}
+                )
+                add_never_cache_headers(response)
+                return response
+            if receipt is not None:
+                response = render(
+                    request, "incidents/report_filed.html", filed_context(report, receipt_code=receipt.code)
+                )
+                add_never_cache_headers(response)
+                return response
+            return redirect("report_filed", report_id=report.pk)
+    if posted and wants_json(request):
+        return form_errors_json(form)
     with timezone.override(production.tzinfo):
         return render(
             request,

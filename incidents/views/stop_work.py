@@ -16,7 +16,7 @@ from incidents.forms.stop_work import StopWorkForm, StopWorkLiftForm
 from incidents.ladder import ladder_for
 from incidents.models import Identity, Report
 from incidents.services import stop_work as stop_work_service
-from incidents.services.receipt import receipt_new
+from incidents.services.receipt import receipt_for_key, receipt_new
 
 
 @login_required
@@ -34,7 +34,9 @@ def stop_work_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         production = data["production"].production
         anonymous = data["identity"] == Identity.ANONYMOUS
-        receipt = receipt_new() if anonymous else None
+        key = data["idempotency_key"]
+        # Derived from the call's key, so a repeated call shows the code that opens the first one.
+        receipt = (receipt_for_key(key) if key else receipt_new()) if anonymous else None
         try:
             report = stop_work_service.stop_work_call(
                 production=production,
@@ -44,6 +46,7 @@ def stop_work_new(request: HttpRequest) -> HttpResponse:
                 location=data["location"],
                 identity=data["identity"],
                 receipt_hash=receipt.hash if receipt else None,
+                idempotency_key=key,
             )
         except ValidationError as exc:
             form.add_error("title", exc)

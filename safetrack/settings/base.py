@@ -147,6 +147,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ATTACHMENT_MAX_BYTES = envint("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 ATTACHMENT_MAX_COUNT = envint("ATTACHMENT_MAX_COUNT", 5)
+# Reports saved on a phone without signal: refused when the phone says they were saved longer ago than
+# this (a wrong clock, not a real draft), and how much a draft's photos may weigh on the phone.
+OFFLINE_DRAFT_MAX_AGE_DAYS = envint("OFFLINE_DRAFT_MAX_AGE_DAYS", 30)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
