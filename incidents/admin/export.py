@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents import access
+from incidents.formatting import local_iso
 from incidents.models import Report
 
 # A cell starting with one of these is run as a formula by spreadsheet programs.
@@ -21,12 +21,6 @@ def csv_cell(value: Any) -> str:
     if text.startswith(FORMULA_STARTS):
         return "'" + text
     return text
-
-
-def _local(value: Any, report: Report) -> str:
-    if value is None:
-        return ""
-    return timezone.localtime(value, report.production.tzinfo).isoformat(timespec="seconds")
 
 
 def report_rows(reports: Iterable[Report], viewer: Any) -> Iterable[list[str]]:
@@ -56,21 +50,21 @@ def report_rows(reports: Iterable[Report], viewer: Any) -> Iterable[list[str]]:
             for value in (
                 report.pk,
                 report.production.name,
-                _local(report.created_at, report),
-                _local(report.occurred_at, report),
+                local_iso(report.created_at, report.production),
+                local_iso(report.occurred_at, report.production),
                 report.get_category_display(),
                 report.get_severity_display(),
                 report.get_status_display(),
                 report.escalation_level,
-                _local(report.next_escalation_at, report),
+                local_iso(report.next_escalation_at, report.production),
                 report.title,
                 access.reporter_label(report, viewer),
                 report.get_identity_display(),
                 report.get_department_display(),
                 report.location,
                 report.acknowledged_by or "",
-                _local(report.acknowledged_at, report),
-                _local(report.resolved_at, report),
+                local_iso(report.acknowledged_at, report.production),
+                local_iso(report.resolved_at, report.production),
                 report.resolution,
             )
         ]

@@ -27,9 +27,9 @@ from accounts.services import production_regenerate_join_code
 from incidents import access
 from incidents.admin.policy import EscalationLevelInline
 from incidents.admin_scope import ProductionScopedAdmin, ScopedChoicesMixin
+from incidents.formatting import local_datetime
 from incidents.models import Report
 from incidents.services.policy import policy_create_default
-from incidents.templatetags.safetrack import in_production_tz
 
 
 @admin.register(User)
@@ -204,7 +204,7 @@ class ProductionAdmin(ProductionScopedAdmin):
             (
                 (
                     _("STOPPED since %(when)s by %(who)s:")
-                    % {"when": in_production_tz(call.created_at, obj), "who": access.reporter_label(call)},
+                    % {"when": local_datetime(call.created_at, obj), "who": access.reporter_label(call)},
                     call.title,
                     reverse("admin:incidents_report_change", args=[call.pk]),
                     call.pk,

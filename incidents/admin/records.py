@@ -10,9 +10,9 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from incidents import access
 from incidents.admin_scope import ProductionScopedAdmin, ReadOnlyAdminMixin, current_viewer, scope_queryset
+from incidents.formatting import local_datetime
 from incidents.models import Attachment, Event, Notification
 from incidents.services.admin_actions import notifications_resend_failed
-from incidents.templatetags.safetrack import in_production_tz
 
 from .labels import event_details
 from .reports import FAILURES_FIRST
@@ -41,7 +41,7 @@ class EventAdmin(ReadOnlyAdminMixin, ProductionScopedAdmin):
 
     @admin.display(description=_("when"), ordering="created_at")
     def when(self, obj: Event) -> str:
-        return in_production_tz(obj.created_at, obj.report.production)
+        return local_datetime(obj.created_at, obj.report.production)
 
     @admin.display(description=_("details"))
     def details(self, obj: Event) -> str:
@@ -122,7 +122,7 @@ class NotificationAdmin(ProductionScopedAdmin):
 
     @admin.display(description=_("created"), ordering="created_at")
     def created(self, obj: Notification) -> str:
-        return in_production_tz(obj.created_at, obj.report.production)
+        return local_datetime(obj.created_at, obj.report.production)
 
     @admin.action(description=_("Retry the failed ones among the selected notifications"), permissions=["retry"])
     def retry(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:

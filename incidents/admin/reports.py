@@ -19,11 +19,11 @@ from django.utils.translation import ngettext
 
 from incidents import access
 from incidents.admin_scope import ProductionScopedAdmin, ReadOnlyAdminMixin, current_viewer, render_as
+from incidents.formatting import local_datetime
 from incidents.models import Event, Notification, Report
 from incidents.services.admin_actions import failed_notification_ids, notifications_resend_failed
 from incidents.services.escalation import Outcome, report_escalate
 from incidents.services.trail import verify_trail
-from incidents.templatetags.safetrack import in_production_tz
 
 from .export import reports_csv_response
 from .labels import event_details
@@ -56,7 +56,7 @@ class EventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     @admin.display(description=_("when"))
     def when(self, obj: Event) -> str:
-        return in_production_tz(obj.created_at, obj.report.production)
+        return local_datetime(obj.created_at, obj.report.production)
 
     @admin.display(description=_("details"))
     def details(self, obj: Event) -> str:
@@ -257,11 +257,11 @@ class ReportAdmin(ProductionScopedAdmin):
 
     @admin.display(description=_("escalates at"), ordering="next_escalation_at")
     def deadline(self, obj: Report) -> str:
-        return in_production_tz(obj.next_escalation_at, obj.production) or "-"
+        return local_datetime(obj.next_escalation_at, obj.production) or "-"
 
     @admin.display(description=_("filed"), ordering="created_at")
     def filed(self, obj: Report) -> str:
-        return in_production_tz(obj.created_at, obj.production)
+        return local_datetime(obj.created_at, obj.production)
 
     @admin.display(description=_("trail"))
     def trail_check(self, obj: Report) -> str:

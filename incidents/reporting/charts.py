@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from incidents.categories import Category
-from incidents.selectors.dashboard import duration_text
+from incidents.formatting import duration_text
 
 from .stats import LevelCount, WeeklySeries
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from accounts.models import Department, Production, User
 from incidents import access
 from incidents.categories import Category, Severity
+from incidents.formatting import filename_stamp, local_stamp, payload_datetime
 from incidents.models import Ammunition, Event, EventKind, Identity, Notification, Report, ReportStatus
 from incidents.selectors.dashboard import reports_for_export
 from incidents.services.escalation import EscalationReason
@@ -30,7 +31,6 @@ from incidents.services.trail import TrailCheck, verify_trail
 
 # Cells a spreadsheet would run as a formula (CSV injection): these get a leading apostrophe.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-DATETIME_FORMAT = "%Y-%m-%d %H:%M"
 
 
 def csv_safe(value: object) -> str:
@@ -38,12 +38,6 @@ def csv_safe(value: object) -> str:
     if text.startswith(FORMULA_PREFIXES):
         return "'" + text
     return text
-
-
-def local_text(value: datetime | None, production: Production) -> str:
-    if value is None:
-        return ""
-    return timezone.localtime(value, production.tzinfo).strftime(DATETIME_FORMAT)
 
 
 CSV_COLUMNS = [
@@ -102,12 +96,12 @@ class CsvRows:
         production, viewer, labels = self.production, self.viewer, self.labels
         cells: list[Any] = [
             report.pk,
-            local_text(report.created_at, production),
+            local_stamp(report.created_at, production),
             labels["category"].get(report.category, report.category),
             labels["severity"].get(report.severity, report.severity),
             labels["status"].get(report.status, report.status),
             report.escalation_level,
-            local_text(report.next_escalation_at, production),
+            local_stamp(report.next_escalation_at, production),
             self.yes if report.next_escalation_at and report.next_escalation_at < self.now else self.no,
             report.title,
             labels["department"].get(report.department, ""),
@@ -115,9 +109,9 @@ class CsvRows:
             access.reporter_label(report, viewer),
             labels["identity"].get(report.identity, report.identity),
             access.person_label(report.acknowledged_by, report, viewer),
-            local_text(report.acknowledged_at, production),
+            local_stamp(report.acknowledged_at, production),
             access.person_label(report.resolved_by, report, viewer),
-            local_text(report.resolved_at, production),
+            local_stamp(report.resolved_at, production),
             report.reopen_count,
             self.link.format(report.pk),
         ]
@@ -142,7 +136,7 @@ def queue_csv(*, production: Production, viewer: User, filters: dict[str, Any], 
 
 
 def csv_filename(production: Production, now: datetime) -> str:
-    stamp = timezone.localtime(now, production.tzinfo).strftime("%Y%m%d-%H%M")
+    stamp = filename_stamp(now, production)
     return f"safetrack-{production.pk}-queue-{stamp}.csv"
 
 
@@ -211,7 +205,7 @@ def _sections(report: Report, viewer: User) -> list[RecordSection]:
     production = report.production
 
     def when(value: datetime | None) -> str:
-        return local_text(value, production) + (f" {production.timezone}" if value else "")
+        return local_stamp(value, production, zone=True)
 
     def f(label: str, value: object, long: bool = False) -> RecordField:
         return RecordField(label, "" if value is None else str(value), long)
@@ -293,10 +287,8 @@ ESCALATION_REASONS = {
 def _when_iso(value: str | None, production: Production) -> str:
     if not value:
         return ""
-    try:
-        return local_text(datetime.fromisoformat(value), production) + f" {production.timezone}"
-    except ValueError:
-        return str(value)
+    moment = payload_datetime(value)
+    return local_stamp(moment, production, zone=True) if moment else str(value)
 
 
 def _details(event: Event, report: Report, viewer: User, notifications: dict[int, Notification]) -> list[str]:
@@ -375,7 +367,7 @@ def record_build(*, report: Report, viewer: User, now: datetime | None = None) -
     trail = [
         TrailLine(
             seq=event.seq,
-            at=timezone.localtime(event.created_at, production.tzinfo).strftime(DATETIME_FORMAT + ":%S"),
+            at=local_stamp(event.created_at, production, seconds=True),
             what=event.get_kind_display(),
             who=access.event_actor_label(event, report, viewer),
             details=_details(event, report, viewer, by_id),
@@ -398,14 +390,14 @@ def record_build(*, report: Report, viewer: User, now: datetime | None = None) -
             "reason": check.reason,
         }
     attachments = [
-        AttachmentLine(a.original_name, a.content_type, a.size, a.sha256, local_text(a.uploaded_at, production))
+        AttachmentLine(a.original_name, a.content_type, a.size, a.sha256, local_stamp(a.uploaded_at, production))
         for a in report.attachments.order_by("uploaded_at", "pk")
     ]
     return InvestigationRecord(
         report=report,
         production=production,
         title=_("Investigation record: report #%(id)s") % {"id": report.pk},
-        generated_at=local_text(now, production) + f" {production.timezone}",
+        generated_at=local_stamp(now, production, zone=True),
         generated_by=str(viewer),
         sections=_sections(report, viewer),
         attachments=attachments,

@@ -14,13 +14,11 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
-from django.utils import formats, timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.models import Department, Production, User
 from incidents import access
 from incidents.categories import Category, Severity
+from incidents.formatting import Countdown, countdown, local_datetime
 from incidents.ladder import Ladder, ladder_for
 from incidents.models import Report, ReportStatus
 from incidents.selectors.reports import active_stop_work_for
@@ -85,45 +83,6 @@ def reports_filtered(production: Production, filters: dict[str, Any]) -> QuerySe
                     | Q(weapon__icontains=word)
                 )
     return reports
-
-
-def duration_text(seconds: float) -> str:
-    """A short, rounded duration for a countdown: "under a minute", "3 min", "2 h 5 min", "4 days"."""
-    seconds = abs(int(seconds))
-    if seconds < 60:
-        return _("under a minute")
-    minutes = seconds // 60
-    if minutes < 60:
-        return _("%(minutes)d min") % {"minutes": minutes}
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        if minutes:
-            return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
-        return _("%(hours)d h") % {"hours": hours}
-    days = hours // 24
-    return ngettext("%(days)d day", "%(days)d days", days) % {"days": days}
-
-
-@dataclass(frozen=True)
-class Countdown:
-    deadline: datetime | None
-    overdue: bool
-    text: str
-
-
-def countdown(report: Report, now: datetime) -> Countdown:
-    """What the deadline means for this report, in words (overdue is said in text, not only colour)."""
-    deadline = report.next_escalation_at
-    if deadline is None:
-        return Countdown(None, False, _("no deadline"))
-    left = (deadline - now).total_seconds()
-    if report.status == ReportStatus.OPEN:
-        if left >= 0:
-            return Countdown(deadline, False, _("escalates in %(duration)s") % {"duration": duration_text(left)})
-        return Countdown(deadline, True, _("overdue by %(duration)s") % {"duration": duration_text(left)})
-    if left >= 0:
-        return Countdown(deadline, False, _("resolve within %(duration)s") % {"duration": duration_text(left)})
-    return Countdown(deadline, True, _("resolution overdue by %(duration)s") % {"duration": duration_text(left)})
 
 
 @dataclass
@@ -230,14 +189,6 @@ def _rows(reports: list[Report], viewer: User, ladder: Ladder, now: datetime, pr
             )
         )
     return rows
-
-
-def local_datetime(value: datetime | None, tz: tzinfo) -> str:
-    """As the `in_production_tz` filter shows it: the date and time there, with the zone's abbreviation."""
-    if value is None:
-        return ""
-    local = timezone.localtime(value, tz)
-    return f"{formats.date_format(local, 'DATETIME_FORMAT')} {local.tzname()}"
 
 
 def _by_deadline(reports: QuerySet[Report]) -> QuerySet[Report]:

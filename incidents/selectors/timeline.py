@@ -9,15 +9,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Role, User
 from incidents import access
 from incidents.categories import Severity
+from incidents.formatting import local_clock, local_datetime, payload_datetime
 from incidents.models import Channel, Event, EventKind, Notification, Report
-from incidents.templatetags.safetrack import in_production_tz
 
 ESCALATION_REASONS = {
     "not_acknowledged": lambda: _("Nobody acknowledged it in time."),
@@ -59,17 +58,6 @@ def _roles(roles: list[str]) -> str:
     return ", ".join(str(labels.get(role, role)) for role in roles)
 
 
-def _local(value: str | None, report: Report) -> str:
-    if not value:
-        return ""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return ""
-    # The same localised format as every other time on the page (and in Spanish, Spanish dates).
-    return in_production_tz(moment, report.production)
-
-
 def _describe(event: Event, report: Report) -> tuple[str, str, list[str]]:
     """(headline, free text typed by someone, details) of one event."""
     payload: dict[str, Any] = event.payload or {}
@@ -89,7 +77,7 @@ def _describe(event: Event, report: Report) -> tuple[str, str, list[str]]:
         if payload.get("saved_on_phone_at"):
             details.append(
                 _("Filed late: saved on the phone without signal at %(when)s, sent when the signal came back.")
-                % {"when": _local(payload["saved_on_phone_at"], report)}
+                % {"when": local_datetime(payload_datetime(payload["saved_on_phone_at"]), report.production)}
             )
     elif kind == EventKind.ESCALATED:
         if payload.get("repeat_of_top"):
@@ -102,12 +90,18 @@ def _describe(event: Event, report: Report) -> tuple[str, str, list[str]]:
         if payload.get("roles"):
             details.append(_("Now with: %(roles)s") % {"roles": _roles(payload["roles"])})
         if payload.get("deadline"):
-            details.append(_("Next deadline: %(when)s") % {"when": _local(payload["deadline"], report)})
+            details.append(
+                _("Next deadline: %(when)s")
+                % {"when": local_datetime(payload_datetime(payload["deadline"]), report.production)}
+            )
     elif kind == EventKind.ACKNOWLEDGED:
         if payload.get("via") == "link":
             details.append(_("With the link in a notification."))
         if payload.get("resolve_by"):
-            details.append(_("To be resolved by %(when)s") % {"when": _local(payload["resolve_by"], report)})
+            details.append(
+                _("To be resolved by %(when)s")
+                % {"when": local_datetime(payload_datetime(payload["resolve_by"]), report.production)}
+            )
     elif kind == EventKind.COMMENTED:
         text = str(payload.get("body", ""))
         if not event.public:
@@ -136,7 +130,7 @@ def _describe(event: Event, report: Report) -> tuple[str, str, list[str]]:
 def _delivery_line(event: Event, notification: Notification | None, report: Report, viewer: User) -> str:
     channel = (event.payload or {}).get("channel", "")
     labels = dict(Channel.choices)
-    when = timezone.localtime(event.created_at, report.production.tzinfo).strftime("%H:%M")
+    when = local_clock(event.created_at, report.production)
     if notification is not None and notification.recipient is not None:
         who = access.person_label(notification.recipient, report, viewer)
         return _("%(channel)s delivered to %(who)s at %(when)s") % {

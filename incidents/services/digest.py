@@ -27,9 +27,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import Membership, Production, Role, User
+from incidents.formatting import duration_text
 from incidents.models import DigestRun
 from incidents.reporting.stats import WeekSummary, local_midnight, week_start, week_summary
-from incidents.selectors.dashboard import duration_text
 
 from .sweeper import heartbeat_record
 

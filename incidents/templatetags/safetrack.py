@@ -1,28 +1,18 @@
-from datetime import datetime
-
 from django import template
-from django.utils import formats, timezone
 
-from accounts.models import Production
 from incidents import access
+from incidents.formatting import local_datetime
 from incidents.models import Report
 
 register = template.Library()
+# A date and time in the production's time zone, with the zone's abbreviation.
+register.filter("in_production_tz", local_datetime)
 
 
 @register.filter
 def reporter_for(report: Report, user: object) -> str:
     """The reporter as this viewer may see them ("A crew member" for confidential and anonymous)."""
     return access.reporter_label(report, user)  # type: ignore[arg-type]
-
-
-@register.filter
-def in_production_tz(value: datetime | None, production: Production) -> str:
-    """A date and time in the production's time zone, with the zone's abbreviation."""
-    if value is None:
-        return ""
-    local = timezone.localtime(value, production.tzinfo)
-    return f"{formats.date_format(local, 'DATETIME_FORMAT')} {local.tzname()}"
 
 
 SEVERITY_CLASSES = {

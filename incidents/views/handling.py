@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from incidents import access
+from incidents.formatting import local_datetime
 from incidents.forms.handling import CommentForm, ReopenForm, ResolveForm
 from incidents.models import Notification, Report, ReportStatus
 from incidents.notifications.message import ack_token_notification_id
 from incidents.services.handling import AckResult, report_acknowledge, report_comment, report_reopen, report_resolve
-from incidents.templatetags.safetrack import in_production_tz
 from safetrack.http import safe_next
 
 from .reports import REPORT_PAGE_QUERYSET, report_page
@@ -42,7 +42,7 @@ def _tell_ack_result(request: HttpRequest, result: AckResult) -> None:
         messages.success(
             request,
             _("You acknowledged this report: it stops climbing. Resolve it by %(when)s.")
-            % {"when": in_production_tz(report.next_escalation_at, report.production)},
+            % {"when": local_datetime(report.next_escalation_at, report.production)},
         )
     elif report.status == ReportStatus.ACKNOWLEDGED and result.acknowledged_by is not None:
         messages.warning(
@@ -50,7 +50,7 @@ def _tell_ack_result(request: HttpRequest, result: AckResult) -> None:
             _("%(name)s acknowledged this report first, at %(when)s. Nothing else to do to stop it climbing.")
             % {
                 "name": access.person_label(result.acknowledged_by, report, request.user),
-                "when": in_production_tz(result.acknowledged_at, report.production),
+                "when": local_datetime(result.acknowledged_at, report.production),
             },
         )
     else:

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from accounts.models import Department, Role
 from incidents.categories import Category
+from incidents.formatting import countdown, duration_text
 from incidents.ladder import ladder_for
 from incidents.models import Event, EventKind, Identity, Report, ReportStatus
 from incidents.reporting.stats import percentile, trends_for
-from incidents.selectors.dashboard import countdown, duration_text
 from incidents.services.escalation import report_escalate
 from incidents.services.filing import report_file
 from incidents.services.handling import report_acknowledge, report_resolve
