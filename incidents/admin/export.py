@@ -11,16 +11,7 @@ from django.utils.translation import gettext as _
 from incidents import access
 from incidents.formatting import local_iso
 from incidents.models import Report
-
-# A cell starting with one of these is run as a formula by spreadsheet programs.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def csv_cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+from incidents.reporting.csv_safety import csv_safe
 
 
 def report_rows(reports: Iterable[Report], viewer: Any) -> Iterable[list[str]]:
@@ -46,7 +37,7 @@ def report_rows(reports: Iterable[Report], viewer: Any) -> Iterable[list[str]]:
     ]
     for report in reports:
         yield [
-            csv_cell(value)
+            csv_safe(value)
             for value in (
                 report.pk,
                 report.production.name,

@@ -25,20 +25,10 @@ from incidents import access
 from incidents.categories import Category, Severity
 from incidents.formatting import filename_stamp, local_stamp, payload_datetime
 from incidents.models import Ammunition, Event, EventKind, Identity, Notification, Report, ReportStatus
+from incidents.reporting.csv_safety import csv_safe
 from incidents.selectors.dashboard import reports_for_export
 from incidents.services.escalation import EscalationReason
 from incidents.services.trail import TrailCheck, verify_trail
-
-# Cells a spreadsheet would run as a formula (CSV injection): these get a leading apostrophe.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: object) -> str:
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
 
 CSV_COLUMNS = [
     gettext_lazy("Report"),

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Department, Role
 from incidents.categories import Category
 from incidents.models import Identity, Report
-from incidents.reporting.exports import csv_safe
+from incidents.reporting.csv_safety import csv_safe
 from incidents.services.attachments import CleanUpload
 from incidents.services.filing import report_file
 from incidents.services.handling import report_acknowledge, report_comment, report_resolve
@@ -104,10 +104,12 @@ def test_the_csv_neutralises_spreadsheet_formulas(client, production, crew, prod
 
     assert row[8] == '\'=HYPERLINK("http://evil.example","click")'
     assert row[10] == "'+1 555 0100"
-    assert [csv_safe(v) for v in ("-2", "@SUM(A1)", "\tx", "safe", None, 3)] == [
+    assert [csv_safe(v) for v in ("-2", "@SUM(A1)", "\tx", "\r=1", "\n=1", "safe", None, 3)] == [
         "'-2",
         "'@SUM(A1)",
         "'\tx",
+        "'\r=1",
+        "'\n=1",
         "safe",
         "",
         "3",
