@@ -1,6 +1,8 @@
 """Who may see and do what. Every view, the admin, the exports and the fragments ask this module;
 no view decides access on its own. Unauthorised requests for a report get 404, never a hint."""
 
+from enum import StrEnum
+
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet, Subquery
@@ -265,13 +267,15 @@ def attachment_for_viewer(user: AnyUser, report_id: int, attachment_id: int) -> 
     return attachment
 
 
-class AckLinkRefusal:
+class AckLinkRefusal(StrEnum):
+    """Why a validly signed acknowledge link may not be used."""
+
     WRONG_REPORT = "wrong_report"
     WRONG_USER = "wrong_user"
     USED = "used"
 
 
-def ack_link_refusal(user: AnyUser, notification: Notification, report_id: int) -> str | None:
+def ack_link_refusal(user: AnyUser, notification: Notification, report_id: int) -> AckLinkRefusal | None:
     """Why a (validly signed, unexpired) acknowledge link may not be used by this user, or None.
 
     The link works only for the person it was sent to, only for its own report, and only once."""

@@ -1,4 +1,4 @@
-from .event import Event, EventKind, EventQuerySet
+from .event import EscalationReason, Event, EventKind, EventQuerySet
 from .notification import Channel, Notification
 from .ops import DigestRun, Heartbeat
 from .policy import EscalationLevel, EscalationPolicy
@@ -11,6 +11,7 @@ __all__ = [
     "DigestRun",
     "EscalationLevel",
     "EscalationPolicy",
+    "EscalationReason",
     "Event",
     "EventKind",
     "EventQuerySet",

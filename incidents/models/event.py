@@ -34,6 +34,15 @@ class EventKind(models.TextChoices):
     ADMIN_CHANGED = "admin_changed", _("Changed in the admin")
 
 
+class EscalationReason(models.TextChoices):
+    """Why a report went up a level (an escalated event's `reason`); the label is how every page, file
+    and the admin say it."""
+
+    NOT_ACKNOWLEDGED = "not_acknowledged", _("Nobody acknowledged it in time.")
+    NOT_RESOLVED = "not_resolved", _("Acknowledged, but not resolved in time.")
+    BY_ADMIN = "by_admin", _("Escalated by an admin.")
+
+
 class EventQuerySet(models.QuerySet["Event"]):
     def update(self, **kwargs: Any) -> int:
         raise AppendOnlyError("Events are append-only: they cannot be updated.")

@@ -12,7 +12,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
 from incidents import access
-from incidents.models import EventKind, Notification
+from incidents.models import EscalationReason, EventKind, Notification
 
 ACK_SALT = "safetrack.ack-link"
 
@@ -41,7 +41,7 @@ def _headline(notification: Notification) -> str:
     payload = event.payload or {}
     kind = event.kind
     if kind == EventKind.ESCALATED:
-        if payload.get("reason") == "not_resolved":
+        if payload.get("reason") == EscalationReason.NOT_RESOLVED:
             return _("Acknowledged but not resolved in time: now at level %(level)s") % {
                 "level": payload.get("to_level")
             }

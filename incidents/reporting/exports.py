@@ -24,10 +24,18 @@ from accounts.models import Department, Production, User
 from incidents import access
 from incidents.categories import Category, Severity
 from incidents.formatting import filename_stamp, local_stamp, payload_datetime
-from incidents.models import Ammunition, Event, EventKind, Identity, Notification, Report, ReportStatus
+from incidents.models import (
+    Ammunition,
+    EscalationReason,
+    Event,
+    EventKind,
+    Identity,
+    Notification,
+    Report,
+    ReportStatus,
+)
 from incidents.reporting.csv_safety import csv_safe
 from incidents.selectors.dashboard import reports_for_export
-from incidents.services.escalation import EscalationReason
 from incidents.services.trail import TrailCheck, verify_trail
 
 CSV_COLUMNS = [
@@ -267,13 +275,6 @@ def _sections(report: Report, viewer: User) -> list[RecordSection]:
     return sections
 
 
-ESCALATION_REASONS = {
-    EscalationReason.NOT_ACKNOWLEDGED: gettext_lazy("not acknowledged in time"),
-    EscalationReason.NOT_RESOLVED: gettext_lazy("acknowledged but not resolved in time"),
-    EscalationReason.BY_ADMIN: gettext_lazy("escalated by an admin"),
-}
-
-
 def _when_iso(value: str | None, production: Production) -> str:
     if not value:
         return ""
@@ -300,7 +301,8 @@ def _details(event: Event, report: Report, viewer: User, notifications: dict[int
     elif event.kind == EventKind.ESCALATED:
         add(_("From level"), payload.get("from_level"))
         add(_("To level"), payload.get("to_level"))
-        add(_("Why"), ESCALATION_REASONS.get(payload.get("reason"), payload.get("reason")))
+        reason = payload.get("reason")
+        add(_("Why"), EscalationReason(reason).label if reason in EscalationReason.values else reason)
         if payload.get("repeat_of_top"):
             lines.append(_("Past the top level: the top level is reminded again"))
         add(_("Next deadline"), _when_iso(payload.get("deadline"), production))

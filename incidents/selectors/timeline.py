@@ -16,13 +16,7 @@ from accounts.models import Role, User
 from incidents import access
 from incidents.categories import Severity
 from incidents.formatting import local_clock, local_datetime, payload_datetime
-from incidents.models import Channel, Event, EventKind, Notification, Report
-
-ESCALATION_REASONS = {
-    "not_acknowledged": lambda: _("Nobody acknowledged it in time."),
-    "not_resolved": lambda: _("Acknowledged, but not resolved in time."),
-    "by_admin": lambda: _("Escalated by an admin."),
-}
+from incidents.models import Channel, EscalationReason, Event, EventKind, Notification, Report
 
 
 @dataclass
@@ -84,9 +78,8 @@ def _describe(event: Event, report: Report) -> tuple[str, str, list[str]]:
             headline = _("Reminder to the top level")
         else:
             headline = _("Escalated to level %(level)s") % {"level": payload.get("to_level")}
-        reason = ESCALATION_REASONS.get(payload.get("reason", ""))
-        if reason:
-            details.append(reason())
+        if payload.get("reason") in EscalationReason.values:
+            details.append(str(EscalationReason(payload["reason"]).label))
         if payload.get("roles"):
             details.append(_("Now with: %(roles)s") % {"roles": _roles(payload["roles"])})
         if payload.get("deadline"):

@@ -35,7 +35,7 @@ def lost_task_grace() -> timedelta:
     return timedelta(seconds=settings.NOTIFICATION_LOST_TASK_GRACE_SECONDS)
 
 
-class Delivery(enum.Enum):
+class Delivery(enum.StrEnum):
     SENT = "sent"
     RETRY = "retry"
     FAILED = "failed"

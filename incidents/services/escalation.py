@@ -10,7 +10,6 @@ found. A stale, duplicate or replayed call finds no row and writes nothing.
 """
 
 import enum
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -20,7 +19,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from incidents.ladder import ladders_for
-from incidents.models import Event, EventKind, Report, ReportStatus
+from incidents.models import EscalationReason, Event, EventKind, Report, ReportStatus
 
 from . import dispatch, notify
 from .recipients import Crew
@@ -29,17 +28,10 @@ from .trail import event_build
 ESCALATABLE = (ReportStatus.OPEN, ReportStatus.ACKNOWLEDGED)
 
 
-class Outcome(enum.Enum):
+class Outcome(enum.StrEnum):
     ESCALATED = "escalated"
     NOT_DUE = "not_due"  # the deadline is still ahead (an early ETA task): try again at the deadline
     STALE = "stale"  # acknowledged, resolved, already escalated, or locked by someone escalating it
-
-
-@dataclass(frozen=True)
-class EscalationReason:
-    NOT_ACKNOWLEDGED = "not_acknowledged"
-    NOT_RESOLVED = "not_resolved"
-    BY_ADMIN = "by_admin"
 
 
 def _locked(queryset: QuerySet[Report], *, skip_locked: bool) -> QuerySet[Report]:
