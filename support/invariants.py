@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from incidents.models import Channel, Event, EventKind, Notification, Report
 from incidents.services.escalation import ESCALATABLE
-from incidents.services.trail import GENESIS, event_hash
+from incidents.trail import GENESIS, event_hash
 
 FILED_KINDS = (EventKind.FILED, EventKind.STOP_WORK_CALLED)
 

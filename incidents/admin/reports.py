@@ -23,7 +23,7 @@ from incidents.formatting import local_datetime
 from incidents.models import Event, Notification, Report
 from incidents.services.admin_actions import failed_notification_ids, notifications_resend_failed
 from incidents.services.escalation import Outcome, report_escalate
-from incidents.services.trail import verify_trail
+from incidents.trail import verify_trail
 
 from .export import reports_csv_response
 from .labels import event_details

@@ -131,7 +131,7 @@ class Report(models.Model):
     # filing another. Unique, so two racing requests cannot both insert.
     idempotency_key = models.UUIDField(_("submission key"), null=True, blank=True, editable=False)
     # The head of this report's hash-chained trail, so an append needs no extra read and a truncated
-    # trail is detected (see incidents.services.trail).
+    # trail is detected (see incidents.trail).
     trail_seq = models.PositiveIntegerField(default=0, editable=False)
     trail_head = models.CharField(max_length=64, default="", editable=False)
 

@@ -36,7 +36,7 @@ from incidents.models import (
 )
 from incidents.reporting.csv_safety import csv_safe
 from incidents.selectors.dashboard import reports_for_export
-from incidents.services.trail import TrailCheck, verify_trail
+from incidents.trail import TrailCheck, verify_trail
 
 CSV_COLUMNS = [
     gettext_lazy("Report"),

@@ -1,150 +1,15 @@
-"""The append-only, hash-chained trail of a report, and the chain API other trails use.
+"""Appending to a report's trail: the only way an event row is written.
 
-Each event's hash covers its own content and the previous event's hash, so editing, removing or
-reordering any row breaks the chain from that row on. The report keeps the chain's head, which also
-catches a trail cut short at the end.
+Hashing, sealing and verifying the chain are reads and live in `incidents.trail`."""
 
-Other append-only records (the armory's custody, meetings and requests; corrective actions) build
-their own chains with the same three functions and are verified by `manage.py verify_trail`:
-- `chain_hash(prev_hash=..., content={...})`: the hash of one link (content: JSON-serialisable);
-- `head_seal(chain="custody:7", seq=n, head=hash)`: the HMAC of a chain's head with a key kept out of
-  the database (`TRAIL_SEAL_KEY`), stored beside the head; `head_seal_matches(...)` checks one;
-- `chain_verify(chain=..., links=[ChainLink(...)], head_seq=..., head_hash=..., head_seal=...)`, and
-  `chain_register(name, checks)` where `checks()` yields the `ChainCheck` of every chain of that kind
-  (called by `verify_trail` inside its one read-only snapshot).
-"""
-
-import hashlib
-import hmac
-import json
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from incidents.models import Event, Report
-
-GENESIS = "0" * 64
-
-
-def canonical_json(content: Any) -> str:
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def chain_hash(*, prev_hash: str, content: dict[str, Any]) -> str:
-    """SHA-256 of the previous link's hash followed by this link's canonical JSON."""
-    return hashlib.sha256((prev_hash + canonical_json(content)).encode()).hexdigest()
-
-
-def _seal_keys() -> list[str]:
-    return [settings.TRAIL_SEAL_KEY, *getattr(settings, "TRAIL_SEAL_KEY_FALLBACKS", [])]
-
-
-def _seal_with(key: str, message: str) -> str:
-    return hmac.new(key.encode(), message.encode(), hashlib.sha256).hexdigest()
-
-
-def seal_text(message: str) -> str:
-    """HMAC-SHA256 of `message` with the trail's key (a setting, never stored in the database)."""
-    return _seal_with(settings.TRAIL_SEAL_KEY, message)
-
-
-def seal_text_matches(message: str, seal: str) -> bool:
-    return any(hmac.compare_digest(_seal_with(key, message), seal or "") for key in _seal_keys())
-
-
-def head_seal(*, chain: str, seq: int, head: str) -> str:
-    """The seal of a chain's head: someone who rewrites the rows and recomputes every hash with
-    `chain_hash` cannot write a matching seal without the key."""
-    return seal_text(f"{chain}:{seq}:{head}")
-
-
-def head_seal_matches(*, chain: str, seq: int, head: str, seal: str) -> bool:
-    return seal_text_matches(f"{chain}:{seq}:{head}", seal)
-
-
-@dataclass(frozen=True)
-class ChainLink:
-    seq: int
-    prev_hash: str
-    hash: str
-    content: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class ChainCheck:
-    chain: str
-    events: int
-    intact: bool
-    broken_seq: int | None = None
-    reason: str = ""
-
-
-def chain_verify(
-    *, chain: str, links: Iterable[ChainLink], head_seq: int, head_hash: str, head_seal: str | None
-) -> ChainCheck:
-    """Walk a chain's links in order; the first broken one is reported. `head_seal` None means the
-    chain was sealed before seals existed (only its hashes are checked)."""
-    prev_hash = GENESIS
-    count = 0
-    for link in links:
-        count += 1
-        if link.seq != count:
-            reason = _("expected event %(expected)s, found %(found)s") % {"expected": count, "found": link.seq}
-            return ChainCheck(chain, count, False, link.seq, reason)
-        if link.prev_hash != prev_hash:
-            return ChainCheck(chain, count, False, link.seq, _("does not follow the previous event"))
-        if chain_hash(prev_hash=prev_hash, content=link.content) != link.hash:
-            return ChainCheck(chain, count, False, link.seq, _("content does not match its hash"))
-        prev_hash = link.hash
-    if count != head_seq or (count and prev_hash != head_hash):
-        return ChainCheck(chain, count, False, count + 1, _("events are missing at the end of the trail"))
-    if head_seal is not None and not head_seal_matches(chain=chain, seq=head_seq, head=head_hash, seal=head_seal):
-        return ChainCheck(chain, count, False, count, _("the seal of the trail's head does not match"))
-    return ChainCheck(chain, count, True)
-
-
-ChainChecks = Callable[[], Iterator[ChainCheck]]
-_CHAINS: dict[str, ChainChecks] = {}
-
-
-def chain_register(name: str, checks: ChainChecks) -> None:
-    """Let `verify_trail` check another kind of chain (call it from an AppConfig.ready())."""
-    _CHAINS[name] = checks
-
-
-def registered_chains() -> dict[str, ChainChecks]:
-    return dict(_CHAINS)
-
-
-def event_content(
-    *,
-    report_id: int,
-    seq: int,
-    kind: str,
-    actor_id: int | None,
-    payload: dict[str, Any],
-    public: bool,
-    created_at: datetime,
-) -> dict[str, Any]:
-    return {
-        "report": report_id,
-        "seq": seq,
-        "kind": kind,
-        "actor": actor_id,
-        "payload": payload,
-        "public": public,
-        "at": created_at.astimezone(UTC).isoformat(timespec="microseconds"),
-    }
-
-
-def event_hash(*, prev_hash: str, **content: Any) -> str:
-    return chain_hash(prev_hash=prev_hash, content=event_content(**content))
+from incidents.trail import GENESIS, event_hash
 
 
 def event_build(
@@ -204,37 +69,3 @@ def event_append(
     event.save(force_insert=True)
     Report.objects.filter(pk=report.pk).update(trail_seq=report.trail_seq, trail_head=report.trail_head)
     return event
-
-
-@dataclass(frozen=True)
-class TrailCheck:
-    report_id: int
-    events: int
-    intact: bool
-    broken_seq: int | None = None
-    reason: str = ""
-
-
-def _links(report_id: int) -> Iterator[ChainLink]:
-    for event in Event.objects.filter(report_id=report_id).order_by("seq").iterator(chunk_size=2000):
-        content = event_content(
-            report_id=report_id,
-            seq=event.seq,
-            kind=event.kind,
-            actor_id=event.actor_id,
-            payload=event.payload,
-            public=event.public,
-            created_at=event.created_at,
-        )
-        yield ChainLink(seq=event.seq, prev_hash=event.prev_hash, hash=event.hash, content=content)
-
-
-def verify_trail(report: Report) -> TrailCheck:
-    check = chain_verify(
-        chain=f"report:{report.pk}",
-        links=_links(report.pk),
-        head_seq=report.trail_seq,
-        head_hash=report.trail_head,
-        head_seal=None,
-    )
-    return TrailCheck(report.pk, check.events, check.intact, check.broken_seq, check.reason)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from incidents.categories import Category
 from incidents.models import Event, EventKind, Notification, Report
 from incidents.services.admin_actions import RESEND_FAILED
-from incidents.services.trail import verify_trail
+from incidents.trail import verify_trail
 from tests.admin.helpers import fail_notification
 from tests.factories import file_report
 

@@ -21,7 +21,7 @@ from incidents.services.escalation import Outcome, report_escalate
 from incidents.services.filing import report_file
 from incidents.services.handling import report_acknowledge, report_comment, report_resolve
 from incidents.services.receipt import receipt_hash, receipt_new, report_for_receipt
-from incidents.services.trail import verify_trail
+from incidents.trail import verify_trail
 from tests.factories import draft
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 
-from incidents.services import trail
-from incidents.services.trail import ChainCheck, ChainLink, chain_hash, chain_verify, head_seal
+from incidents import trail
+from incidents.trail import ChainCheck, ChainLink, chain_hash, chain_verify, head_seal
 
 pytestmark = pytest.mark.django_db
 

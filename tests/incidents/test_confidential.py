@@ -13,7 +13,7 @@ from incidents.services.delivery import notification_deliver
 from incidents.services.escalation import report_escalate
 from incidents.services.handling import report_acknowledge, report_comment
 from incidents.services.identity import identity_reveal
-from incidents.services.trail import verify_trail
+from incidents.trail import verify_trail
 from tests.factories import file_report, member
 
 pytestmark = pytest.mark.django_db

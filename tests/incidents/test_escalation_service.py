@@ -10,7 +10,7 @@ from incidents.categories import Category
 from incidents.models import Channel, EventKind, Notification, Report, ReportStatus
 from incidents.services.escalation import Outcome, report_escalate, reports_escalate_due
 from incidents.services.handling import report_acknowledge, report_reopen, report_resolve
-from incidents.services.trail import verify_trail
+from incidents.trail import verify_trail
 from tests.factories import file_report, member
 
 pytestmark = pytest.mark.django_db

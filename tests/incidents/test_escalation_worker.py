@@ -19,8 +19,8 @@ from incidents.models import Channel, EscalationLevel, Event, EventKind, Notific
 from incidents.services.filing import report_file
 from incidents.services.handling import report_acknowledge
 from incidents.services.policy import policy_set_speed
-from incidents.services.trail import verify_trail
 from incidents.tasks import escalate_report, sweep
+from incidents.trail import verify_trail
 from tests.factories import draft, file_report
 from tests.live import flush_redis, wait_until
 

@@ -14,7 +14,7 @@ from incidents.services.escalation import Outcome, report_escalate, reports_esca
 from incidents.services.handling import report_acknowledge
 from incidents.services.receipt import report_for_receipt
 from incidents.services.stop_work import stop_work_call, stop_work_lift
-from incidents.services.trail import verify_trail
+from incidents.trail import verify_trail
 from tests.factories import UserFactory, member
 
 pytestmark = pytest.mark.django_db

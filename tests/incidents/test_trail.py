@@ -15,7 +15,7 @@ from incidents.services.handling import (
     report_reopen,
     report_resolve,
 )
-from incidents.services.trail import verify_trail
+from incidents.trail import verify_trail
 from tests.factories import file_report
 
 pytestmark = pytest.mark.django_db

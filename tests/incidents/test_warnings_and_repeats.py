@@ -12,7 +12,7 @@ from incidents.models import Channel, EventKind, Report
 from incidents.selectors.reports import ignored_warning_counts
 from incidents.services.filing import report_file
 from incidents.services.handling import report_acknowledge, report_reopen, report_resolve
-from incidents.services.trail import verify_trail
+from incidents.trail import verify_trail
 from tests.factories import draft, file_report, member
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
 from incidents.models import Report
-from incidents.services.trail import registered_chains, verify_trail
+from incidents.trail import registered_chains, verify_trail
 
 
 class Command(BaseCommand):
