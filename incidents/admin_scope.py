@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from accounts.admin_lookups import DeclaredLookupsOnly
 from accounts.models import Membership, Production, User
 from incidents import access
 from incidents.models import Attachment, DigestRun, EscalationLevel, EscalationPolicy, Event, Notification, Report
@@ -84,7 +85,7 @@ class ScopedChoicesMixin:
             kwargs["queryset"] = scope_queryset(request, queryset, SCOPE_PATHS[related])
 
 
-class ProductionScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+class ProductionScopedAdmin(DeclaredLookupsOnly, ScopedChoicesMixin, admin.ModelAdmin):
     """A ModelAdmin whose rows belong to a production through `production_path`.
 
     `production_path` is the lookup from the model to its production: "" for Production itself,

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_lookups import DeclaredLookupsOnly
 from incidents import access
 from incidents.admin_scope import ProductionScopedAdmin, ReadOnlyAdminMixin
 from incidents.models import DigestRun, Heartbeat
@@ -29,7 +30,7 @@ class DigestRunAdmin(ReadOnlyAdminMixin, ProductionScopedAdmin):
 
 
 @admin.register(LogEntry)
-class LogEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class LogEntryAdmin(DeclaredLookupsOnly, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every change made through the admin, kept: nobody edits or removes an entry here.
     Superusers see all entries; other staff see their own."""
 

@@ -11,9 +11,12 @@ nothing from incidents.
 
 from typing import Any
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import Count, Exists, Model, OuterRef, QuerySet
 from django.forms import Field
@@ -22,6 +25,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_lookups import DeclaredLookupsOnly
 from accounts.models import Membership, Production, User
 from accounts.services import production_regenerate_join_code
 from incidents import access
@@ -31,9 +35,29 @@ from incidents.formatting import local_datetime
 from incidents.models import Report
 from incidents.services.policy import policy_create_default
 
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DeclaredLookupsOnly, DjangoGroupAdmin):
+    """Django's group page, with the query-string lookups limited like every other list page."""
+
+
+def _declared_lookups_only(model: type[Model]) -> None:
+    """Re-register a third-party admin (django-axes' login records) with the lookups limited."""
+    if not admin.site.is_registered(model):
+        return
+    original = type(admin.site.get_model_admin(model))
+    admin.site.unregister(model)
+    admin.site.register(model, type(original.__name__, (DeclaredLookupsOnly, original), {}))
+
+
+for _model in (AccessAttempt, AccessLog, AccessFailureLog):
+    _declared_lookups_only(_model)
+
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DeclaredLookupsOnly, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "language", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_superuser", "is_active", "language"]
