@@ -53,7 +53,7 @@ def report_rows(reports: Iterable[Report], viewer: Any) -> Iterable[list[str]]:
                 report.get_identity_display(),
                 report.get_department_display(),
                 report.location,
-                report.acknowledged_by or "",
+                access.person_label(report.acknowledged_by, report, viewer),
                 local_iso(report.acknowledged_at, report.production),
                 local_iso(report.resolved_at, report.production),
                 report.resolution,

@@ -141,14 +141,14 @@ class ReportAdmin(ProductionScopedAdmin):
         "weapon",
         "ammunition",
         "armorer_present",
-        "acknowledged_by",
+        "acknowledged_by_shown",
         "acknowledged_at",
-        "resolved_by",
+        "resolved_by_shown",
         "resolved_at",
         "resolution",
         "reopen_count",
         "lifted_at",
-        "lifted_by",
+        "lifted_by_shown",
         "clearance_note",
         "earlier_reports",
         "warned_whom",
@@ -191,14 +191,14 @@ class ReportAdmin(ProductionScopedAdmin):
             _("Handling"),
             {
                 "fields": [
-                    ("acknowledged_by", "acknowledged_at"),
-                    ("resolved_by", "resolved_at"),
+                    ("acknowledged_by_shown", "acknowledged_at"),
+                    ("resolved_by_shown", "resolved_at"),
                     "resolution",
                     "reopen_count",
                 ]
             },
         ),
-        (_("Stop-work"), {"fields": [("lifted_at", "lifted_by"), "clearance_note"]}),
+        (_("Stop-work"), {"fields": [("lifted_at", "lifted_by_shown"), "clearance_note"]}),
         (
             _("Warnings and repeats"),
             {"fields": ["earlier_reports", ("warned_whom", "warned_on"), "warned_how", "repeat_of"]},
@@ -254,6 +254,19 @@ class ReportAdmin(ProductionScopedAdmin):
     @admin.display(description=_("reporter"))
     def reporter_shown(self, obj: Report) -> str:
         return access.reporter_label(obj, current_viewer())
+
+    # Who handled it, never by name when that person is the report's hidden reporter.
+    @admin.display(description=_("acknowledged by"))
+    def acknowledged_by_shown(self, obj: Report) -> str:
+        return access.person_label(obj.acknowledged_by, obj, current_viewer()) or "-"
+
+    @admin.display(description=_("resolved by"))
+    def resolved_by_shown(self, obj: Report) -> str:
+        return access.person_label(obj.resolved_by, obj, current_viewer()) or "-"
+
+    @admin.display(description=_("lifted by"))
+    def lifted_by_shown(self, obj: Report) -> str:
+        return access.person_label(obj.lifted_by, obj, current_viewer()) or "-"
 
     @admin.display(description=_("escalates at"), ordering="next_escalation_at")
     def deadline(self, obj: Report) -> str:

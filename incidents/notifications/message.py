@@ -36,6 +36,11 @@ def ack_token_notification_id(token: str, max_age: int) -> int:
     return int(signing.TimestampSigner(salt=ACK_SALT).unsign(token, max_age=max_age))
 
 
+def _actor(notification: Notification) -> str:
+    """Who did it, as the recipient may know them (the webhook, a chat channel, knows least)."""
+    return access.event_actor_label(notification.event, notification.report, notification.recipient)
+
+
 def _headline(notification: Notification) -> str:
     event, report = notification.event, notification.report
     payload = event.payload or {}
@@ -57,9 +62,9 @@ def _headline(notification: Notification) -> str:
             return _("Repeat firearm incident reported")
         return _("New safety report")
     if kind == EventKind.ACKNOWLEDGED:
-        return _("%(name)s acknowledged your report") % {"name": event.actor}
+        return _("%(name)s acknowledged your report") % {"name": _actor(notification)}
     if kind == EventKind.RESOLVED:
-        return _("%(name)s resolved your report") % {"name": event.actor}
+        return _("%(name)s resolved your report") % {"name": _actor(notification)}
     if kind == EventKind.REOPENED:
         return _("The reporter says this is not fixed: reopened")
     if kind == EventKind.COMMENTED:

@@ -15,6 +15,14 @@ def reporter_for(report: Report, user: object) -> str:
     return access.reporter_label(report, user)  # type: ignore[arg-type]
 
 
+@register.simple_tag(takes_context=True)
+def person_shown(context: template.Context, person: object, report: Report) -> str:
+    """A person named on a report (who acknowledged, resolved, lifted it) as the page's viewer may know
+    them: never the name of a confidential or anonymous reporter."""
+    request = context.get("request")
+    return access.person_label(person, report, getattr(request, "user", None))  # type: ignore[arg-type]
+
+
 SEVERITY_CLASSES = {
     "critical": "text-bg-danger",
     "high": "text-bg-warning",
