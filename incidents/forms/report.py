@@ -426,9 +426,28 @@ class ReportForm(forms.Form):
             data["injury_description"] = ""
         identity = data.get("identity") if self.user is not None else Identity.ANONYMOUS
         data["identity"] = identity or Identity.NAMED
+        if data["identity"] == Identity.ANONYMOUS:
+            self._refuse_own_earlier_reports(data)
         if data["identity"] != Identity.CONFIDENTIAL:
             data["show_department"] = False
         return data
+
+    def _refuse_own_earlier_reports(self, data: dict[str, Any]) -> None:
+        """An anonymous report that links the reporter's own earlier report says who wrote it."""
+        own = [r for r in data.get("earlier_reports") or [] if self.user is not None and r.reporter_id == self.user.pk]
+        if own:
+            self.add_error(
+                "earlier_reports",
+                ValidationError(
+                    _(
+                        "You filed %(reports)s under your name: linking it to an anonymous report would tell who "
+                        "wrote this report. Unselect it and describe the earlier warning in words instead, or "
+                        "file this report as confidential."
+                    )
+                    % {"reports": ", ".join(f"#{r.pk}" for r in own)},
+                    code="own_report_when_anonymous",
+                ),
+            )
 
     def draft(self) -> ReportDraft:
         data = self.cleaned_data
