@@ -199,6 +199,22 @@ def can_reveal_identity(user: AnyUser, report: Report) -> bool:
     return membership is not None and membership.role == Role.SAFETY
 
 
+# --- buried warnings, corrective actions and investigations (issue 20) ---------------------------------
+
+
+def too_close_to_judge(user: AnyUser, report: Report) -> bool:
+    """Whether this person is too close to a report to judge its follow-up (decide a firearm flag, verify
+    a corrective action, write the investigation). The ONE place this is decided for issue 20: the
+    report's reporter, until issue 14's `is_conflicted` (the reporter and everyone the report concerns)
+    replaces this body."""
+    return user.is_authenticated and report.reporter_id is not None and report.reporter_id == user.pk
+
+
+def can_decide_firearm_flag(user: AnyUser, report: Report) -> bool:
+    """Confirm or clear a "possible firearm concern": the production's handlers who are not too close."""
+    return is_report_handler(user, report) and not too_close_to_judge(user, report)
+
+
 # --- identity ----------------------------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import anonymous, dashboard, handling, home, identity, inbox, productions, reports, stop_work
+from .views import anonymous, dashboard, firearm_flags, handling, home, identity, inbox, productions, reports, stop_work
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -22,6 +22,9 @@ urlpatterns = [
     path("reports/<int:report_id>/resolve/", handling.resolve, name="report_resolve"),
     path("reports/<int:report_id>/reopen/", handling.reopen, name="report_reopen"),
     path("reports/<int:report_id>/reveal/", identity.reveal, name="report_reveal"),
+    # Buried warnings: a handler confirms or clears the scanner's "possible firearm concern"
+    path("reports/<int:report_id>/firearm-flag/confirm/", firearm_flags.confirm, name="firearm_flag_confirm"),
+    path("reports/<int:report_id>/firearm-flag/clear/", firearm_flags.clear, name="firearm_flag_clear"),
     # Stop-work
     path("stop-work/", stop_work.stop_work_new, name="stop_work_new"),
     path("reports/<int:report_id>/lift/", stop_work.stop_work_lift, name="stop_work_lift"),

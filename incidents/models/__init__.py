@@ -3,6 +3,7 @@ from .notification import Channel, Notification
 from .ops import DigestRun, Heartbeat
 from .policy import EscalationLevel, EscalationPolicy
 from .report import Ammunition, Attachment, Identity, Report, ReportStatus
+from .scanner import FirearmFlag, WarningTerm
 
 __all__ = [
     "Ammunition",
@@ -15,9 +16,11 @@ __all__ = [
     "Event",
     "EventKind",
     "EventQuerySet",
+    "FirearmFlag",
     "Heartbeat",
     "Identity",
     "Notification",
     "Report",
     "ReportStatus",
+    "WarningTerm",
 ]

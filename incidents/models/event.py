@@ -32,6 +32,18 @@ class EventKind(models.TextChoices):
     REPEAT_INCIDENT = "repeat_incident", _("Repeat incident")
     IDENTITY_REVEALED = "identity_revealed", _("Identity revealed")
     ADMIN_CHANGED = "admin_changed", _("Changed in the admin")
+    # Buried warnings (incidents.services.firearm_flags)
+    FIREARM_FLAGGED = "firearm_flagged", _("Possible firearm concern")
+    FIREARM_CONFIRMED = "firearm_confirmed", _("Firearm concern confirmed")
+    FIREARM_CLEARED = "firearm_cleared", _("Firearm concern cleared")
+    # Corrective actions (incidents.services.actions, incidents.services.action_escalation)
+    ACTIONS_PLANNED = "actions_planned", _("Corrective actions planned")
+    ACTION_DONE = "action_done", _("Corrective action done")
+    ACTION_VERIFIED = "action_verified", _("Corrective action verified")
+    ACTION_SENT_BACK = "action_sent_back", _("Corrective action sent back")
+    ACTION_ESCALATED = "action_escalated", _("Corrective action overdue")
+    # Investigations (incidents.services.investigations)
+    INVESTIGATION_RECORDED = "investigation_recorded", _("Investigation recorded")
 
 
 class EscalationReason(models.TextChoices):

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, Production
-from incidents.categories import Category, Severity, is_firearm
+from incidents.categories import FIREARM_CATEGORIES, Category, Severity, is_firearm
 
 
 class ReportStatus(models.TextChoices):
@@ -32,6 +32,12 @@ class Ammunition(models.TextChoices):
 class ReportQuerySet(models.QuerySet["Report"]):
     def active_stop_work(self) -> "ReportQuerySet":
         return self.filter(category=Category.STOP_WORK, lifted_at__isnull=True)
+
+    def firearm(self) -> "ReportQuerySet":
+        """Firearm reports: filed in a firearm category, or another report whose buried firearm concern a
+        handler confirmed (see incidents.services.firearm_flags)."""
+        confirmed = models.Q(firearm_flags__status="confirmed")
+        return self.filter(models.Q(category__in=FIREARM_CATEGORIES) | confirmed).distinct()
 
 
 class Report(models.Model):

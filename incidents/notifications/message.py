@@ -73,6 +73,10 @@ def _headline(notification: Notification) -> str:
         return _("A new report says this earlier warning was ignored")
     if kind == EventKind.IDENTITY_REVEALED:
         return _("Your name was revealed to the production's handlers")
+    if kind == EventKind.FIREARM_FLAGGED:
+        return _("Possible firearm concern found in a report")
+    if kind == EventKind.REPEAT_INCIDENT:
+        return _("Repeat firearm incident: raised to critical")
     return event.get_kind_display()
 
 
@@ -86,6 +90,8 @@ def _detail_line(kind: str, payload: dict[str, object]) -> str | None:
         EventKind.RESOLVED: ("resolution", _("Corrective action")),
         EventKind.STOP_WORK_LIFTED: ("clearance", _("Clearance")),
     }.get(kind, ("", ""))
+    if kind == EventKind.FIREARM_FLAGGED and payload.get("sentences"):
+        return _("It says: %(sentences)s") % {"sentences": " / ".join(f"“{s}”" for s in payload["sentences"])}
     if not key or not payload.get(key):
         return None
     return f"{label}: {payload[key]}"

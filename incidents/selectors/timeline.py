@@ -16,7 +16,7 @@ from accounts.models import Role, User
 from incidents import access
 from incidents.categories import Severity
 from incidents.formatting import local_clock, local_datetime, payload_datetime
-from incidents.models import Channel, EscalationReason, Event, EventKind, Notification, Report
+from incidents.models import Channel, EscalationReason, Event, EventKind, FirearmFlag, Notification, Report
 
 
 @dataclass
@@ -112,6 +112,16 @@ def _describe(event: Event, report: Report) -> tuple[str, str, list[str]]:
         text = str(payload.get("reason", ""))
     elif kind == EventKind.WARNING_IGNORED:
         details.append(_("Report #%(number)s says this warning was ignored.") % {"number": payload.get("later_report")})
+    elif kind == EventKind.FIREARM_FLAGGED:
+        text = "\n".join(f"“{sentence}”" for sentence in payload.get("sentences", []))
+        source = payload.get("source")
+        if source in FirearmFlag.Source.values:
+            details.append(
+                _("Found in %(where)s; the armorer and the safety coordinator were told.")
+                % {"where": FirearmFlag.Source(source).label}
+            )
+    elif kind in (EventKind.FIREARM_CONFIRMED, EventKind.FIREARM_CLEARED):
+        text = str(payload.get("reason", ""))
     elif kind == EventKind.REPEAT_INCIDENT:
         if payload.get("earlier_report"):
             details.append(_("Repeats report #%(number)s: raised to critical.") % {"number": payload["earlier_report"]})

@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 from accounts.models import Production, User
 from incidents.categories import FIREARM_CATEGORIES, SEVERITY_ORDER, Category, Severity, default_severity
 from incidents.ladder import Ladder, ladder_for
-from incidents.models import EventKind, Identity, Report, ReportStatus
+from incidents.models import EventKind, FirearmFlag, Identity, Report, ReportStatus
 
 from . import attachments as attachment_service
-from . import dispatch, notify
+from . import dispatch, firearm_flags, notify
 from .recipients import Crew
 from .trail import event_append
 from .warnings import warnings_link
@@ -57,6 +57,7 @@ class ReportDraft:
     # phone without signal, when it was saved (the trail says it was filed late).
     idempotency_key: uuid.UUID | None = None
     saved_at: datetime | None = None
+    via_email: bool = False  # filed by `manage.py mailin`: a buried warning is then "found in an email"
 
 
 def effective_severity(category: str, requested: str) -> str:
@@ -71,11 +72,8 @@ def earlier_firearm_report(production: Production, ladder: Ladder, now: datetime
     if not ladder.policy.repeat_incident_enabled:
         return None
     return (
-        Report.objects.filter(
-            production=production,
-            category__in=FIREARM_CATEGORIES,
-            created_at__gte=now - ladder.policy.repeat_incident_window,
-        )
+        Report.objects.firearm()
+        .filter(production=production, created_at__gte=now - ladder.policy.repeat_incident_window)
         .order_by("-created_at")
         .first()
     )
@@ -210,6 +208,12 @@ def _report_file(
             for user in crew.level_recipients(notified, report):
                 recipients[user.pk] = user
         notify.notify(event=filed, report=report, recipients=list(recipients.values()), level=level)
+        firearm_flags.report_scan(
+            report=report,
+            text=firearm_flags.report_text(report),
+            source=FirearmFlag.Source.EMAIL if draft.via_email else FirearmFlag.Source.REPORT,
+            now=now,
+        )
         if repeat_of is not None:
             _link_repeat(report=report, earlier=repeat_of, now=now)
         if draft.earlier_reports:

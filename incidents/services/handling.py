@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from incidents import access
 from incidents.ladder import ladder_for
-from incidents.models import Event, EventKind, Identity, Report, ReportStatus
+from incidents.models import Event, EventKind, FirearmFlag, Identity, Report, ReportStatus
 
-from . import dispatch, notify
+from . import dispatch, firearm_flags, notify
 from .recipients import Crew
 from .trail import event_append
 
@@ -200,6 +200,7 @@ def report_comment(
         else:
             recipients = _reporter_recipients(report) if public else []
         notify.notify(event=event, report=report, recipients=[r for r in recipients if r is not None], webhook=False)
+        firearm_flags.report_scan(report=report, text=body, source=FirearmFlag.Source.COMMENT, now=now)
     return event
 
 

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,6 +26,8 @@ from incidents.services.filing import report_file
 from incidents.services.handling import report_mark_viewed
 from incidents.services.inbox import notifications_mark_read
 from incidents.services.receipt import Receipt, receipt_for_key, receipt_new
+
+from .report_followup import followup_context
 
 PAGE_SIZE = 20
 
@@ -180,6 +183,7 @@ def report_page(
     comment_form: CommentForm | None = None,
     resolve_form: ResolveForm | None = None,
     reopen_form: ReopenForm | None = None,
+    extra_forms: dict[str, Form] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """The report page, also re-rendered by the action views with a bound form and its errors."""
@@ -204,6 +208,7 @@ def report_page(
         "resolve_form": resolve_form or ResolveForm(),
         "reopen_form": reopen_form or ReopenForm(),
         "open": report.status == ReportStatus.OPEN,
+        **followup_context(request, report, extra_forms),
     }
     with timezone.override(report.production.tzinfo):
         return render(request, "incidents/report_detail.html", context, status=status)

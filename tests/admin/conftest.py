@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Department, Role
 from incidents.categories import Category
-from incidents.models import Attachment, DigestRun, Heartbeat, Identity, Notification, Report
+from incidents.models import Attachment, DigestRun, Heartbeat, Identity, Notification, Report, WarningTerm
 from incidents.services.escalation import report_escalate
 from tests.admin.helpers import fail_notification
 from tests.factories import UserFactory, file_report, member
@@ -58,6 +58,7 @@ def world(production, other_production, crew, confidential_reporter, ladder_cast
     )
     DigestRun.objects.create(production=production, week_start=date.today() - timedelta(days=7), recipients=3)
     Heartbeat.objects.update_or_create(name="sweeper", defaults={"at": timezone.now(), "detail": {"escalated": 0}})
+    WarningTerm.objects.create(words="prop gun", language=WarningTerm.Language.ENGLISH)
     LogEntry.objects.log_actions(
         user_id=superuser.pk, queryset=Report.objects.filter(pk=named.pk), action_flag=CHANGE, change_message="test"
     )

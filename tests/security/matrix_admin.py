@@ -21,6 +21,7 @@ ADMIN_PERMS: dict[str, tuple[str, str]] = {
     "axes.accesslog": ("", "vcd"),
     "axes.accessfailurelog": ("", "vcd"),
     "incidents.heartbeat": ("", "v"),
+    "incidents.warningterm": ("", "vacd"),
     "incidents.digestrun": ("v", "v"),
     "admin.logentry": ("v", "v"),
     "incidents.escalationpolicy": ("vc", "vc"),
@@ -39,10 +40,14 @@ GLOBAL_ADMIN_MODELS = {
     "axes.accesslog",
     "axes.accessfailurelog",
     "incidents.heartbeat",
+    "incidents.warningterm",
 }
 # Where Django's admin answers differently from the rule above. The history page looks the row up before
 # it checks permissions: a row the staff user's scoped list does not hold "does not exist" (no hint either way).
-ADMIN_OVERRIDES: dict[tuple[str, str, str], Expect] = {("incidents.heartbeat", "history", "staff"): 302}
+ADMIN_OVERRIDES: dict[tuple[str, str, str], Expect] = {
+    ("incidents.heartbeat", "history", "staff"): 302,
+    ("incidents.warningterm", "history", "staff"): 302,
+}
 # Deleting a production with reports is refused (the reports are protected): the page says so.
 ADMIN_DELETE_REFUSED = {"accounts.production"}
 
@@ -56,6 +61,7 @@ def admin_objects(world: World) -> dict[str, tuple[Any, Any]]:
         "axes.accesslog": (world.axes["accesslog"], None),
         "axes.accessfailurelog": (world.axes["accessfailurelog"], None),
         "incidents.heartbeat": (world.heartbeat, None),
+        "incidents.warningterm": (world.warning_term, None),
         "incidents.digestrun": (here.digest, far.digest),
         "admin.logentry": (world.log_entries["staff"], world.log_entries["superuser"]),
         "incidents.escalationpolicy": (here.production.policy, far.production.policy),

@@ -280,6 +280,20 @@ def app_cases() -> list[Case]:
         data=lambda w, r: {"clearance_note": "Armorer checked every round in the cart: all dummies."},
         takes_effect=["producer", "executive", "superuser"],
     )
+    # Buried warnings: the production's handlers (never the reporter) confirm or clear the scanner's flag.
+    for key, data in (
+        ("firearm_flag_confirm", lambda w, r: {"reason": ""}),
+        ("firearm_flag_clear", lambda w, r: {"reason": "Only a prop discussion."}),
+    ):
+        cases += on_report(
+            key,
+            lambda o, k=key: reverse(k, args=[o.flagged.pk]),
+            get=POST_ONLY,
+            # The reporter and the production's admins may read the report: the page comes back with "only a handler".
+            post=roles(404, anonymous=LOGIN, reporter=200, handlers=302, staff=200, superuser=302),
+            data=data,
+            takes_effect=[*GROUPS["handlers"], "superuser"],
+        )
     for key in ("report_record", "report_record_pdf"):
         cases += on_report(key, lambda o, k=key: reverse(k, args=[o.report.pk]), get=RECORD)
     # The emailed acknowledge link works only for the person it was sent to (the level-1 department head).

@@ -22,7 +22,7 @@ from PIL import Image
 from accounts.models import Department, Membership, Production, Role, User
 from incidents.categories import Category
 from incidents.forms.anonymous import started_token
-from incidents.models import Attachment, DigestRun, Event, Heartbeat, Identity, Notification, Report
+from incidents.models import Attachment, DigestRun, Event, Heartbeat, Identity, Notification, Report, WarningTerm
 from incidents.notifications.message import ack_token
 from incidents.services.attachments import attachments_save, upload_clean
 from incidents.services.filing import report_file
@@ -86,6 +86,7 @@ class Objects:
     stop_work: Report
     anonymous: Report
     receipt: str
+    flagged: Report  # a fatigue report the buried-warning scanner flagged "possible firearm concern"
     membership: Membership
     digest: DigestRun
 
@@ -101,6 +102,7 @@ class World:
     other_production: Production  # where the stranger and the outsider belong
     users: dict[str, User | None]
     heartbeat: Heartbeat
+    warning_term: WarningTerm
     log_entries: dict[str, LogEntry] = field(default_factory=dict)
     axes: dict[str, object] = field(default_factory=dict)
 
@@ -129,6 +131,13 @@ def production_objects(production: Production, reporter: User, handler: User) ->
         receipt_hash=receipt.hash,
     )
     digest = DigestRun.objects.create(production=production, week_start=date.today() - timedelta(days=7))
+    flagged = file_report(
+        production,
+        reporter,
+        Category.FATIGUE,
+        title="Eighteen-hour day",
+        description="We were all exhausted. During the rehearsal the gun went off twice.",
+    )
     return Objects(
         production=production,
         reporter=reporter,
@@ -141,6 +150,7 @@ def production_objects(production: Production, reporter: User, handler: User) ->
         stop_work=stop,
         anonymous=anonymous,
         receipt=receipt.code,
+        flagged=flagged,
         membership=Membership.objects.get(user=reporter, production=production),
         digest=digest,
     )
@@ -180,6 +190,7 @@ def build_world() -> World:
         other_production=other,
         users=users,
         heartbeat=Heartbeat.objects.create(name="sweeper", at=timezone.now(), detail={}),
+        warning_term=WarningTerm.objects.create(words="prop gun"),
     )
     for who in ("staff", "superuser"):
         world.log_entries[who] = LogEntry.objects.log_actions(
