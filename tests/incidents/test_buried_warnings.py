@@ -17,7 +17,7 @@ from incidents.services.filing import report_file
 from incidents.services.firearm_flags import firearm_flag_clear, firearm_flag_confirm
 from incidents.services.handling import report_comment
 from incidents.services.receipt import receipt_new
-from incidents.services.trail import verify_trail
+from incidents.trail import verify_trail
 from tests.factories import draft, file_report
 
 pytestmark = pytest.mark.django_db
