@@ -24,6 +24,7 @@ from incidents.models import Event, Notification, Report
 from incidents.services.admin_actions import failed_notification_ids, notifications_resend_failed
 from incidents.services.escalation import Outcome, report_escalate
 from incidents.trail import verify_trail
+from safetrack.ids import id_from
 
 from .export import reports_csv_response
 from .labels import event_details
@@ -298,9 +299,8 @@ class ReportAdmin(ProductionScopedAdmin):
             return self._escalate_confirmation(request, reports)
         escalated, stale = [], []
         for report in reports:
-            try:
-                expected = int(request.POST.get(f"level_{report.pk}", ""))
-            except ValueError:
+            expected = id_from(request.POST.get(f"level_{report.pk}", ""))
+            if expected is None:
                 stale.append(report)
                 continue
             outcome = report_escalate(report_id=report.pk, expected_level=expected, actor=request.user, force=True)

@@ -28,6 +28,7 @@ from incidents.models import Report
 from incidents.reporting import charts, exports, stats
 from incidents.reporting.record_pdf import record_pdf
 from incidents.selectors.dashboard import dashboard_queue
+from safetrack.ids import id_from
 
 QUEUE_TEMPLATE = "incidents/dashboard_queue.html"
 WEEKLY_CHARTS_TEMPLATE = "incidents/dashboard_charts.html"
@@ -42,9 +43,10 @@ def _requested_production_id(request: HttpRequest) -> int | None:
     raw = request.GET.get("production", "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    production_id = id_from(raw)
+    if production_id is None:
         raise Http404
-    return int(raw)
+    return production_id
 
 
 def _production(request: HttpRequest) -> Production:

@@ -13,6 +13,7 @@ from incidents.notifications.message import message_for
 from incidents.selectors.inbox import inbox_for
 from incidents.services.inbox import notifications_mark_read
 from safetrack.http import safe_next
+from safetrack.ids import id_from
 
 PAGE_SIZE = 25
 
@@ -31,9 +32,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 def mark_read(request: HttpRequest) -> HttpResponse:
     """Mark one notification read (`notification`), or all of them (`all`). Others' are never touched."""
-    raw = request.POST.get("notification", "")
-    if raw.isdigit():
-        notifications_mark_read(user=request.user, notification_id=int(raw))
+    notification_id = id_from(request.POST.get("notification", ""))
+    if notification_id is not None:
+        notifications_mark_read(user=request.user, notification_id=notification_id)
     elif request.POST.get("all"):
         count = notifications_mark_read(user=request.user)
         if count:

@@ -26,6 +26,7 @@ from incidents.services.filing import report_file
 from incidents.services.handling import report_mark_viewed
 from incidents.services.inbox import notifications_mark_read
 from incidents.services.receipt import Receipt, receipt_for_key, receipt_new
+from safetrack.ids import id_from
 
 from .report_followup import followup_context
 
@@ -61,10 +62,9 @@ def _production_for_new_report(request: HttpRequest) -> Production | None:
     """The production asked for (a member's only; 404 otherwise), the only one, or None to pick."""
     raw = request.GET.get("production")
     if raw:
-        try:
-            production_id = int(raw)
-        except ValueError:
-            raise Http404 from None
+        production_id = id_from(raw)
+        if production_id is None:
+            raise Http404
         return access.production_for_member(request.user, production_id)
     memberships = user_memberships(request.user)
     return memberships[0].production if len(memberships) == 1 else None
