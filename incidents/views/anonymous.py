@@ -3,7 +3,9 @@
 Nothing here may identify the reporter: no session is created or read, no message is stored, nothing
 is logged, and neither the client's address nor its user agent is passed on (the rate limits keep only
 a hash of the address, in the cache, for the length of their window). Receipt codes travel in POST
-bodies only, never in a URL, so they do not land in access logs or browser history.
+bodies and, across the redirect after a POST, in a short-lived signed cookie (receipt_handoff), never in
+a URL, so they do not land in access logs or browser history. Every form here posts, redirects and
+gets: reloading a page never files, replies or reopens twice.
 """
 
 import segno
@@ -11,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,10 +32,14 @@ from incidents.forms.anonymous import (
     ReceiptReopenForm,
     ReceiptReplyForm,
 )
+from incidents.ladder import ladder_for
 from incidents.models import Event, Report, ReportStatus
 from incidents.services.filing import report_file
 from incidents.services.handling import report_comment, report_reopen
 from incidents.services.receipt import receipt_for_key, receipt_new, report_for_receipt
+
+from . import receipt_handoff as handoff
+from .reports import filed_context
 
 ANONYMOUS_RATE = "10/h"  # per production and client
 RECEIPT_RATE = "60/h"  # per client: look-ups, replies and reopenings together
@@ -71,13 +77,8 @@ def anonymous_new(request: HttpRequest, join_code: str) -> HttpResponse:
             except ValidationError as exc:  # the key already filed another report
                 form.add_error(None, exc)
                 return _no_store(render(request, "incidents/anonymous_new.html", context))
-            # The code is in this response only: refreshing or going back never shows it again.
-            return _no_store(
-                render(
-                    request,
-                    "incidents/anonymous_filed.html",
-                    {"report": report, "production": production, "receipt": receipt.code},
-                )
+            return handoff.handoff_redirect(
+                code=receipt.code, report_id=report.pk, show_once=handoff.FILED_ANONYMOUS_PAGE
             )
     return _no_store(render(request, "incidents/anonymous_new.html", context))
 
@@ -90,7 +91,6 @@ def _status_page(
     request: HttpRequest,
     report: Report,
     code: str,
-    lookup: ReceiptForm,
     reply: ReceiptReplyForm | None = None,
     reopen: ReceiptReopenForm | None = None,
     done: str = "",
@@ -103,7 +103,6 @@ def _status_page(
                 "report": report,
                 "events": list(_public_events(report)),
                 "receipt": code,
-                "lookup": lookup,
                 "reply_form": reply or ReceiptReplyForm(),
                 # A refused reopening is shown with its message even when the report is open again
                 # (reopened from another tab): what was typed and why it was refused are not lost.
@@ -111,16 +110,62 @@ def _status_page(
                 if reopen is not None
                 else (ReceiptReopenForm() if report.status == ReportStatus.RESOLVED else None),
                 "done": done,
+                "remember_minutes": handoff.RECEIPT_HANDOFF_SECONDS // 60,
             },
         )
     return _no_store(response)
 
 
+def _filed_page(request: HttpRequest, report: Report, held: handoff.Handoff) -> HttpResponse:
+    """The page of the form that filed the report, with its code: shown once, after the redirect."""
+    production = report.production
+    if held.show_once == handoff.FILED_REPORT_FORM:
+        template, context = "incidents/report_filed.html", filed_context(report, receipt_code=held.code)
+    elif held.show_once == handoff.FILED_STOP_WORK:
+        template = "incidents/stop_work_called.html"
+        context = {"report": report, "production": production, "receipt": held.code, "ladder": ladder_for(production)}
+    else:
+        template = "incidents/anonymous_filed.html"
+        context = {"report": report, "production": production, "receipt": held.code}
+    with timezone.override(production.tzinfo):
+        return _no_store(render(request, template, context))
+
+
+DONE = {
+    handoff.REPLIED: lambda: _("Your reply was sent to the handlers."),
+    handoff.REOPENED: lambda: _("Your report is open again and the handlers were told."),
+}
+
+
+def _receipt_get(request: HttpRequest) -> HttpResponse:
+    held = handoff.handoff_get(request)
+    report = None
+    if held is not None:
+        report = (
+            Report.objects.select_related("production", "acknowledged_by", "resolved_by")
+            .filter(pk=held.report_id, receipt_hash__isnull=False)
+            .first()
+        )
+    if held is None or report is None:
+        lookup = ReceiptForm(initial={"production": request.GET.get("production", "")[:32]})
+        response = _no_store(render(request, "incidents/receipt.html", {"form": lookup}))
+        # A forged, expired or stale cookie is dropped.
+        return handoff.handoff_forget(response) if handoff.COOKIE in request.COOKIES else response
+    if held.show_once in handoff.FILED:
+        response = _filed_page(request, report, held)
+    else:
+        response = _status_page(request, report, held.code, done=DONE[held.show_once]() if held.show_once else "")
+    # Shown once: a reload shows the follow-up page, without the code or the confirmation.
+    return handoff.handoff_set(response, code=held.code, report_id=report.pk)
+
+
 @require_http_methods(["GET", "POST"])
 def receipt(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        lookup = ReceiptForm(initial={"production": request.GET.get("production", "")[:32]})
-        return _no_store(render(request, "incidents/receipt.html", {"form": lookup}))
+        return _receipt_get(request)
+    action = request.POST.get("action", "view")
+    if action == "forget":
+        return handoff.handoff_forget(_no_store(HttpResponseRedirect(reverse("receipt"), status=303)))
     lookup = ReceiptForm(request.POST)
     if is_ratelimited(request, group="receipt", key="ip", rate=RECEIPT_RATE, increment=True):
         return _no_store(render(request, "incidents/receipt.html", {"form": lookup, "limited": True}, status=429))
@@ -131,7 +176,6 @@ def receipt(request: HttpRequest) -> HttpResponse:
     if report is None:
         lookup.add_error("receipt", _("No report matches this receipt code. Check the code and try again."))
         return _no_store(render(request, "incidents/receipt.html", {"form": lookup}))
-    action = request.POST.get("action", "view")
     if action == "reply":
         reply = ReceiptReplyForm(request.POST)
         if reply.is_valid():
@@ -140,8 +184,8 @@ def receipt(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 reply.add_error("body", exc)
             else:
-                return _status_page(request, report, code, lookup, done=_("Your reply was sent to the handlers."))
-        return _status_page(request, report, code, lookup, reply=reply)
+                return handoff.handoff_redirect(code=code, report_id=report.pk, show_once=handoff.REPLIED)
+        return _status_page(request, report, code, reply=reply)
     if action == "reopen":
         reopen = ReceiptReopenForm(request.POST)
         if reopen.is_valid():
@@ -150,11 +194,9 @@ def receipt(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 reopen.add_error("reason", exc)
             else:
-                return _status_page(
-                    request, report, code, lookup, done=_("Your report is open again and the handlers were told.")
-                )
-        return _status_page(request, report, code, lookup, reopen=reopen)
-    return _status_page(request, report, code, lookup)
+                return handoff.handoff_redirect(code=code, report_id=report.pk, show_once=handoff.REOPENED)
+        return _status_page(request, report, code, reopen=reopen)
+    return handoff.handoff_redirect(code=code, report_id=report.pk)
 
 
 @login_required

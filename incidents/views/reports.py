@@ -28,6 +28,7 @@ from incidents.services.inbox import notifications_mark_read
 from incidents.services.receipt import Receipt, receipt_for_key, receipt_new
 from safetrack.ids import id_from
 
+from . import receipt_handoff
 from .report_followup import followup_context
 
 PAGE_SIZE = 20
@@ -108,7 +109,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
     if posted and form.is_valid():
         draft = form.draft()
         anonymous = draft.identity == Identity.ANONYMOUS
-        # Not linked to the account: the receipt is the only way back, shown here and never stored.
+        # Not linked to the account: the receipt is the only way back, shown once and never stored
+        # (it crosses the redirect in the signed receipt cookie, not in the account's session).
         receipt = receipt_for(draft.idempotency_key) if anonymous else None
         try:
             report = report_file(
@@ -127,11 +129,9 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 add_never_cache_headers(response)
                 return response
             if receipt is not None:
-                response = render(
-                    request, "incidents/report_filed.html", filed_context(report, receipt_code=receipt.code)
+                return receipt_handoff.handoff_redirect(
+                    code=receipt.code, report_id=report.pk, show_once=receipt_handoff.FILED_REPORT_FORM
                 )
-                add_never_cache_headers(response)
-                return response
             return redirect("report_filed", report_id=report.pk)
     if posted and wants_json(request):
         return form_errors_json(form)

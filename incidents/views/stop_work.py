@@ -18,6 +18,8 @@ from incidents.models import Identity, Report
 from incidents.services import stop_work as stop_work_service
 from incidents.services.receipt import receipt_for_key, receipt_new
 
+from . import receipt_handoff
+
 
 @login_required
 @never_cache
@@ -53,11 +55,9 @@ def stop_work_new(request: HttpRequest) -> HttpResponse:
         else:
             ladder = ladder_for(production)
             if receipt is not None:
-                # Shown once, in this response only: no session or message keeps it.
-                return render(
-                    request,
-                    "incidents/stop_work_called.html",
-                    {"report": report, "production": production, "receipt": receipt.code, "ladder": ladder},
+                # Shown once, after the redirect: the signed receipt cookie carries it, no session or message.
+                return receipt_handoff.handoff_redirect(
+                    code=receipt.code, report_id=report.pk, show_once=receipt_handoff.FILED_STOP_WORK
                 )
             messages.warning(
                 request,

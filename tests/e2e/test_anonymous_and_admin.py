@@ -40,10 +40,18 @@ def test_anonymous_report_from_the_poster_link_then_a_follow_up_with_the_receipt
 
     report_comment(report_id=report.pk, user=ladder_cast["department_head"], body="Which unit? We will check the logs.")
 
+    # Right after filing, this browser still holds the code for a few minutes: the link opens the report.
     page.get_by_role("link", name="Follow up an anonymous report").click()
-    page.get_by_label("Receipt code").fill(code.lower().replace("-", " "))  # as typed from a photo of it
+    expect(page.get_by_role("heading", name="Drivers on their third sixteen-hour day")).to_be_visible()
+    assert code not in page.locator("main").inner_text()  # the code itself was shown once
+
+    # Later, on another phone: the code typed from a photo of it.
+    page = open_page()
+    page.goto("/receipt/")
+    page.get_by_label("Receipt code").fill(code.lower().replace("-", " "))
     page.get_by_role("button", name="Show my report").click()
     expect(page.get_by_role("heading", name="Drivers on their third sixteen-hour day")).to_be_visible()
+    assert page.url.endswith("/receipt/")  # the code is in no URL
     expect(page.locator("main .badge").first).to_have_text("Open")
     expect(page.get_by_text("Which unit? We will check the logs.")).to_be_visible()
     page.get_by_label("Your reply to the handlers").fill("Unit 2, the camera truck drivers.")
@@ -51,9 +59,20 @@ def test_anonymous_report_from_the_poster_link_then_a_follow_up_with_the_receipt
     expect(page.get_by_text("Your reply was sent to the handlers.")).to_be_visible()
     expect(page.get_by_text("Unit 2, the camera truck drivers.")).to_be_visible()
     browsing.screenshot(page, "receipt-follow-up")
-    reply = report.events.filter(kind=EventKind.COMMENTED).order_by("-seq").first()
+    # Reloading (or coming back to the tab) sends nothing again: the page after a reply is a GET.
+    page.reload()
+    expect(page.get_by_text("Unit 2, the camera truck drivers.")).to_have_count(1)
+    expect(page.get_by_text("Your reply was sent to the handlers.")).to_have_count(0)
+    replies = report.events.filter(kind=EventKind.COMMENTED, payload__from_reporter=True)
+    assert replies.count() == 1
+    reply = replies.get()
     assert reply.actor is None
     assert reply.payload["body"] == "Unit 2, the camera truck drivers."
+    # On a shared phone the reporter can make this browser forget the code at once.
+    page.get_by_role("button", name="Forget my code on this phone now").click()
+    expect(page.get_by_label("Receipt code")).to_be_visible()
+    page.reload()
+    expect(page.get_by_label("Receipt code")).to_be_visible()
 
 
 def test_superuser_edits_an_escalation_level_inline_on_the_production_page(

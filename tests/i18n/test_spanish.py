@@ -241,7 +241,7 @@ def test_the_receipt_follow_up_reads_in_spanish(spanish, cast):
     receipt = receipt_new()
     anonymous = draft(Category.RIGGING, **SPANISH_REPORT)
     report_file(production=production, reporter=None, draft=anonymous, receipt_hash=receipt.hash)
-    page = spanish.post(reverse("receipt"), {"receipt": receipt.code, "action": "view"}).content.decode()
+    page = spanish.post(reverse("receipt"), {"receipt": receipt.code, "action": "view"}, follow=True).content.decode()
     _assert_spanish(page, "Tu reporte anónimo", "Presentaste el reporte.", "Responder a los responsables")
 
 

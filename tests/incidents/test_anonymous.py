@@ -8,6 +8,7 @@ import time
 import pytest
 from django.apps import apps
 from django.contrib.sessions.models import Session
+from django.core import signing
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -22,6 +23,7 @@ from incidents.services.filing import report_file
 from incidents.services.handling import report_acknowledge, report_comment, report_resolve
 from incidents.services.receipt import receipt_hash, receipt_new, report_for_receipt
 from incidents.trail import verify_trail
+from incidents.views import receipt_handoff
 from tests.factories import draft
 
 pytestmark = pytest.mark.django_db
@@ -53,14 +55,16 @@ def _file(client, production, **fields):
         _form(**fields),
         REMOTE_ADDR=CLIENT_IP,
         HTTP_USER_AGENT=CLIENT_UA,
+        follow=True,
     )
     assert response.status_code == 200, response.content.decode()[:2000]
     return response
 
 
 def _receipt(client, code, *, production="", action="view", ip=CLIENT_IP, **fields):
+    """Post to the follow-up page as its forms do, and follow the redirect that answers a success."""
     data = {"receipt": code, "production": production, "action": action, **fields}
-    return client.post(reverse("receipt"), data, REMOTE_ADDR=ip, HTTP_USER_AGENT=CLIENT_UA)
+    return client.post(reverse("receipt"), data, REMOTE_ADDR=ip, HTTP_USER_AGENT=CLIENT_UA, follow=True)
 
 
 def _normalized(response):
@@ -217,6 +221,66 @@ def test_the_receipt_code_never_travels_in_a_url(client, production):
     assert hrefs and not any(code in h or code.replace("-", "") in h for h in hrefs)
     page = client.get(reverse("receipt")).content.decode()
     assert 'method="post"' in page
+
+
+def test_reloading_after_a_reply_or_a_reopening_sends_nothing_twice(client, production, ladder_cast):
+    report, code = _anonymous_report(production)
+    handler = ladder_cast["department_head"]
+    report_acknowledge(report_id=report.pk, user=handler)
+    posted = client.post(reverse("receipt"), {"receipt": code, "action": "reply", "body": "Stand 3."})
+    assert (posted.status_code, posted["Location"]) == (303, reverse("receipt"))
+    first = client.get(reverse("receipt")).content.decode()
+    again = client.get(reverse("receipt")).content.decode()  # the reload
+    assert "Your reply was sent" in first and "Your reply was sent" not in again
+    assert "Stand 3." in again
+    assert report.events.filter(kind=EventKind.COMMENTED).count() == 1
+    report_resolve(report_id=report.pk, user=handler, resolution="Bagged")
+    posted = client.post(reverse("receipt"), {"receipt": code, "action": "reopen", "reason": "Still single"})
+    assert posted.status_code == 303
+    assert "open again" in client.get(reverse("receipt")).content.decode()
+    client.get(reverse("receipt"))
+    report.refresh_from_db()
+    assert report.reopen_count == 1 and report.events.filter(kind=EventKind.REOPENED).count() == 1
+
+
+def test_the_code_crosses_the_redirect_in_a_signed_short_lived_cookie_for_the_follow_up_page_only(
+    client, production, ladder_cast
+):
+    posted = client.post(reverse("anonymous_new", args=[production.join_code]), _form(), REMOTE_ADDR=CLIENT_IP)
+    assert (posted.status_code, posted["Location"]) == (303, reverse("receipt"))
+    assert "no-store" in posted["Cache-Control"]
+    cookie = posted.cookies[receipt_handoff.COOKIE]
+    assert cookie["httponly"] and cookie["samesite"] == "Strict" and cookie["path"] == reverse("receipt")
+    assert int(cookie["max-age"]) == receipt_handoff.RECEIPT_HANDOFF_SECONDS <= 15 * 60
+    page = client.get(reverse("receipt"))
+    code = page.context["receipt"]
+    assert code not in posted["Location"] and code not in cookie.value
+    assert "Your report was sent" in page.content.decode() and code in page.content.decode()
+    assert not Session.objects.exists()
+    # Shown once: the reload is the follow-up page, which no longer shows the code.
+    reload = client.get(reverse("receipt")).content.decode()
+    assert "Reply to the handlers" in reload and "Your receipt code" not in reload
+    assert Report.objects.count() == 1
+
+
+def test_a_forged_or_expired_receipt_cookie_asks_for_the_code_again(client, production, monkeypatch):
+    report, code = _anonymous_report(production)
+    client.cookies[receipt_handoff.COOKIE] = signing.dumps({"c": code, "r": report.pk, "s": ""}, salt="other")
+    page = client.get(reverse("receipt"))
+    assert "Show my report" in page.content.decode() and report.title not in page.content.decode()
+    assert page.cookies[receipt_handoff.COOKIE].value == ""  # and it is dropped
+    _receipt(client, code)
+    assert report.title in client.get(reverse("receipt")).content.decode()
+    monkeypatch.setattr(receipt_handoff, "RECEIPT_HANDOFF_SECONDS", -1)
+    assert "Show my report" in client.get(reverse("receipt")).content.decode()
+
+
+def test_forgetting_the_code_on_this_phone_ends_the_follow_up(client, production):
+    report, code = _anonymous_report(production)
+    assert report.title in _receipt(client, code).content.decode()
+    forgot = client.post(reverse("receipt"), {"action": "forget"})
+    assert (forgot.status_code, forgot.cookies[receipt_handoff.COOKIE].value) == (303, "")
+    assert "Show my report" in client.get(reverse("receipt")).content.decode()
 
 
 # --- spam, limits and bad input ---------------------------------------------------------------------

@@ -15,6 +15,7 @@ from accounts.models import Department, Role
 from incidents.categories import CATEGORY_INFO, Category, default_severity, is_firearm
 from incidents.forms.report import ReportForm
 from incidents.models import Attachment, Event, EventKind, Identity, Report
+from incidents.services.receipt import report_for_receipt
 from tests.factories import MembershipFactory, UserFactory, file_report
 
 pytestmark = pytest.mark.django_db
@@ -297,13 +298,21 @@ def test_a_confidential_report_keeps_the_reporter_but_never_shows_the_name_to_ha
 
 
 def test_an_anonymous_report_from_the_form_is_not_linked_and_shows_a_receipt_once(crew_client, production, crew):
-    response = crew_client.post(new_url(production), form_data(production, identity=Identity.ANONYMOUS))
+    session_before = dict(crew_client.session.items())
+    posted = crew_client.post(new_url(production), form_data(production, identity=Identity.ANONYMOUS))
     report = Report.objects.get()
-    assert response.status_code == 200
+    # Post/redirect/get: the code crosses the redirect in the signed receipt cookie, not in the URL or session.
+    assert (posted.status_code, posted["Location"]) == (303, reverse("receipt"))
+    response = crew_client.get(posted["Location"])
     assert (report.identity, report.reporter_id) == (Identity.ANONYMOUS, None)
     assert report.receipt_hash
-    assert "Your receipt code" in response.content.decode()
+    code = response.context["receipt_code"]
+    assert report_for_receipt(code) == report
+    assert "Your receipt code" in response.content.decode() and code in response.content.decode()
     assert "no-store" in response["Cache-Control"]
+    assert dict(crew_client.session.items()) == session_before
+    assert "Your receipt code" not in crew_client.get(reverse("receipt")).content.decode()  # shown once
+    assert Report.objects.count() == 1
     assert report.events.get(kind=EventKind.FILED).actor_id is None
     assert crew_client.get(report.get_absolute_url()).status_code == 404
 

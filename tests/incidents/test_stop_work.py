@@ -253,8 +253,10 @@ def test_an_anonymous_call_from_a_member_gives_a_receipt_and_keeps_no_link(clien
     response = client.post(
         reverse("stop_work_new"),
         {"production": production.pk, "title": REASON, "identity": "anonymous", "confirm": "on"},
+        follow=True,
     )
-    assert response.status_code == 200
+    assert response.redirect_chain == [(reverse("receipt"), 303)]
+    assert "STOP WORK called" in response.content.decode()
     report = Report.objects.get()
     assert report.reporter is None and report.identity == Identity.ANONYMOUS
     code = response.context["receipt"]

@@ -152,7 +152,7 @@ def app_cases() -> list[Case]:
             "anonymous_new",
             "POST anonymous_new",
             lambda w: reverse("anonymous_new", args=[w.production.join_code]),
-            EVERYONE_200,
+            roles(303),  # filed, then to /receipt/ (post/redirect/get)
             "POST",
             _anonymous_form,
             frozenset(ROLES),
@@ -162,7 +162,7 @@ def app_cases() -> list[Case]:
             "receipt",
             "POST receipt (look-up)",
             url("receipt"),
-            EVERYONE_200,
+            roles(303),  # found: to the follow-up page (post/redirect/get)
             "POST",
             lambda w, r: {"receipt": w.here.receipt},
             frozenset(),

@@ -65,7 +65,7 @@ def test_anonymous_filing_past_the_limit_gets_429_with_the_text_kept(client, pro
     }
     url = reverse("anonymous_new", args=[production.join_code])
     for _ in range(10):
-        assert client.post(url, data, REMOTE_ADDR=IP).status_code == 200
+        assert client.post(url, data, REMOTE_ADDR=IP).status_code == 303  # filed, then redirected to its receipt
     limited = client.post(url, data, REMOTE_ADDR=IP)
     page = limited.content.decode()
     assert limited.status_code == 429

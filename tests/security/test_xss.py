@@ -179,6 +179,7 @@ def build_hostile_world(client: Client) -> Hostile:
     response = client.post(
         reverse("anonymous_new", args=[production.join_code]),
         {**_report_form(production, Category.VEHICLES), "started": anonymous_form_started(), "website": ""},
+        follow=True,
     )
     _ok(response, "anonymous filing")
     world.receipt = response.context["receipt"]
@@ -255,7 +256,7 @@ def test_hostile_text_is_escaped_on_every_page_that_shows_it(client):
         assert_escaped_html(response.content.decode(), url)
 
     _as(client, None)
-    status = client.post(reverse("receipt"), {"receipt": world.receipt})
+    status = client.post(reverse("receipt"), {"receipt": world.receipt}, follow=True)
     assert_escaped_html(status.content.decode(), "receipt status")
 
     notification = Notification.objects.filter(recipient=head, report=reports["firearm"]).order_by("pk").first()
