@@ -1,8 +1,14 @@
+import hashlib
+from typing import Any
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm, PasswordResetForm
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django_ratelimit.core import is_ratelimited
 
 from .models import Department, User
 
@@ -47,3 +53,27 @@ class JoinForm(SubmitHelperMixin, forms.Form):
         initial=Department.OTHER,
         help_text=_("Reports you file go first to the head of this department."),
     )
+
+
+def _reset_address_key(group: str, request: HttpRequest) -> str:
+    """The rate-limit key of a password reset: the address asked for, hashed (the cache never holds it)."""
+    email = str(request.POST.get("email", "")).strip().lower()
+    return hashlib.sha256(email.encode()).hexdigest()
+
+
+class LimitedPasswordResetForm(PasswordResetForm):
+    """At most PASSWORD_RESET_RATE emails (3 an hour) to one address, however often the form is sent.
+
+    The answer page is the same whether an email went out or not, so the form tells nobody whether an
+    address has an account or was limited."""
+
+    def save(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+        if request is not None and is_ratelimited(
+            request,
+            group="password-reset",
+            key=_reset_address_key,
+            rate=settings.PASSWORD_RESET_RATE,
+            increment=True,
+        ):
+            return
+        super().save(*args, request=request, **kwargs)

@@ -1,10 +1,12 @@
 """Forms of the no-account pages: the anonymous report (the report form with a time check and a
 honeypot against spam) and the receipt follow-up (look up, reply, reopen)."""
 
+import hashlib
 from typing import Any
 
 from django import forms
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +40,27 @@ def started_at(token: str) -> float | None:
     return float(started) if -60 <= age <= MAX_FORM_AGE_SECONDS else None
 
 
+def _spent_key(token: str) -> str:
+    return "anonymous-form-started:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+def started_token_spend(token: str, *, submission_key: object = None) -> bool:
+    """Use a start token for one report only; False if it already filed one.
+
+    A repeat of the same submission (the same idempotency key, e.g. a phone resending after a lost
+    answer) may use it again: filing then returns the first report. The cache keeps spent tokens as long
+    as a token is valid at all."""
+    stamp = str(submission_key or "")
+    key = _spent_key(token)
+    if cache.add(key, stamp or "-", timeout=MAX_FORM_AGE_SECONDS + 60):
+        return True
+    return bool(stamp) and cache.get(key) == stamp
+
+
+def started_token_is_spent(token: str) -> bool:
+    return cache.get(_spent_key(token)) is not None
+
+
 class HoneypotInput(forms.TextInput):
     """Never echoes a value back, so a person who filled it by mistake can send again."""
 
@@ -59,8 +82,10 @@ class AnonymousReportForm(ReportForm):
         kwargs["user"] = None
         super().__init__(*args, **kwargs)
         posted = self.data.get(STARTED_FIELD, "") if self.is_bound else ""
-        # Keep a valid start time across a refused submission: waiting then re-sending must work.
-        self.started_token = posted if started_at(posted) is not None else started_token()
+        # Keep a valid start time across a refused submission: waiting then re-sending must work. A token
+        # that already filed a report is replaced, so the person can send this one once it is checked.
+        usable = started_at(posted) is not None and not started_token_is_spent(posted)
+        self.started_token = posted if usable else started_token()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -27,10 +27,12 @@ from accounts.models import Production
 from accounts.services import production_for_join_code
 from incidents import access
 from incidents.forms.anonymous import (
+    STARTED_FIELD,
     AnonymousReportForm,
     ReceiptForm,
     ReceiptReopenForm,
     ReceiptReplyForm,
+    started_token_spend,
 )
 from incidents.ladder import ladder_for
 from incidents.models import Event, Report, ReportStatus
@@ -68,7 +70,17 @@ def anonymous_new(request: HttpRequest, join_code: str) -> HttpResponse:
         ):
             context["limited"] = True
             return _no_store(render(request, "incidents/anonymous_new.html", context, status=429))
-        if form.is_valid():
+        if form.is_valid() and not started_token_spend(
+            form.data.get(STARTED_FIELD, ""), submission_key=form.cleaned_data.get("idempotency_key")
+        ):
+            form.add_error(
+                None,
+                _(
+                    "This form already sent a report. If this is another concern, check it and send it again: "
+                    "what you typed is kept below."
+                ),
+            )
+        elif form.is_valid():
             draft = form.draft()
             # Derived from the submission's key when there is one, so a repeat shows the same code.
             receipt = receipt_for_key(draft.idempotency_key) if draft.idempotency_key else receipt_new()

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
+from django_ratelimit.core import is_ratelimited
 
 from accounts.models import Production
 from accounts.services import user_memberships
@@ -71,6 +73,12 @@ def _production_for_new_report(request: HttpRequest) -> Production | None:
     return memberships[0].production if len(memberships) == 1 else None
 
 
+def filing_limited(request: HttpRequest) -> bool:
+    """Each member may file MEMBER_FILING_RATE reports (10 a minute), named or anonymous alike: anyone
+    with the poster's join code can become a member, and each report emails its level."""
+    return is_ratelimited(request, group="report-file", key="user", rate=settings.MEMBER_FILING_RATE, increment=True)
+
+
 def wants_json(request: HttpRequest) -> bool:
     """The page's offline outbox sends saved drafts asking for JSON (the report number, or what is wrong)."""
     return request.headers.get("Accept", "").startswith("application/json")
@@ -106,7 +114,17 @@ def report_new(request: HttpRequest) -> HttpResponse:
         production=production,
         user=request.user,
     )
-    if posted and form.is_valid():
+    limited = posted and filing_limited(request)
+    if limited:
+        form.is_valid()  # the errors of what was typed are shown too, and nothing typed is lost
+        form.add_error(
+            None,
+            _(
+                "You sent too many reports in a short time, so this one was not sent yet. Wait a minute and send "
+                "it again: what you typed is kept below."
+            ),
+        )
+    elif posted and form.is_valid():
         draft = form.draft()
         anonymous = draft.identity == Identity.ANONYMOUS
         # Not linked to the account: the receipt is the only way back, shown once and never stored
@@ -134,12 +152,13 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 )
             return redirect("report_filed", report_id=report.pk)
     if posted and wants_json(request):
-        return form_errors_json(form)
+        return form_errors_json(form, status=429 if limited else 400)
     with timezone.override(production.tzinfo):
         return render(
             request,
             "incidents/report_form.html",
             {"form": form, "production": production, "several_productions": len(memberships) > 1},
+            status=429 if limited else 200,
         )
 
 

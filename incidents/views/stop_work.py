@@ -1,15 +1,19 @@
 """Stop-work: call it (any member), lift it (producer level and above, with a clearance note)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.core import is_ratelimited
 
+from accounts.models import Production
 from accounts.services import current_production, user_memberships
 from incidents import access
 from incidents.forms.stop_work import StopWorkForm, StopWorkLiftForm
@@ -19,6 +23,37 @@ from incidents.services import stop_work as stop_work_service
 from incidents.services.receipt import receipt_for_key, receipt_new
 
 from . import receipt_handoff
+
+
+def _call_refusal(request: HttpRequest, production: Production) -> ValidationError | None:
+    """A member's own call still active is refused with a link to it (it already reaches everyone), and
+    each member may call STOP_WORK_RATE times per production (3 an hour): each call emails every level."""
+    own = (
+        Report.objects.active_stop_work()
+        .filter(production=production, reporter=request.user)
+        .only("pk")
+        .order_by("-created_at")
+        .first()
+    )
+    if own is not None:
+        message = format_html(
+            '{} <a href="{}">{}</a>',
+            _("Your stop-work call on this production is still active: everyone has been alerted."),
+            own.get_absolute_url(),
+            _("Open your call to add details"),
+        )
+        return ValidationError(message, code="own_call_active")
+    if is_ratelimited(
+        request, group=f"stop-work:{production.pk}", key="user", rate=settings.STOP_WORK_RATE, increment=True
+    ):
+        return ValidationError(
+            _(
+                "You have called stop-work on this production too often in the last hour, so this call was not "
+                "sent. If someone could be hurt, tell the 1st AD or the armorer in person now."
+            ),
+            code="limited",
+        )
+    return None
 
 
 @login_required
@@ -35,6 +70,13 @@ def stop_work_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         production = data["production"].production
+        refusal = _call_refusal(request, production)
+        if refusal is not None:
+            form.add_error(None, refusal)
+            status = 409 if refusal.code == "own_call_active" else 429
+            return render(
+                request, "incidents/stop_work_new.html", {"form": form, "memberships": memberships}, status=status
+            )
         anonymous = data["identity"] == Identity.ANONYMOUS
         key = data["idempotency_key"]
         # Derived from the call's key, so a repeated call shows the code that opens the first one.

@@ -263,8 +263,12 @@ SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
-if envbool("BEHIND_TLS_PROXY", False):
+BEHIND_TLS_PROXY = envbool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front append to X-Forwarded-For: the client's address is the one the outermost of
+# them saw (safetrack.client.client_ip), for login lockout and every rate limit alike.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 1 if BEHIND_TLS_PROXY else 0)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -278,8 +282,13 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Behind a proxy, rate limits must key on the client's address the proxy reports, not the proxy's.
-RATELIMIT_IP_META_KEY = envstr("RATELIMIT_IP_META_KEY", "") or None
+# Behind a proxy, rate limits and lockout key on the client's address the proxy reports, not the proxy's.
+RATELIMIT_IP_META_KEY = "safetrack.client.client_ip"
+AXES_CLIENT_IP_CALLABLE = "safetrack.client.client_ip"
+# Members: filings per person, stop-work calls per person and production; password-reset emails per address.
+MEMBER_FILING_RATE = envstr("MEMBER_FILING_RATE", "10/m")
+STOP_WORK_RATE = envstr("STOP_WORK_RATE", "3/h")
+PASSWORD_RESET_RATE = envstr("PASSWORD_RESET_RATE", "3/h")
 
 LOGGING = {
     "version": 1,
