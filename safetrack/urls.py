@@ -14,3 +14,8 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("incidents.urls")),
 ]
+
+# Error pages in the site's layout (incidents/views/errors.py); 400 and 500 are the templates 400.html
+# and 500.html, rendered by Django without a request.
+handler403 = "incidents.views.errors.permission_denied"
+handler404 = "incidents.views.errors.page_not_found"
