@@ -47,11 +47,18 @@ class LoginForm(SubmitHelperMixin, AuthenticationForm):
 
 class JoinForm(SubmitHelperMixin, forms.Form):
     submit_label = _("Join this production")
+    # No default: a guessed department sends this person's reports to the wrong head first.
     department = forms.ChoiceField(
         label=_("Your department"),
-        choices=Department.choices,
-        initial=Department.OTHER,
-        help_text=_("Reports you file go first to the head of this department."),
+        choices=[("", _("Choose your department")), *Department.choices],
+        help_text=_(
+            "The report form starts with it, and a report goes first to its department's head: choose "
+            "the one you work in. Not listed? Choose “Other”: your reports then go to every department head."
+        ),
+        error_messages={
+            "required": _("Choose your department: your reports go first to its head."),
+            "invalid_choice": _("Choose your department from the list: your reports go first to its head."),
+        },
     )
 
 

@@ -77,3 +77,20 @@ def test_join_codes_are_long_and_unique():
     codes = {ProductionFactory().join_code for _ in range(20)}
     assert len(codes) == 20
     assert all(len(code) >= 12 for code in codes)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("department", ["", "wardrobe-ish", "\x00"])
+def test_joining_asks_the_department_with_no_default_and_says_why(client, department):
+    production = ProductionFactory()
+    user = UserFactory()
+    client.force_login(user)
+    page = client.get(reverse("join", args=[production.join_code])).content.decode()
+    assert '<option value="" selected>Choose your department</option>' in page
+    assert "selected" not in page.split("Choose your department</option>", 1)[1].split("</select>", 1)[0]
+    assert "a report goes first to its department" in page
+    response = client.post(reverse("join", args=[production.join_code]), {"department": department})
+    assert response.status_code == 200
+    assert not Membership.objects.filter(user=user).exists()
+    html = response.content.decode()
+    assert "your reports go first to its head." in html and "Select a valid choice" not in html
