@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.services import user_memberships
 from incidents import access
+from incidents.selectors.home import waiting_for
 from incidents.services.sweeper import SWEEPER, heartbeat_at
 from safetrack.celery import app
 
@@ -23,7 +24,12 @@ def home(request: HttpRequest) -> HttpResponse:
             .select_related("production")
             .order_by("-created_at")[:5]
         )
-    return render(request, "incidents/home.html", {"memberships": memberships, "recent_reports": recent})
+    waiting = waiting_for(request.user, timezone.now()) if request.user.is_authenticated else None
+    return render(
+        request,
+        "incidents/home.html",
+        {"memberships": memberships, "recent_reports": recent, "waiting": waiting},
+    )
 
 
 @require_GET
