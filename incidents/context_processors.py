@@ -17,8 +17,14 @@ def stop_work_and_inbox(request: HttpRequest) -> dict[str, object]:
     more_banners = len(banners) > BANNER_LIMIT
     banners = banners[:BANNER_LIMIT]
     for banner in banners:
-        # Crew who did not call it cannot open the report: the banner then links nowhere.
+        # Crew who did not call it cannot open the report: "details" is then the production page's account
+        # of the call, with who to ask.
         banner.viewer_can_open = access.can_view_report(user, banner)
+        banner.details_url = (
+            banner.get_absolute_url()
+            if banner.viewer_can_open
+            else f"{banner.production.get_absolute_url()}#stop-work-{banner.pk}"
+        )
         banner.viewer_can_lift = access.can_lift_stop_work(user, banner)
     return {
         "stop_work_banners": banners,

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from accounts.models import Production, User
+from accounts.models import PRODUCER_RANK, ROLE_RANKS, Membership, Production, Role, User
 from incidents import access
 from incidents.categories import Category
 from incidents.models import Event, EventKind, Report
@@ -22,6 +22,14 @@ def active_stop_work_for(production_ids: list[int], limit: int | None = None) ->
         .order_by("-created_at")
     )
     return list(calls[:limit] if limit is not None else calls)
+
+
+def stop_work_contacts(production: Production) -> list[Membership]:
+    """Who a member asks about a stop-work call: the safety coordinators, and the producers and above
+    (the people who can lift it), highest rank first."""
+    lifting = [role for role, rank in ROLE_RANKS.items() if rank >= PRODUCER_RANK]
+    members = Membership.objects.filter(production=production, role__in=[Role.SAFETY, *lifting]).select_related("user")
+    return sorted(members, key=lambda m: (-m.rank, m.user.full_name))
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 from accounts.models import HANDLER_MIN_RANK, Membership
 from incidents import access
 from incidents.ladder import ladder_for
-from incidents.selectors.reports import active_stop_work_for
+from incidents.selectors.reports import active_stop_work_for, stop_work_contacts
 
 
 @login_required
@@ -17,11 +17,15 @@ def production_detail(request: HttpRequest, production_id: int) -> HttpResponse:
     production = access.production_for_member(request.user, production_id)
     membership = access.membership_in(request.user, production_id)
     is_handler = membership is not None and membership.rank >= HANDLER_MIN_RANK
+    stop_work = active_stop_work_for([production.pk])
+    for call in stop_work:
+        call.viewer_can_open = access.can_view_report(request.user, call)
     context = {
         "production": production,
         "membership": membership,
         "is_handler": is_handler,
-        "stop_work": active_stop_work_for([production.pk]),
+        "stop_work": stop_work,
+        "stop_work_contacts": stop_work_contacts(production) if stop_work else [],
         "ladder": ladder_for(production) if is_handler else None,
         "members": (
             Membership.objects.filter(production=production).select_related("user").order_by("role", "user__full_name")

@@ -98,12 +98,34 @@ def test_the_banner_never_names_a_confidential_or_anonymous_caller(client, produ
     assert "crew member" in page
 
 
-def test_crew_link_to_details_only_when_they_may_open_the_report(client, production, crew, other_crew):
+def test_the_banner_details_link_opens_the_report_or_the_production_page_with_who_to_ask(
+    client, production, crew, other_crew, producer, safety
+):
     report = _call(production, crew)
     client.force_login(other_crew)
-    assert report.get_absolute_url() not in client.get(reverse("home")).content.decode()
+    home = client.get(reverse("home")).content.decode()
+    assert report.get_absolute_url() not in home
+    details = f"{production.get_absolute_url()}#stop-work-{report.pk}"
+    assert f'href="{details}"' in home and "Details and who to ask" in home
+    page = client.get(production.get_absolute_url()).content.decode()
+    assert f'id="stop-work-{report.pk}"' in page and REASON in page and "Called by Gabi Grip" in page
+    assert "Who to ask" in page
+    assert "Pia Producer · Producer" in page and "Ada" in page  # who can lift it, and the safety coordinator
+    assert page.index("Pia Producer") < page.index(safety.full_name)  # highest rank first
     client.force_login(crew)
-    assert report.get_absolute_url() in client.get(reverse("home")).content.decode()
+    assert f'href="{report.get_absolute_url()}"' in client.get(reverse("home")).content.decode()
+
+
+def test_the_production_page_names_no_confidential_caller_and_shows_nothing_once_lifted(
+    client, production, crew, other_crew, producer
+):
+    report = _call(production, crew, identity=Identity.CONFIDENTIAL)
+    client.force_login(other_crew)
+    page = client.get(production.get_absolute_url()).content.decode()
+    assert "Gabi Grip" not in page and "crew member" in page
+    stop_work_lift(report_id=report.pk, user=producer, clearance_note="Rounds removed, cart checked")
+    page = client.get(production.get_absolute_url()).content.decode()
+    assert "Who to ask" not in page and f'id="stop-work-{report.pk}"' not in page
 
 
 def test_crew_and_department_heads_cannot_lift_a_stop_work(client, production, crew, ladder_cast):
