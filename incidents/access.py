@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.models import HANDLER_MIN_RANK, PRODUCER_RANK, Membership, Production, Role, User
+from accounts.models import PRODUCER_RANK, Membership, Production, Role, User
 from accounts.services import user_memberships
 from incidents.models import Attachment, Event, EventKind, Identity, Notification, Report, ReportStatus
 
@@ -29,11 +29,11 @@ def membership_in(user: AnyUser, production_id: int) -> Membership | None:
 
 def is_handler_in(user: AnyUser, production_id: int) -> bool:
     membership = membership_in(user, production_id)
-    return membership is not None and membership.rank >= HANDLER_MIN_RANK
+    return membership is not None and membership.is_handler
 
 
 def handler_production_ids(user: AnyUser) -> list[int]:
-    return [pid for pid, m in memberships_of(user).items() if m.rank >= HANDLER_MIN_RANK]
+    return [pid for pid, m in memberships_of(user).items() if m.is_handler]
 
 
 # --- productions -------------------------------------------------------------------------------------
@@ -51,7 +51,7 @@ def production_for_handler(user: AnyUser, production_id: int) -> Production:
     membership = membership_in(user, production_id)
     if membership is None:
         raise Http404
-    if membership.rank < HANDLER_MIN_RANK:
+    if not membership.is_handler:
         raise PermissionDenied(_("Only handlers can open this page."))
     return membership.production
 
@@ -68,7 +68,7 @@ def production_for_poster(user: AnyUser, production_id: int) -> Production:
 
 
 def handler_productions(user: AnyUser) -> list[Production]:
-    return [m.production for m in user_memberships(user) if m.rank >= HANDLER_MIN_RANK]
+    return [m.production for m in user_memberships(user) if m.is_handler]
 
 
 def production_for_dashboard(user: AnyUser, production_id: int | None, preferred_id: int | None = None) -> Production:
@@ -143,7 +143,7 @@ def _handles_at_level(user: AnyUser, report: Report, ladder: Ladder) -> bool:
     if user.is_superuser:
         return True
     membership = membership_in(user, report.production_id)
-    if membership is None or membership.rank < HANDLER_MIN_RANK:
+    if membership is None or not membership.is_handler:
         return False
     # A stop-work call reaches every level at once, so anyone it reached may take it on.
     reached = ladder.levels[0] if report.is_stop_work else ladder.level(report.escalation_level)

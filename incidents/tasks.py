@@ -8,8 +8,8 @@ from celery.utils.log import get_task_logger
 from django.conf import settings
 from django.utils import timezone
 
-from incidents.models import Report
-from incidents.services import delivery, digest, escalation, sweeper
+from incidents.services import delivery, digest, dispatch, escalation, sweeper
+from safetrack import task_names
 
 logger = get_task_logger(__name__)  # the worker's --loglevel, whatever LOG_LEVEL says
 
@@ -25,7 +25,7 @@ CATCH_UP_AFTER = timedelta(seconds=1)
 
 @shared_task(
     bind=True,
-    name="incidents.tasks.escalate_report",
+    name=task_names.ESCALATE_REPORT,
     acks_late=True,
     time_limit=60,
     soft_time_limit=50,
@@ -38,11 +38,7 @@ def escalate_report(self: Task, report_id: int, expected_level: int) -> str:
             logger.info("timer of report %s ran late: caught up %d due reports", report_id, caught_up)
     outcome = escalation.report_escalate(report_id=report_id, expected_level=expected_level)
     if outcome is escalation.Outcome.NOT_DUE:
-        # Woke a little early (clock skew): come back at the deadline. A deadline further away was
-        # moved (reopened at the same level) and has its own task; the sweeper covers both anyway.
-        deadline = Report.objects.filter(pk=report_id).values_list("next_escalation_at", flat=True).first()
-        if deadline is not None and deadline - timezone.now() < timedelta(seconds=2):
-            escalate_report.apply_async((report_id, expected_level), eta=deadline)
+        dispatch.escalation_retry_early(report_id=report_id, level=expected_level)
     return outcome.value
 
 
@@ -53,12 +49,12 @@ def _running_late(eta: str | datetime | None) -> bool:
     return timezone.now() - deadline > CATCH_UP_AFTER
 
 
-@shared_task(name="incidents.tasks.deliver_notification", acks_late=True, time_limit=120, soft_time_limit=100)
+@shared_task(name=task_names.DELIVER_NOTIFICATION, acks_late=True, time_limit=120, soft_time_limit=100)
 def deliver_notification(notification_id: int) -> str:
     return delivery.notification_deliver(notification_id=notification_id).value
 
 
-@shared_task(name="incidents.tasks.sweep", acks_late=True, time_limit=60, soft_time_limit=50)
+@shared_task(name=task_names.SWEEP, acks_late=True, time_limit=60, soft_time_limit=50)
 def sweep() -> dict[str, int]:
     result = sweeper.sweep()
     return {
@@ -69,7 +65,7 @@ def sweep() -> dict[str, int]:
     }
 
 
-@shared_task(name="incidents.tasks.send_weekly_digests", acks_late=True, time_limit=600, soft_time_limit=540)
+@shared_task(name=task_names.SEND_WEEKLY_DIGESTS, acks_late=True, time_limit=600, soft_time_limit=540)
 def send_weekly_digests() -> dict[str, int]:
     """Hourly from beat; each production's week is claimed once, so extra runs send nothing."""
     result = digest.digests_send()

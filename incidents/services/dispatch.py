@@ -17,13 +17,14 @@ from django.utils import timezone
 from kombu import Producer
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from incidents.models import Report
 from safetrack.celery import app
+from safetrack.task_names import DELIVER_NOTIFICATION, ESCALATE_REPORT
 
 logger = logging.getLogger(__name__)
 
-ESCALATE_TASK = "incidents.tasks.escalate_report"
-DELIVER_TASK = "incidents.tasks.deliver_notification"
 PUBLISH_BATCH_SIZE = 500  # Redis commands per pipeline round trip
+EARLY_TIMER_RETRY = timedelta(seconds=2)  # a timer this close to its deadline is queued again for it
 
 
 def timer_horizon() -> timedelta:
@@ -89,15 +90,24 @@ def escalation_schedule(*, report_id: int, level: int, at: datetime | None) -> N
 def escalations_schedule(timers: Iterable[tuple[int, int, datetime | None]]) -> None:
     """`escalation_schedule` for many reports at once (a sweeper batch): one after-commit hook."""
     messages: list[Message] = [
-        (ESCALATE_TASK, [report_id, level], at) for report_id, level, at in timers if at and within_horizon(at)
+        (ESCALATE_REPORT, [report_id, level], at) for report_id, level, at in timers if at and within_horizon(at)
     ]
     if messages:
         transaction.on_commit(lambda: _send_many(messages))
 
 
+def escalation_retry_early(*, report_id: int, level: int) -> None:
+    """A timer woke a little before its deadline (clock skew between machines): queue it again for the
+    deadline. A deadline further away was moved (reopened at the same level) and has its own timer;
+    the sweeper covers both anyway."""
+    deadline = Report.objects.filter(pk=report_id).values_list("next_escalation_at", flat=True).first()
+    if deadline is not None and deadline - timezone.now() < EARLY_TIMER_RETRY:
+        _send(ESCALATE_REPORT, [report_id, level], eta=deadline)
+
+
 def escalation_timers_send(timers: Iterable[tuple[int, int, datetime]]) -> None:
     """Queue the ETA tasks of (report id, level, deadline) timers now (the sweeper's arming)."""
-    _send_many([(ESCALATE_TASK, [report_id, level], at) for report_id, level, at in timers])
+    _send_many([(ESCALATE_REPORT, [report_id, level], at) for report_id, level, at in timers])
 
 
 def deliveries_schedule(notification_ids: Iterable[int]) -> None:
@@ -105,10 +115,12 @@ def deliveries_schedule(notification_ids: Iterable[int]) -> None:
     if not ids:
         return
 
-    transaction.on_commit(lambda: _send_many([(DELIVER_TASK, [notification_id], None) for notification_id in ids]))
+    transaction.on_commit(
+        lambda: _send_many([(DELIVER_NOTIFICATION, [notification_id], None) for notification_id in ids])
+    )
 
 
 def delivery_retry(*, notification_id: int, at: datetime) -> None:
     """Queue the delivery for `at`; one beyond the horizon is left to the sweeper's `notifications_recover`."""
     if within_horizon(at):
-        _send(DELIVER_TASK, [notification_id], eta=at)
+        _send(DELIVER_NOTIFICATION, [notification_id], eta=at)

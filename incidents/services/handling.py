@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from incidents import access
 from incidents.ladder import ladder_for
-from incidents.models import Event, EventKind, FirearmFlag, Identity, Report, ReportStatus
+from incidents.models import Event, EventKind, FirearmFlag, Identity, Notification, Report, ReportStatus
 
 from . import dispatch, firearm_flags, notify
 from .recipients import Crew
@@ -72,6 +72,24 @@ def report_acknowledge(*, report_id: int, user: User, via: str = "page", now: da
         notify.notify(event=event, report=report, recipients=_reporter_recipients(report), webhook=True)
         dispatch.escalation_schedule(report_id=report.pk, level=report.escalation_level, at=report.next_escalation_at)
     return AckResult(True, report, user, now)
+
+
+def report_acknowledge_by_link(
+    *, notification_id: int, report_id: int, user: User, now: datetime | None = None
+) -> AckResult | None:
+    """Use a notification's acknowledge link: claim it (once, only by the person it was sent to) and
+    acknowledge its report in one transaction. None when the link was already used.
+
+    A refusal (PermissionDenied) rolls the claim back, so the link still works should the report
+    come back to this person's level."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        claimed = Notification.objects.filter(
+            pk=notification_id, report_id=report_id, recipient=user, ack_link_used_at__isnull=True
+        ).update(ack_link_used_at=now)
+        if not claimed:
+            return None
+        return report_acknowledge(report_id=report_id, user=user, via="link", now=now)
 
 
 def report_resolve(*, report_id: int, user: User, resolution: str, now: datetime | None = None) -> Report:

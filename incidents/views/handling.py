@@ -9,10 +9,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -21,7 +19,14 @@ from incidents.formatting import local_datetime
 from incidents.forms.handling import CommentForm, ReopenForm, ResolveForm
 from incidents.models import Notification, Report, ReportStatus
 from incidents.notifications.message import ack_token_notification_id
-from incidents.services.handling import AckResult, report_acknowledge, report_comment, report_reopen, report_resolve
+from incidents.services.handling import (
+    AckResult,
+    report_acknowledge,
+    report_acknowledge_by_link,
+    report_comment,
+    report_reopen,
+    report_resolve,
+)
 from safetrack.http import safe_next
 
 from .reports import REPORT_PAGE_QUERYSET, report_page
@@ -182,15 +187,10 @@ def acknowledge_link(request: HttpRequest, report_id: int, token: str) -> HttpRe
         return _link_page(request, "confirm", 200, report)
 
     try:
-        with transaction.atomic():
-            claimed = Notification.objects.filter(
-                pk=notification.pk, recipient=request.user, ack_link_used_at__isnull=True
-            ).update(ack_link_used_at=timezone.now())
-            if not claimed:
-                return _link_page(request, "used", 410, report)
-            result = report_acknowledge(report_id=report.pk, user=request.user, via="link")
+        result = report_acknowledge_by_link(notification_id=notification.pk, report_id=report.pk, user=request.user)
     except PermissionDenied:
-        # Rolled back: the link is still unused, in case the report comes back to this person's level.
-        return _link_page(request, "denied", 403, report)
+        return _link_page(request, "denied", 403, report)  # the link stays unused
+    if result is None:
+        return _link_page(request, "used", 410, report)
     _tell_ack_result(request, result)
     return redirect(result.report)

@@ -3,9 +3,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from accounts.models import HANDLER_MIN_RANK, Membership
 from incidents import access
 from incidents.ladder import ladder_for
+from incidents.selectors.productions import production_members
 from incidents.selectors.reports import active_stop_work_for, stop_work_contacts
 
 
@@ -16,7 +16,7 @@ def production_detail(request: HttpRequest, production_id: int) -> HttpResponse:
     the escalation ladder and the crew list."""
     production = access.production_for_member(request.user, production_id)
     membership = access.membership_in(request.user, production_id)
-    is_handler = membership is not None and membership.rank >= HANDLER_MIN_RANK
+    is_handler = access.is_handler_in(request.user, production_id)
     stop_work = active_stop_work_for([production.pk])
     for call in stop_work:
         call.viewer_can_open = access.can_view_report(request.user, call)
@@ -27,10 +27,6 @@ def production_detail(request: HttpRequest, production_id: int) -> HttpResponse:
         "stop_work": stop_work,
         "stop_work_contacts": stop_work_contacts(production) if stop_work else [],
         "ladder": ladder_for(production) if is_handler else None,
-        "members": (
-            Membership.objects.filter(production=production).select_related("user").order_by("role", "user__full_name")
-            if is_handler
-            else []
-        ),
+        "members": production_members(production) if is_handler else [],
     }
     return render(request, "incidents/production_detail.html", context)

@@ -13,6 +13,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from safetrack import task_names
+
 from .env import envbool, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -208,13 +210,13 @@ if SWEEP_INTERVAL_SECONDS < 1 or SWEEP_BATCH_SIZE < 1 or ESCALATION_TIMER_HORIZO
     )
 CELERY_BEAT_SCHEDULE = {
     "sweep-due-reports": {
-        "task": "incidents.tasks.sweep",
+        "task": task_names.SWEEP,
         "schedule": float(SWEEP_INTERVAL_SECONDS),
         "options": {"expires": float(SWEEP_INTERVAL_SECONDS) * 2},
     },
     # Hourly; the DigestRun claim makes each production's digest go out once per week.
     "send-weekly-digests": {
-        "task": "incidents.tasks.send_weekly_digests",
+        "task": task_names.SEND_WEEKLY_DIGESTS,
         "schedule": 3600.0,
         "options": {"expires": 1800.0},
     },
