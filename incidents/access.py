@@ -11,7 +11,17 @@ from django.utils.translation import gettext as _
 
 from accounts.models import PRODUCER_RANK, Membership, Production, Role, User
 from accounts.services import user_memberships
-from incidents.models import Attachment, Event, EventKind, Identity, Notification, Report, ReportStatus
+from incidents.models import (
+    AmmoLot,
+    Attachment,
+    Event,
+    EventKind,
+    Identity,
+    Notification,
+    Report,
+    ReportStatus,
+    Weapon,
+)
 
 from .ladder import Ladder
 
@@ -230,6 +240,8 @@ def reporter_visible(user: AnyUser, report: Report) -> bool:
 def reporter_label(report: Report, user: AnyUser | None = None) -> str:
     """What a handler (or an export, an email) shows as the reporter."""
     viewer = user or AnonymousUser()
+    if report.identity == Identity.SYSTEM:
+        return _("SafeTrack (automatic)")
     if report.identity == Identity.ANONYMOUS:
         return _("Anonymous crew member")
     if report.identity == Identity.CONFIDENTIAL and not reporter_visible(viewer, report):
@@ -357,3 +369,65 @@ def admin_users(user: AnyUser) -> QuerySet[User]:
         return User.objects.all()
     members = Membership.objects.filter(production_id__in=admin_production_ids(user)).values("user_id")
     return User.objects.filter(Q(pk__in=Subquery(members)) | Q(pk=user.pk))
+
+
+# --- the armory (DESIGN.md flow 6) -------------------------------------------------------------------
+# Every member opens the armory (crew see what was handed to them, and confirm it); handlers see the
+# inventory and its logs; the armorer, the safety coordinator and the producers (and above) keep it:
+# they change the inventory and check weapons out and in. Strangers get 404, other members 403.
+
+
+def keeps_armory(user: AnyUser, production_id: int) -> bool:
+    membership = membership_in(user, production_id)
+    return membership is not None and (
+        membership.role in (Role.ARMORER, Role.SAFETY) or membership.rank >= PRODUCER_RANK
+    )
+
+
+def can_change_armory(user: AnyUser, production_id: int) -> bool:
+    """The services' rule: those who keep the armory on set, and those who run the production in the
+    admin (its production admins and superusers, who change the inventory there)."""
+    if keeps_armory(user, production_id):
+        return True
+    return bool(user.is_authenticated and user.is_staff) and can_admin_production(user, production_id)
+
+
+def production_for_armory_keeper(user: AnyUser, production_id: int) -> Production:
+    production = production_for_member(user, production_id)
+    if not keeps_armory(user, production_id):
+        raise PermissionDenied(_("Only the armorer, the safety coordinator and the producers keep the armory."))
+    return production
+
+
+def production_for_armory_logs(user: AnyUser, production_id: int) -> Production:
+    production = production_for_member(user, production_id)
+    if not is_handler_in(user, production_id):
+        raise PermissionDenied(_("Only handlers can open the armory's inventory and logs."))
+    return production
+
+
+def weapon_for_handler(user: AnyUser, production_id: int, weapon_id: int) -> Weapon:
+    production = production_for_armory_logs(user, production_id)
+    weapon = Weapon.objects.filter(pk=weapon_id, production=production).first()
+    if weapon is None:
+        raise Http404
+    weapon.production = production
+    return weapon
+
+
+def weapon_for_keeper(user: AnyUser, production_id: int, weapon_id: int) -> Weapon:
+    production = production_for_armory_keeper(user, production_id)
+    weapon = Weapon.objects.filter(pk=weapon_id, production=production).first()
+    if weapon is None:
+        raise Http404
+    weapon.production = production
+    return weapon
+
+
+def lot_for_keeper(user: AnyUser, production_id: int, lot_id: int) -> AmmoLot:
+    production = production_for_armory_keeper(user, production_id)
+    lot = AmmoLot.objects.filter(pk=lot_id, production=production).first()
+    if lot is None:
+        raise Http404
+    lot.production = production
+    return lot

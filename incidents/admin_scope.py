@@ -22,7 +22,19 @@ from django.utils import timezone
 from accounts.admin_lookups import DeclaredLookupsOnly
 from accounts.models import Membership, Production, User
 from incidents import access
-from incidents.models import Attachment, DigestRun, EscalationLevel, EscalationPolicy, Event, Notification, Report
+from incidents.models import (
+    AmmoLot,
+    ArmoryEvent,
+    ArmoryGap,
+    Attachment,
+    DigestRun,
+    EscalationLevel,
+    EscalationPolicy,
+    Event,
+    Notification,
+    Report,
+    Weapon,
+)
 
 # How each model reaches its production, for choices in forms and for `production_id_of`.
 SCOPE_PATHS: dict[type[models.Model], str] = {
@@ -35,6 +47,10 @@ SCOPE_PATHS: dict[type[models.Model], str] = {
     Notification: "report__production",
     Attachment: "report__production",
     DigestRun: "production",
+    Weapon: "production",
+    AmmoLot: "production",
+    ArmoryEvent: "production",
+    ArmoryGap: "production",
 }
 
 

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class IncidentsConfig(AppConfig):
     name = "incidents"
     verbose_name = _("Safety reports")
+
+    def ready(self) -> None:
+        # The armory's per-production chains are checked by `manage.py verify_trail` with the reports'.
+        from incidents import trail
+        from incidents.armory_chain import armory_trail_checks
+
+        trail.chain_register("armory", armory_trail_checks)

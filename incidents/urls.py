@@ -1,6 +1,18 @@
 from django.urls import path
 
-from .views import anonymous, dashboard, firearm_flags, handling, home, identity, inbox, productions, reports, stop_work
+from .views import (
+    anonymous,
+    armory,
+    dashboard,
+    firearm_flags,
+    handling,
+    home,
+    identity,
+    inbox,
+    productions,
+    reports,
+    stop_work,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -39,6 +51,34 @@ urlpatterns = [
     path("dashboard/export.csv", dashboard.export_csv, name="dashboard_export_csv"),
     path("reports/<int:report_id>/record/", dashboard.investigation_record, name="report_record"),
     path("reports/<int:report_id>/record.pdf", dashboard.investigation_pdf, name="report_record_pdf"),
+    # The armory (DESIGN.md flow 6): inventory
+    path("productions/<int:production_id>/armory/", armory.armory_index, name="armory"),
+    path("productions/<int:production_id>/armory/weapons/new/", armory.weapon_new, name="armory_weapon_new"),
+    path(
+        "productions/<int:production_id>/armory/weapons/<int:weapon_id>/",
+        armory.weapon_detail,
+        name="armory_weapon",
+    ),
+    path(
+        "productions/<int:production_id>/armory/weapons/<int:weapon_id>/edit/",
+        armory.weapon_edit,
+        name="armory_weapon_edit",
+    ),
+    path(
+        "productions/<int:production_id>/armory/weapons/<int:weapon_id>/retire/",
+        armory.weapon_retire,
+        name="armory_weapon_retire",
+    ),
+    path(
+        "productions/<int:production_id>/armory/ammunition/new/",
+        armory.ammunition_new,
+        name="armory_ammunition_new",
+    ),
+    path(
+        "productions/<int:production_id>/armory/ammunition/<int:lot_id>/count/",
+        armory.ammunition_count,
+        name="armory_ammunition_count",
+    ),
     # In-app notifications
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/read/", inbox.mark_read, name="inbox_mark_read"),

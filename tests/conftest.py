@@ -5,6 +5,7 @@ import os
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from accounts.models import Department, Role
 from tests.factories import ProductionFactory, UserFactory, member
@@ -32,6 +33,16 @@ def pytest_configure(config):
 def _media_and_cache(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language: the test client's requests run in this thread and the
+    locale middleware leaves the last request's language active (a Spanish page before a service call
+    would otherwise make that service's messages Spanish)."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

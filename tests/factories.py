@@ -5,6 +5,8 @@ from django.utils import timezone
 
 from accounts.models import Department, Membership, Production, Role, User
 from incidents.categories import Category
+from incidents.models import AmmoKind, AmmoLot, Weapon, WeaponKind
+from incidents.services.armory.inventory import WeaponDraft, ammunition_stock, weapon_add
 from incidents.services.filing import ReportDraft, report_file
 from incidents.services.policy import policy_create_default
 
@@ -71,3 +73,19 @@ def draft(category: str = Category.OTHER, **fields) -> ReportDraft:
 
 def file_report(production: Production, reporter: User | None, category: str = Category.OTHER, **fields):
     return report_file(production=production, reporter=reporter, draft=draft(category, **fields))
+
+
+# --- the armory: records go through the services, so their trail is real -----------------------------
+
+
+def weapon(production: Production, keeper: User, **fields) -> Weapon:
+    values = {"kind": WeaponKind.BLANK_FIRING, "make": "Colt", "model_name": "Single Action Army", "serial": "SAA-7"}
+    values.update(fields)
+    return weapon_add(production=production, user=keeper, draft=WeaponDraft(**values))
+
+
+def ammo_lot(production: Production, keeper: User, kind: str = AmmoKind.BLANK, count: int = 50, **fields) -> AmmoLot:
+    description = fields.pop("description", ".45 Colt quarter-load blanks")
+    stocked = ammunition_stock(production=production, user=keeper, kind=kind, description=description, count=count)
+    assert stocked.lot is not None
+    return stocked.lot

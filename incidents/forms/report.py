@@ -169,7 +169,8 @@ class ReportForm(forms.Form):
     )
     identity = forms.ChoiceField(
         label=_("Who may know you filed it?"),
-        choices=Identity.choices,
+        # "Filed by SafeTrack" is SafeTrack's own, never a person's choice.
+        choices=[(value, label) for value, label in Identity.choices if value != Identity.SYSTEM],
         initial=Identity.NAMED,
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose how your name is handled.")},

@@ -1,3 +1,5 @@
+from .armory import LOADABLE_KINDS, MEETING_REQUIRED_KINDS, AmmoKind, AmmoLot, Weapon, WeaponKind, WeaponStatus
+from .armory_trail import ArmoryEvent, ArmoryEventKind, ArmoryGap, ArmoryTrail, GapKind
 from .event import EscalationReason, Event, EventKind, EventQuerySet
 from .notification import Channel, Notification
 from .ops import DigestRun, Heartbeat
@@ -6,7 +8,15 @@ from .report import Ammunition, Attachment, Identity, Report, ReportStatus
 from .scanner import FirearmFlag, WarningTerm
 
 __all__ = [
+    "LOADABLE_KINDS",
+    "MEETING_REQUIRED_KINDS",
+    "AmmoKind",
+    "AmmoLot",
     "Ammunition",
+    "ArmoryEvent",
+    "ArmoryEventKind",
+    "ArmoryGap",
+    "ArmoryTrail",
     "Attachment",
     "Channel",
     "DigestRun",
@@ -17,10 +27,14 @@ __all__ = [
     "EventKind",
     "EventQuerySet",
     "FirearmFlag",
+    "GapKind",
     "Heartbeat",
     "Identity",
     "Notification",
     "Report",
     "ReportStatus",
     "WarningTerm",
+    "Weapon",
+    "WeaponKind",
+    "WeaponStatus",
 ]

@@ -20,6 +20,12 @@ class Identity(models.TextChoices):
     NAMED = "named", _("Named")
     CONFIDENTIAL = "confidential", _("Confidential")
     ANONYMOUS = "anonymous", _("Anonymous")
+    # Filed by SafeTrack itself (a gap in the armory's records): no reporter, nobody's name.
+    SYSTEM = "system", _("Filed by SafeTrack")
+
+
+# Reports nobody's account filed: no reporter row, ever.
+WITHOUT_REPORTER = (Identity.ANONYMOUS, Identity.SYSTEM)
 
 
 class Ammunition(models.TextChoices):
@@ -162,11 +168,11 @@ class Report(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(identity="anonymous") | models.Q(reporter__isnull=True),
-                name="report_anonymous_has_no_reporter",
+                condition=~models.Q(identity__in=["anonymous", "system"]) | models.Q(reporter__isnull=True),
+                name="report_anonymous_or_system_has_no_reporter",
             ),
             models.CheckConstraint(
-                condition=models.Q(identity="anonymous") | models.Q(reporter__isnull=False),
+                condition=models.Q(identity__in=["anonymous", "system"]) | models.Q(reporter__isnull=False),
                 name="report_named_or_confidential_has_reporter",
             ),
             models.CheckConstraint(condition=models.Q(escalation_level__gte=1), name="report_level_positive"),

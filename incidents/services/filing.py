@@ -21,6 +21,7 @@ from accounts.models import Production, User
 from incidents.categories import FIREARM_CATEGORIES, SEVERITY_ORDER, Category, Severity, default_severity
 from incidents.ladder import Ladder, ladder_for
 from incidents.models import EventKind, FirearmFlag, Identity, Report, ReportStatus
+from incidents.models.report import WITHOUT_REPORTER
 
 from . import attachments as attachment_service
 from . import dispatch, firearm_flags, notify
@@ -102,8 +103,12 @@ def report_file(
     draft: ReportDraft,
     receipt_hash: str | None = None,
     now: datetime | None = None,
+    first_level: int | None = None,
 ) -> Report:
-    """File the draft; with `draft.idempotency_key`, a repeat returns the first report and files nothing."""
+    """File the draft; with `draft.idempotency_key`, a repeat returns the first report and files nothing.
+
+    `first_level` starts it higher up the ladder than level 1 (the armorer's time requests go straight to
+    the people who can approve them); a stop-work call starts at the top."""
     key = draft.idempotency_key
     if key is not None:
         earlier = report_filed_with_key(key=key, production=production, reporter=reporter)
@@ -111,7 +116,12 @@ def report_file(
             return earlier
         try:
             return _report_file(
-                production=production, reporter=reporter, draft=draft, receipt_hash=receipt_hash, now=now
+                production=production,
+                reporter=reporter,
+                draft=draft,
+                receipt_hash=receipt_hash,
+                now=now,
+                first_level=first_level,
             )
         except IntegrityError:
             # Another request with the same key committed first (or a receipt hash clashed: then
@@ -120,7 +130,14 @@ def report_file(
             if earlier is None:
                 raise
             return earlier
-    return _report_file(production=production, reporter=reporter, draft=draft, receipt_hash=receipt_hash, now=now)
+    return _report_file(
+        production=production,
+        reporter=reporter,
+        draft=draft,
+        receipt_hash=receipt_hash,
+        now=now,
+        first_level=first_level,
+    )
 
 
 def _report_file(
@@ -130,10 +147,14 @@ def _report_file(
     draft: ReportDraft,
     receipt_hash: str | None,
     now: datetime | None,
+    first_level: int | None,
 ) -> Report:
     now = now or timezone.now()
-    identity = Identity.ANONYMOUS if reporter is None else draft.identity
-    if identity == Identity.ANONYMOUS:
+    if draft.identity == Identity.SYSTEM:
+        identity = Identity.SYSTEM  # SafeTrack files it (an armory gap): nobody's account, no receipt
+    else:
+        identity = Identity.ANONYMOUS if reporter is None else draft.identity
+    if identity in WITHOUT_REPORTER:
         reporter = None
     ladder = ladder_for(production)
     severity = effective_severity(draft.category, draft.severity)
@@ -144,7 +165,7 @@ def _report_file(
         if repeat_of is not None:
             severity = Severity.CRITICAL
     # A stop-work call reaches every level at once, so it sits at the top from the start.
-    level = ladder.top if is_stop_work else ladder.levels[0].number
+    level = ladder.top if is_stop_work else ladder.level(first_level or ladder.levels[0].number).number
 
     with transaction.atomic():
         report = Report.objects.create(
@@ -200,9 +221,9 @@ def _report_file(
         if is_stop_work:
             notified_levels = list(ladder.levels)
         elif repeat_of is not None:
-            notified_levels = [ladder.levels[0], ladder.levels[-1]]
+            notified_levels = [ladder.level(level), ladder.levels[-1]]
         else:
-            notified_levels = [ladder.levels[0]]
+            notified_levels = [ladder.level(level)]
         recipients: dict[int, User] = {}
         for notified in notified_levels:
             for user in crew.level_recipients(notified, report):

@@ -10,9 +10,10 @@ from django.utils import timezone
 from accounts.models import Department, Role
 from incidents.categories import Category
 from incidents.models import Attachment, DigestRun, Heartbeat, Identity, Notification, Report, WarningTerm
+from incidents.services.armory.inventory import LIVE, ammunition_stock
 from incidents.services.escalation import report_escalate
 from tests.admin.helpers import fail_notification
-from tests.factories import UserFactory, file_report, member
+from tests.factories import UserFactory, ammo_lot, file_report, member, weapon
 
 PRODUCTION_ADMINS = "Production admins"
 
@@ -34,7 +35,8 @@ def confidential_reporter(production):
 @pytest.fixture
 def world(production, other_production, crew, confidential_reporter, ladder_cast, outsider, superuser):
     """A named, a confidential and an anonymous report here, one in another production, an escalation,
-    a failed notification, an attachment, a digest, a heartbeat and a log entry."""
+    a failed notification, an attachment, a digest, a heartbeat, a log entry, and the armory: a weapon,
+    a lot and the report SafeTrack filed when live rounds were offered to it."""
     named = file_report(production, crew, Category.OTHER, title="Loose sandbag")
     confidential = file_report(
         production,
@@ -59,7 +61,19 @@ def world(production, other_production, crew, confidential_reporter, ladder_cast
     DigestRun.objects.create(production=production, week_start=date.today() - timedelta(days=7), recipients=3)
     Heartbeat.objects.update_or_create(name="sweeper", defaults={"at": timezone.now(), "detail": {"escalated": 0}})
     WarningTerm.objects.create(words="prop gun", language=WarningTerm.Language.ENGLISH)
+    # The armory: a weapon, a lot, and live rounds refused with a report SafeTrack filed.
+    weapon(production, ladder_cast["armorer"])
+    ammo_lot(production, ladder_cast["armorer"])
+    live = ammunition_stock(
+        production=production, user=ladder_cast["armorer"], kind=LIVE, description=".45 ACP", count=1
+    )
     LogEntry.objects.log_actions(
         user_id=superuser.pk, queryset=Report.objects.filter(pk=named.pk), action_flag=CHANGE, change_message="test"
     )
-    return {"named": named, "confidential": confidential, "anonymous": anonymous, "elsewhere": elsewhere}
+    return {
+        "named": named,
+        "confidential": confidential,
+        "anonymous": anonymous,
+        "elsewhere": elsewhere,
+        "live": live.live_report,
+    }

@@ -5,12 +5,12 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from accounts.models import Department, Role
+from accounts.models import Department, Membership, Role
 from incidents.categories import Category
 from incidents.models import Identity
 from incidents.services.escalation import report_escalate
 from tests.admin.helpers import count_queries
-from tests.factories import file_report, member
+from tests.factories import ammo_lot, file_report, member, weapon
 
 MAX_QUERIES = 30
 REGISTRY = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
@@ -19,10 +19,13 @@ MODELS = [model for model, _ in REGISTRY]
 
 def grow(production, crew) -> None:
     """More of everything that a list or an inline shows, to catch queries per row."""
+    armorer = Membership.objects.filter(production=production, role=Role.ARMORER).first().user
     for n in range(4):
         reporter = member(production, Role.CREW, Department.SOUND, full_name=f"Extra Crew {n}")
         file_report(production, reporter, Category.OTHER, title=f"Extra report {n}", identity=Identity.CONFIDENTIAL)
         file_report(production, crew, Category.RIGGING, title=f"Rigging {n}")
+        weapon(production, armorer, serial=f"EXTRA-{n}")
+        ammo_lot(production, armorer, description=f"Extra blanks {n}")
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model._meta.label)

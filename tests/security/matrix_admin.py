@@ -32,6 +32,11 @@ ADMIN_PERMS: dict[str, tuple[str, str]] = {
     "accounts.user": ("v", "vac"),
     "accounts.production": ("vc", "vacd"),
     "accounts.membership": ("vacd", "vacd"),
+    # The armory: weapons and lots change through its services and are never deleted; its trail is read-only.
+    "incidents.weapon": ("vac", "vac"),
+    "incidents.ammolot": ("vac", "vac"),
+    "incidents.armoryevent": ("v", "v"),
+    "incidents.armorygap": ("v", "v"),
 }
 # Rows that belong to no production: there is no "another production's" object to try.
 GLOBAL_ADMIN_MODELS = {
@@ -72,6 +77,10 @@ def admin_objects(world: World) -> dict[str, tuple[Any, Any]]:
         "accounts.user": (here.reporter, far.reporter),
         "accounts.production": (here.production, far.production),
         "accounts.membership": (here.membership, far.membership),
+        "incidents.weapon": (here.weapon, far.weapon),
+        "incidents.ammolot": (here.lot, far.lot),
+        "incidents.armoryevent": (here.armory_event, far.armory_event),
+        "incidents.armorygap": (here.armory_gap, far.armory_gap),
     }
 
 

@@ -1,5 +1,6 @@
 """The matrix's cases for the app's own URLs (accounts and incidents)."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.urls import reverse
@@ -7,7 +8,7 @@ from django.urls import reverse
 from accounts.models import Department
 from incidents.categories import Category
 from tests.security.matrix import LOGIN, Case, on_report, roles, url
-from tests.security.world import GROUPS, ROLES, World, anonymous_form_started
+from tests.security.world import GROUPS, ROLES, Objects, World, anonymous_form_started
 
 
 def _report_form(world: World, role: str) -> dict[str, Any]:
@@ -30,6 +31,13 @@ EVERYONE_200 = roles(200)
 REPORT_PAGE = roles(404, anonymous=LOGIN, reporter=200, handlers=200, staff=200, superuser=200)
 POST_ONLY = roles(405, anonymous=LOGIN)
 HANDLER_PAGE = roles(404, anonymous=LOGIN, crew_here=403, handlers=200)
+# The armory: members open it (crew see what was handed to them), handlers its inventory and logs, and
+# those who keep it (the armorer, the safety coordinator, producers and above) change it.
+ARMORY = roles(404, anonymous=LOGIN, members=200)
+ARMORY_LOGS = roles(404, anonymous=LOGIN, crew_here=403, handlers=200)
+KEEPERS = ("armorer", "safety", "producer", "executive")
+ARMORY_KEEPER = roles(404, anonymous=LOGIN, members=403, **dict.fromkeys(KEEPERS, 200))
+ARMORY_KEEPER_POST = roles(404, anonymous=LOGIN, members=403, **dict.fromkeys(KEEPERS, 302))
 RECORD = roles(404, anonymous=LOGIN, reporter=403, handlers=200, staff=403, superuser=200)
 
 
@@ -294,6 +302,7 @@ def app_cases() -> list[Case]:
             data=data,
             takes_effect=[*GROUPS["handlers"], "superuser"],
         )
+    cases += armory_cases()
     for key in ("report_record", "report_record_pdf"):
         cases += on_report(key, lambda o, k=key: reverse(k, args=[o.report.pk]), get=RECORD)
     # The emailed acknowledge link works only for the person it was sent to (the level-1 department head).
@@ -328,4 +337,44 @@ def app_cases() -> list[Case]:
             roles(400, anonymous=LOGIN),
         ),
     ]
+    return cases
+
+
+def armory_cases() -> list[Case]:
+    def keeper_form(key: str, pick: Callable[[Objects], str], data: dict[str, Any]) -> list[Case]:
+        return on_report(
+            key,
+            pick,
+            get=ARMORY_KEEPER,
+            post=ARMORY_KEEPER_POST,
+            data=lambda w, r: data,
+            takes_effect=list(KEEPERS),
+        )
+
+    cases = on_report("armory", lambda o: reverse("armory", args=[o.production.pk]), get=ARMORY)
+    cases += on_report(
+        "armory_weapon", lambda o: reverse("armory_weapon", args=[o.production.pk, o.weapon.pk]), get=ARMORY_LOGS
+    )
+    weapon = {"kind": "replica", "make": "Colt", "model_name": "M1911", "serial": "NEW-1"}
+    cases += keeper_form("armory_weapon_new", lambda o: reverse("armory_weapon_new", args=[o.production.pk]), weapon)
+    cases += keeper_form(
+        "armory_weapon_edit",
+        lambda o: reverse("armory_weapon_edit", args=[o.production.pk, o.weapon.pk]),
+        {**weapon, "serial": "SAA-7B"},
+    )
+    cases += keeper_form(
+        "armory_weapon_retire",
+        lambda o: reverse("armory_weapon_retire", args=[o.production.pk, o.weapon.pk]),
+        {"reason": "Cracked frame"},
+    )
+    cases += keeper_form(
+        "armory_ammunition_new",
+        lambda o: reverse("armory_ammunition_new", args=[o.production.pk]),
+        {"kind": "dummy", "description": ".45 Colt dummies", "count": "6"},
+    )
+    cases += keeper_form(
+        "armory_ammunition_count",
+        lambda o: reverse("armory_ammunition_count", args=[o.production.pk, o.lot.pk]),
+        {"count": "44", "reason": "Recounted"},
+    )
     return cases

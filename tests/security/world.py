@@ -22,14 +22,28 @@ from PIL import Image
 from accounts.models import Department, Membership, Production, Role, User
 from incidents.categories import Category
 from incidents.forms.anonymous import started_token
-from incidents.models import Attachment, DigestRun, Event, Heartbeat, Identity, Notification, Report, WarningTerm
+from incidents.models import (
+    AmmoLot,
+    ArmoryEvent,
+    ArmoryGap,
+    Attachment,
+    DigestRun,
+    Event,
+    Heartbeat,
+    Identity,
+    Notification,
+    Report,
+    WarningTerm,
+    Weapon,
+)
 from incidents.notifications.message import ack_token
+from incidents.services.armory.inventory import LIVE, ammunition_stock
 from incidents.services.attachments import attachments_save, upload_clean
 from incidents.services.filing import report_file
 from incidents.services.handling import report_acknowledge, report_resolve
 from incidents.services.receipt import receipt_new
 from incidents.services.stop_work import stop_work_call
-from tests.factories import ProductionFactory, UserFactory, draft, file_report, member
+from tests.factories import ProductionFactory, UserFactory, ammo_lot, draft, file_report, member, weapon
 
 PRODUCTION_ADMINS = "Production admins"
 
@@ -89,6 +103,17 @@ class Objects:
     flagged: Report  # a fatigue report the buried-warning scanner flagged "possible firearm concern"
     membership: Membership
     digest: DigestRun
+    weapon: Weapon
+    lot: AmmoLot
+    live_report: Report  # filed by SafeTrack when live rounds were offered to the armory
+
+    @property
+    def armory_event(self) -> ArmoryEvent:
+        return ArmoryEvent.objects.filter(production=self.production).order_by("seq").first()
+
+    @property
+    def armory_gap(self) -> ArmoryGap:
+        return ArmoryGap.objects.get(report=self.live_report)
 
     @property
     def event(self) -> Event:
@@ -138,6 +163,10 @@ def production_objects(production: Production, reporter: User, handler: User) ->
         title="Eighteen-hour day",
         description="We were all exhausted. During the rehearsal the gun went off twice.",
     )
+    armorer = Membership.objects.get(production=production, role=Role.ARMORER).user
+    revolver = weapon(production, armorer)
+    lot = ammo_lot(production, armorer)
+    live = ammunition_stock(production=production, user=armorer, kind=LIVE, description=".45 ACP", count=2)
     return Objects(
         production=production,
         reporter=reporter,
@@ -153,6 +182,9 @@ def production_objects(production: Production, reporter: User, handler: User) ->
         flagged=flagged,
         membership=Membership.objects.get(user=reporter, production=production),
         digest=digest,
+        weapon=revolver,
+        lot=lot,
+        live_report=live.live_report,
     )
 
 

@@ -1,0 +1,112 @@
+"""Gaps in the armory's records become reports, filed by SafeTrack itself (`Identity.SYSTEM`, no
+reporter) through `report_file`: routed, escalated, notified and put on their own trail like any other
+report, with the armory record they are about linked (`ArmoryGap`) and the filing noted on the
+production's armory trail.
+
+Some gaps concern people beyond the ladder's first level at once (live rounds: the safety coordinator
+and the producers, DESIGN.md flow 5): they are told of the filing in the same transaction, each once.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from accounts.models import Department, Membership, Production, User, rank_of
+from incidents.ladder import Ladder, ladder_for
+from incidents.models import ArmoryEventKind, ArmoryGap, Identity, Notification, Report, Weapon
+
+from .. import notify
+from ..filing import ReportDraft, report_file
+from .trail import armory_event_append
+
+
+@dataclass(frozen=True)
+class Gap:
+    """What SafeTrack says about a gap: the report's words and how far it reaches at once."""
+
+    kind: str
+    category: str
+    severity: str
+    title: str
+    description: str
+    weapon: Weapon | None = None
+    ammunition: str = ""
+    first_role: str | None = None  # start at the first ladder level this role sits at (default: level 1)
+    also_tell_roles: Sequence[str] = ()
+
+
+def gap_language(user: User | None) -> str:
+    """The language a gap's report is written in: that of the person whose action revealed it (their
+    account's language), else the site's. The text is stored, so it must not depend on whichever
+    language happens to be active in a worker or a shell."""
+    return user.language if user is not None and user.language else settings.LANGUAGE_CODE
+
+
+def level_for_role(ladder: Ladder, role: str) -> int:
+    """The first level of the ladder that names `role`, else the first that reaches above it, else the top."""
+    for level in ladder.levels:
+        if role in level.roles:
+            return level.number
+    for level in ladder.levels:
+        if level.min_rank >= rank_of(role):
+            return level.number
+    return ladder.top
+
+
+def gap_report_file(*, production: Production, gap: Gap, now: datetime) -> Report:
+    """File the gap's report; the caller holds the transaction (and whatever locks made it a gap) and
+    builds the gap's words inside `translation.override(gap_language(...))`."""
+    first_level = level_for_role(ladder_for(production), gap.first_role) if gap.first_role else None
+    report = report_file(
+        production=production,
+        reporter=None,
+        draft=ReportDraft(
+            category=gap.category,
+            severity=gap.severity,
+            title=gap.title[:200],
+            description=gap.description,
+            occurred_at=now,
+            location=_("Armory"),  # in the language of whoever (or whatever) found the gap
+            department=Department.PROPS,
+            weapon=str(gap.weapon)[:200] if gap.weapon else "",
+            ammunition=gap.ammunition,
+            identity=Identity.SYSTEM,
+        ),
+        now=now,
+        first_level=first_level,
+    )
+    ArmoryGap.objects.create(report=report, production=production, kind=gap.kind, weapon=gap.weapon, created_at=now)
+    if gap.also_tell_roles:
+        _tell_roles(report=report, roles=gap.also_tell_roles)
+    armory_event_append(
+        production=production,
+        kind=ArmoryEventKind.GAP_REPORTED,
+        subject=f"report:{report.pk}",
+        payload={"gap": gap.kind, "report": report.pk, "weapon": gap.weapon.pk if gap.weapon else None},
+        at=now,
+    )
+    return report
+
+
+def _tell_roles(*, report: Report, roles: Sequence[str]) -> None:
+    """Notify the production's members in `roles` of the report's filing, if its level has not already."""
+    filed = report.events.order_by("seq").first()
+    already = set(Notification.objects.filter(event=filed).values_list("recipient_id", flat=True))
+    users = [
+        membership.user
+        for membership in Membership.objects.filter(
+            production_id=report.production_id, role__in=list(roles), user__is_active=True
+        )
+        .select_related("user")
+        .order_by("user_id")
+        if membership.user_id not in already
+    ]
+    if users:
+        notify.notify(event=filed, report=report, recipients=_unique(users), level=report.escalation_level)
+
+
+def _unique(users: list[User]) -> list[User]:
+    return list({user.pk: user for user in users}.values())
