@@ -71,6 +71,8 @@ class HoneypotInput(forms.TextInput):
 class AnonymousReportForm(ReportForm):
     """The report form for someone without an account: always anonymous, nothing earlier to link."""
 
+    placed_by_page = (HONEYPOT_FIELD,)
+
     website = forms.CharField(
         label=_("Leave this field empty"),
         required=False,

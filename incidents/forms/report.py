@@ -1,5 +1,11 @@
-"""The report form: used by /reports/new/ (a logged-in member), and reused by the anonymous page and
-the stop-work form (no user). It only validates and builds a `ReportDraft`; `report_file` does the rest."""
+"""The report form: used by /reports/new/ (a logged-in member), and reused by the anonymous page (no
+user). It only validates and builds a `ReportDraft`; `report_file` does the rest.
+
+Its page (templates/incidents/includes/report_form_fields.html) is laid out for a phone: the category
+as short choices, the firearm or ignored-warning questions right under it when they apply, the title and
+"What happened?", photos, then "Add details" for the rest. Files chosen for a refused submission are kept
+on the server (incidents.services.kept_uploads) and sent back as signed tokens, so nobody chooses a
+photo twice. The earlier-reports choice lists the latest few and a search, never every report."""
 
 import uuid
 from datetime import date, datetime, timedelta
@@ -9,8 +15,11 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Q, QuerySet
+from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, Production, User
@@ -20,6 +29,25 @@ from incidents.categories import CATEGORY_INFO, SEVERITY_ORDER, Category, Severi
 from incidents.models import Ammunition, Identity, Report
 from incidents.services.attachments import CleanUpload, upload_clean
 from incidents.services.filing import ReportDraft
+from incidents.services.kept_uploads import (
+    KeptUpload,
+    kept_upload_open,
+    kept_upload_read,
+    uploads_keep,
+    uploads_kept_delete,
+)
+
+from .report_fields import (
+    CATEGORY_SHORT_LABELS,
+    EarlierReportsField,
+    MultipleFileField,
+    MultipleFileInput,
+    UnrequiredDateTimeInput,
+    bootstrap_classes,
+    earlier_label,
+    is_id,
+    posted_list,
+)
 
 # A phone's clock may run a little ahead of the server's: a time this far "in the future" is still now.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -28,7 +56,9 @@ SAVED_AT_INVALID = _(
     "The time this report was saved on the phone is not a time. Check the phone's clock and send again."
 )
 ACCEPTED_TYPES = "image/jpeg,image/png,image/webp,application/pdf"
-RESELECT_FILES = _("Your browser does not keep chosen files when the page reloads: choose your files again.")
+KEPT_FIELD = "kept_attachments"
+SEARCH_BUTTON = "earlier_search"
+EARLIER_SHOWN = 20  # the latest this many, or this many search results
 
 IDENTITY_HELP = {
     Identity.NAMED: _("Handlers see your name, so they can come and ask you about it."),
@@ -40,40 +70,20 @@ IDENTITY_HELP = {
         "receipt code, shown once, to follow it up without your account."
     ),
 }
-
-
-class MultipleFileInput(forms.FileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files under one name; each is checked by `upload_clean` in the form."""
-
-    widget = MultipleFileInput
-
-    def to_python(self, data: Any) -> list[UploadedFile]:
-        if not data:
-            return []
-        files = data if isinstance(data, list | tuple) else [data]
-        return [f for f in files if f]
-
-    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
-        files = self.to_python(data)
-        if self.required and not files:
-            raise ValidationError(self.error_messages["required"], code="required")
-        return files
-
-    def has_changed(self, initial: Any, data: Any) -> bool:
-        return bool(data)
-
-
-class EarlierReportsField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Report) -> str:
-        local = timezone.localtime(obj.created_at, obj.production.tzinfo)
-        return f"#{obj.pk} · {local:%Y-%m-%d} · {obj.title}"
+# Where each field sits on the page; a field another feature adds to the form and that is not placed
+# here is shown in "Add details" (hidden ones go with the form's hidden inputs, at its top).
+FIRST_FIELDS = ("category", "title", "description")
+FIREARM_FIELDS = ("weapon", "ammunition", "armorer_present")
+WARNING_FIELDS = ("earlier_reports", "earlier_q", "warned_whom", "warned_on", "warned_how")
+DETAIL_FIELDS = ("occurred_at", "location", "department", "injuries", "injury_description", "witnesses", "severity")
+LAST_FIELDS = ("attachments", "identity", "show_department")
+PLACED = frozenset(FIRST_FIELDS + FIREARM_FIELDS + WARNING_FIELDS + DETAIL_FIELDS + LAST_FIELDS)
 
 
 class ReportForm(forms.Form):
+    # Fields of a subclass that its page places itself (the anonymous page's honeypot).
+    placed_by_page: tuple[str, ...] = ()
+
     category = forms.ChoiceField(
         label=_("What kind of concern is it?"),
         choices=Category.choices,
@@ -99,14 +109,15 @@ class ReportForm(forms.Form):
     description = forms.CharField(
         label=_("What happened?"),
         max_length=10000,
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("Say what happened.")},
     )
     occurred_at = forms.DateTimeField(
         label=_("When did it happen?"),
         # Left blank by a draft saved on the phone whose time nobody typed: it happened when it was saved.
+        # Otherwise required, by clean() (the box sits in the folded "Add details", without `required`).
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "required": True}, format="%Y-%m-%dT%H:%M"),
+        widget=UnrequiredDateTimeInput(format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
         error_messages={
             "required": _("Say when it happened (now is fine)."),
@@ -127,11 +138,14 @@ class ReportForm(forms.Form):
     weapon = forms.CharField(
         label=_("Weapon"), max_length=200, required=False, help_text=_("Make, model or the prop number.")
     )
+    # Required for the firearm categories (checked in clean()); a radio with no default, so nobody
+    # sends a guess they did not make. "Unknown" is a real answer.
     ammunition = forms.ChoiceField(
         label=_("Ammunition"),
-        choices=[("", "—"), *Ammunition.choices],
+        choices=Ammunition.choices,
         required=False,
-        help_text=_("Choose “Unknown” if you are not sure."),
+        widget=forms.RadioSelect,
+        help_text=_("Not sure? Choose “Unknown”."),
     )
     armorer_present = forms.NullBooleanField(
         label=_("Was the armorer there?"),
@@ -145,7 +159,14 @@ class ReportForm(forms.Form):
         label=_("Earlier reports that were ignored"),
         queryset=Report.objects.none(),
         required=False,
-        help_text=_("Pick the reports nobody acted on (hold Ctrl or ⌘ to pick several)."),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    earlier_q = forms.CharField(
+        label=_("Find an earlier report"),
+        max_length=100,
+        required=False,
+        help_text=_("A word of its title, or its number."),
+        widget=forms.TextInput(attrs={"type": "search", "enterkeyhint": "search", "autocomplete": "off"}),
     )
     warned_whom = forms.CharField(
         label=_("Who did you warn?"), max_length=200, required=False, help_text=_("A name or a role.")
@@ -163,7 +184,7 @@ class ReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     attachments = MultipleFileField(
-        label=_("Photos or PDFs"),
+        label=_("Choose photos or PDFs"),
         required=False,
         widget=MultipleFileInput(attrs={"accept": ACCEPTED_TYPES}),
     )
@@ -206,6 +227,10 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The page's script reads when the form was made, to move a cached form's "now" to the phone's now.
         self.fields["occurred_at"].widget.attrs["data-rendered-at"] = self.now.isoformat()
+        # Files: the new ones sent with this request (cleaned), and those kept from a refused one.
+        self.new_uploads: list[CleanUpload] = []
+        self.kept: list[KeptUpload] = []
+        self.searching = self.is_bound and SEARCH_BUTTON in self.data
         self.fields["occurred_at"].help_text = _("Times are in the production's time zone (%(tz)s).") % {
             "tz": production.timezone
         }
@@ -215,30 +240,40 @@ class ReportForm(forms.Form):
         ) % {"count": max_count, "size": max_bytes // (1024 * 1024)}
         if self.user is None:
             # No account: the report can only be anonymous, and there is nothing earlier to link.
-            for name in ("identity", "show_department", "earlier_reports"):
+            for name in ("identity", "show_department", "earlier_reports", "earlier_q"):
                 del self.fields[name]
-        else:
-            membership = next((m for m in user_memberships(self.user) if m.production_id == production.pk), None)
-            if membership is not None:
-                self.fields["department"].initial = membership.department
-                self.fields["show_department"].help_text = _(
-                    "Only for confidential reports: handlers see “a crew member (%(department)s)”, never your name."
-                ) % {"department": membership.get_department_display()}
-            earlier = access.reports_visible_to(self.user).filter(production=production)
-            if earlier.exists():
-                self.fields["earlier_reports"].queryset = earlier.select_related("production").order_by("-created_at")
-            else:
-                del self.fields["earlier_reports"]
+            return
+        membership = next((m for m in user_memberships(self.user) if m.production_id == production.pk), None)
+        if membership is not None:
+            self.fields["department"].initial = membership.department
+            self.fields["show_department"].help_text = _(
+                "Only for confidential reports: handlers see “a crew member (%(department)s)”, never your name."
+            ) % {"department": membership.get_department_display()}
+        # Lazy: queried only to check ids that were sent, never to list them all.
+        self.fields["earlier_reports"].queryset = self.earlier_linkable()
+
+    @property
+    def owner(self) -> str:
+        """Who may use the files kept for this form: the logged-in user, or (anonymous) the production."""
+        return f"user:{self.user.pk}" if self.user is not None else f"production:{self.production.pk}"
+
+    def earlier_linkable(self) -> QuerySet[Report]:
+        if self.user is None:
+            return Report.objects.none()
+        return access.reports_visible_to(self.user).filter(production=self.production)
 
     # --- rendering helpers ------------------------------------------------------------------------
 
-    def _options(self, name: str, help_texts: dict[str, Any], data: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+    def _options(
+        self, name: str, labels: dict[str, Any], help_texts: dict[str, Any], data: dict[str, dict[str, str]]
+    ) -> list[dict[str, Any]]:
         field = self[name]
         current = str(field.value() or "")
         return [
             {
                 "value": value,
-                "label": label,
+                "label": labels.get(value, label),
+                "long_label": label,
                 "help": help_texts.get(value, ""),
                 "id": f"id_{name}_{index}",
                 "checked": value == current,
@@ -250,6 +285,7 @@ class ReportForm(forms.Form):
     def category_options(self) -> list[dict[str, Any]]:
         return self._options(
             "category",
+            CATEGORY_SHORT_LABELS,
             {c: info.help_text for c, info in CATEGORY_INFO.items()},
             {
                 c: {
@@ -263,12 +299,55 @@ class ReportForm(forms.Form):
         )
 
     def identity_options(self) -> list[dict[str, Any]]:
-        return self._options("identity", IDENTITY_HELP, {})
+        return self._options("identity", {}, IDENTITY_HELP, {})
+
+    def ammunition_options(self) -> list[dict[str, Any]]:
+        return self._options("ammunition", {}, {}, {})
+
+    @cached_property
+    def earlier_choices(self) -> list[dict[str, Any]]:
+        """What the earlier-reports list shows: the ones already ticked, then the search's results (or
+        the latest few): at most 2 queries, whatever the number of reports."""
+        if "earlier_reports" not in self.fields:
+            return []
+        chosen_ids = [int(v) for v in posted_list(self.data, "earlier_reports") if is_id(v)]
+        linkable = self.earlier_linkable().select_related("production")
+        chosen = list(linkable.filter(pk__in=chosen_ids[:EARLIER_SHOWN]).order_by("-created_at")) if chosen_ids else []
+        raw = str(self.data.get("earlier_q", "") if self.is_bound else "")
+        query = "".join(ch for ch in raw if ch.isprintable())[:100].strip()  # no NUL byte reaches the database
+        found = linkable.exclude(pk__in=[r.pk for r in chosen]).order_by("-created_at", "-pk")
+        if query:
+            number = query.lstrip("#")
+            matches = Q(title__icontains=query)
+            if is_id(number):
+                matches |= Q(pk=int(number))
+            found = found.filter(matches)
+        shown = chosen + list(found[: max(0, EARLIER_SHOWN - len(chosen))])
+        return [
+            {"value": r.pk, "label": earlier_label(r), "id": f"id_earlier_reports_{r.pk}", "checked": r in chosen}
+            for r in shown
+        ]
 
     @property
-    def files_dropped(self) -> bool:
-        """A failed submission carried files: the browser will not send them again by itself."""
-        return self.is_bound and bool(self.errors) and bool(self.files.getlist("attachments"))
+    def earlier_searched(self) -> bool:
+        return self.is_bound and bool(str(self.data.get("earlier_q", "")).strip())
+
+    def fields_in(self, names: tuple[str, ...]) -> list[forms.BoundField]:
+        return [self[name] for name in names if name in self.fields]
+
+    @property
+    def detail_fields(self) -> list[forms.BoundField]:
+        placed = self.fields_in(DETAIL_FIELDS)
+        added = [self[n] for n, f in self.fields.items() if self._unplaced(n) and not f.widget.is_hidden]
+        return placed + added
+
+    def _unplaced(self, name: str) -> bool:
+        return name not in PLACED and name not in self.placed_by_page
+
+    @property
+    def details_open(self) -> bool:
+        """The folded "Add details" starts open when something in it needs the reporter's attention."""
+        return self.is_bound and any(field.errors for field in self.detail_fields)
 
     # --- validation --------------------------------------------------------------------------------
 
@@ -276,6 +355,9 @@ class ReportForm(forms.Form):
         # Dates and times typed in the form are in the production's time zone, whatever the browser's.
         with timezone.override(self.production.tzinfo):
             super().full_clean()
+        if self.searching:
+            # A search for an earlier report, not a submission: nothing is refused, only bad files are said.
+            self._errors = ErrorDict({k: v for k, v in self._errors.items() if k == "attachments"})
 
     def clean_occurred_at(self) -> datetime | None:
         value: datetime | None = self.cleaned_data.get("occurred_at")
@@ -352,24 +434,35 @@ class ReportForm(forms.Form):
     def clean_attachments(self) -> list[CleanUpload]:
         files: list[UploadedFile] = self.cleaned_data.get("attachments") or []
         limit = settings.ATTACHMENT_MAX_COUNT
-        if len(files) > limit:
-            raise ValidationError(
-                [
-                    _("You chose %(count)s files; at most %(limit)s can be attached.")
-                    % {"count": len(files), "limit": limit},
-                    RESELECT_FILES,
-                ],
-                code="too_many",
-            )
-        cleaned, errors = [], []
-        for upload in files:
+        errors: list[str] = []
+        tokens = list(dict.fromkeys(posted_list(self.data, KEPT_FIELD)))[: limit + 1]
+        for token in tokens:
             try:
-                cleaned.append(upload_clean(upload))
+                self.kept.append(kept_upload_open(token=str(token), owner=self.owner))
             except ValidationError as exc:
                 errors.extend(exc.messages)
+        if len(self.kept) + len(files) > limit:
+            errors.append(
+                _("You chose %(count)s files; at most %(limit)s can be attached.")
+                % {"count": len(self.kept) + len(files), "limit": limit}
+            )
+            self.kept = self.kept[:limit]
+            files = []
+        for upload in files:
+            try:
+                self.new_uploads.append(upload_clean(upload))
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+        kept_content = []
+        for item in list(self.kept):
+            try:
+                kept_content.append(kept_upload_read(item))
+            except ValidationError as exc:
+                self.kept.remove(item)
+                errors.extend(exc.messages)
         if errors:
-            raise ValidationError([*errors, RESELECT_FILES], code="bad_file")
-        return cleaned
+            raise ValidationError(list(dict.fromkeys(errors)), code="bad_file")
+        return kept_content + self.new_uploads
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -450,6 +543,19 @@ class ReportForm(forms.Form):
                 ),
             )
 
+    # --- after validation --------------------------------------------------------------------------
+
+    def uploads_keep(self) -> None:
+        """After a refusal (or a search): keep the good new files on the server, so the page can send
+        them back as tokens instead of asking for them again."""
+        if self.new_uploads:
+            self.kept += uploads_keep(uploads=self.new_uploads, owner=self.owner)
+            self.new_uploads = []
+
+    def kept_delete(self) -> None:
+        """After filing: the report has its own copies of the kept files."""
+        uploads_kept_delete(self.kept)
+
     def draft(self) -> ReportDraft:
         data = self.cleaned_data
         return ReportDraft(
@@ -476,3 +582,6 @@ class ReportForm(forms.Form):
             idempotency_key=data.get("idempotency_key"),
             saved_at=data.get("saved_at"),
         )
+
+
+bootstrap_classes(ReportForm)

@@ -88,10 +88,13 @@ def anonymous_new(request: HttpRequest, join_code: str) -> HttpResponse:
                 report = report_file(production=production, reporter=None, draft=draft, receipt_hash=receipt.hash)
             except ValidationError as exc:  # the key already filed another report
                 form.add_error(None, exc)
+                form.uploads_keep()
                 return _no_store(render(request, "incidents/anonymous_new.html", context))
+            form.kept_delete()
             return handoff.handoff_redirect(
                 code=receipt.code, report_id=report.pk, show_once=handoff.FILED_ANONYMOUS_PAGE
             )
+        form.uploads_keep()  # refused: the files chosen come back as kept, not lost
     return _no_store(render(request, "incidents/anonymous_new.html", context))
 
 

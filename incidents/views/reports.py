@@ -114,7 +114,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
         production=production,
         user=request.user,
     )
-    limited = posted and filing_limited(request)
+    # A search for an earlier report is not a submission: not counted, never filed.
+    limited = posted and not form.searching and filing_limited(request)
     if limited:
         form.is_valid()  # the errors of what was typed are shown too, and nothing typed is lost
         form.add_error(
@@ -124,7 +125,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 "it again: what you typed is kept below."
             ),
         )
-    elif posted and form.is_valid():
+    elif posted and not form.searching and form.is_valid():
         draft = form.draft()
         anonymous = draft.identity == Identity.ANONYMOUS
         # Not linked to the account: the receipt is the only way back, shown once and never stored
@@ -140,6 +141,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:  # the key already filed someone else's report
             form.add_error(None, exc)
         else:
+            form.kept_delete()
             if wants_json(request):
                 response = JsonResponse(
                     {"report": report.pk, "url": report.get_absolute_url(), "receipt": receipt.code if receipt else ""}
@@ -153,6 +155,9 @@ def report_new(request: HttpRequest) -> HttpResponse:
             return redirect("report_filed", report_id=report.pk)
     if posted and wants_json(request):
         return form_errors_json(form, status=429 if limited else 400)
+    if posted:
+        form.is_valid()  # a search for an earlier report checks only the files
+        form.uploads_keep()  # refused or not sent yet: the files chosen come back as kept, not lost
     with timezone.override(production.tzinfo):
         return render(
             request,

@@ -1,6 +1,7 @@
-/* The report form: firearm and ignored-warning fields only for their categories, severity raise-only,
-   the department option only for confidential reports, and no double sending. The form works without
-   this script; the server checks everything again. */
+/* The report form: firearm and ignored-warning questions only for their categories (the ammunition then
+   required by the browser too), severity raise-only, the department option only for confidential
+   reports, thumbnails of the photos chosen, Enter in the earlier-report search searches, and no double
+   sending. The form works without this script; the server checks everything again. */
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -15,6 +16,9 @@
   var injuryFields = form.querySelector("[data-injury-fields]");
   var injuries = form.querySelector("input[name=injuries]");
   var showDepartment = form.querySelector("[data-show-department]");
+  var previews = form.querySelector("[data-attachment-previews]");
+  var search = form.querySelector("input[name=earlier_q]");
+  var searchButton = form.querySelector("[data-earlier-search]");
   var severityTouched = false;
 
   function checked(name) {
@@ -23,8 +27,12 @@
 
   function updateCategory() {
     var category = checked("category");
+    var firearm = Boolean(category && category.dataset.firearm === "1");
     if (firearmFields) {
-      firearmFields.hidden = !(category && category.dataset.firearm === "1");
+      firearmFields.hidden = !firearm;
+      Array.prototype.forEach.call(firearmFields.querySelectorAll("[data-required-for-firearms]"), function (input) {
+        input.required = firearm;
+      });
     }
     if (warningFields) {
       warningFields.hidden = !(category && category.dataset.warning === "1");
@@ -56,6 +64,34 @@
     }
   }
 
+  // A small picture (or the name, for a PDF) of every file chosen, so the reporter sees what goes with it.
+  function updatePreviews() {
+    if (!previews) {
+      return;
+    }
+    previews.textContent = "";
+    Array.prototype.forEach.call(form.querySelectorAll("input[type=file][name=attachments]"), function (input) {
+      Array.prototype.forEach.call(input.files || [], function (file) {
+        var item = document.createElement("div");
+        item.className = "attachment-preview";
+        if (/^image\//.test(file.type) && window.FileReader) {
+          var img = document.createElement("img");
+          img.alt = "";
+          var reader = new FileReader();
+          reader.onload = function () {
+            img.src = reader.result;
+          };
+          reader.readAsDataURL(file);
+          item.appendChild(img);
+        }
+        var name = document.createElement("div");
+        name.textContent = file.name;
+        item.appendChild(name);
+        previews.appendChild(item);
+      });
+    });
+  }
+
   form.addEventListener("change", function (event) {
     var name = event.target.name;
     if (name === "severity") {
@@ -66,11 +102,25 @@
       updateInjuries();
     } else if (name === "identity") {
       updateIdentity();
+    } else if (name === "attachments") {
+      updatePreviews();
     }
   });
 
-  form.addEventListener("submit", function () {
-    var button = form.querySelector("button[type=submit]");
+  if (search && searchButton) {
+    search.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        searchButton.click();
+      }
+    });
+  }
+
+  form.addEventListener("submit", function (event) {
+    if (event.submitter && event.submitter.hasAttribute("data-earlier-search")) {
+      return;
+    }
+    var button = form.querySelector("button[type=submit].btn-report");
     if (!button) {
       return;
     }
@@ -88,4 +138,5 @@
   updateCategory();
   updateInjuries();
   updateIdentity();
+  updatePreviews();
 })();

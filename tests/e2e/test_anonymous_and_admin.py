@@ -25,6 +25,7 @@ def test_anonymous_report_from_the_poster_link_then_a_follow_up_with_the_receipt
     page.get_by_label("Fatigue / hours").check()
     page.get_by_label("In a few words").fill("Drivers on their third sixteen-hour day")
     page.get_by_label("What happened?").fill("The unit drivers have not had a turnaround longer than eight hours.")
+    page.get_by_text("Add details").click()
     page.get_by_label("Where?").fill("Base camp")
     browsing.screenshot(page, "anonymous-form")
     # A person takes more than the form's minimum fill time; the honeypot stays empty.

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import Membership, Production, User
@@ -48,17 +49,18 @@ def test_crew_member_signs_up_joins_with_the_code_and_files_a_misfire_report_wit
 
     page.get_by_role("link", name="Report a concern").first.click()
     expect(page.get_by_role("heading", name="Report a concern")).to_be_visible()
-    page.get_by_label("Misfire / accidental discharge").check()
+    page.get_by_label("Misfire / discharge").check()
     # The firearm questions appear once a firearm category is chosen; the severity follows the category.
     expect(page.get_by_role("textbox", name="Weapon")).to_be_visible()
     expect(page.get_by_label("How serious is it?")).to_have_value("high")
     page.get_by_label("In a few words").fill("Revolver went off during the rehearsal")
     page.get_by_label("What happened?").fill("The prop revolver fired a blank while the actor was still walking in.")
-    page.get_by_label("Where?").fill("Stage 4, saloon")
     page.get_by_role("textbox", name="Weapon").fill("Prop revolver #7")
-    page.get_by_label("Ammunition", exact=True).select_option(label="Blank")
+    page.get_by_label("Blank", exact=True).check()
     page.get_by_label("Was the armorer there?").select_option(label="No")
-    page.get_by_label("Photos or PDFs").set_input_files(str(photo))
+    page.get_by_label("Choose photos or PDFs").set_input_files(str(photo))
+    page.get_by_text("Add details").click()
+    page.get_by_label("Where?").fill("Stage 4, saloon")
     browsing.screenshot(page, "report-form-filled")
     page.get_by_role("button", name="Send the report").click()
 
@@ -90,6 +92,56 @@ def test_crew_member_signs_up_joins_with_the_code_and_files_a_misfire_report_wit
         timeout=15_000,
     )
     browsing.screenshot(page, "report-page")
+
+
+def test_crew_member_files_a_misfire_with_a_photo_after_a_refused_try_without_choosing_the_photo_again(
+    production: Production,
+    crew: User,
+    ladder_cast: dict[str, User],
+    open_page: Callable[..., Page],
+    browsing: Browsing,
+    tmp_path: Path,
+):
+    photo = tmp_path / "muzzle-flash.jpg"
+    photo.write_bytes(jpeg_bytes((220, 120, 20), (320, 240)))
+    page = open_page(user=crew)
+    page.goto("/reports/new/")
+    page.get_by_label("Misfire / discharge").check()
+    page.get_by_label("Unknown", exact=True).check()
+    page.get_by_label("In a few words").fill("Hang-fire on the shotgun")
+    page.get_by_label("What happened?").fill("The shotgun clicked, then fired a second later as it was lowered.")
+    page.get_by_label("Take a photo").set_input_files(str(photo))
+    expect(page.locator(".attachment-preview img")).to_have_count(1)  # what is attached, before sending
+    # A typo in the time: tomorrow. Only the server can tell, so the first try is refused.
+    page.get_by_text("Add details").click()
+    tomorrow = timezone.localtime(timezone.now() + timedelta(days=1), production.tzinfo)
+    page.get_by_label("When did it happen?").fill(tomorrow.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_role("button", name="Send the report").click()
+
+    expect(page.get_by_text("The report was not sent yet. Please fix:")).to_be_visible()
+    expect(page.get_by_text("That is in the future.").first).to_be_visible()
+    assert not Report.objects.exists()
+    # The photo is still attached, shown as a thumbnail; nothing has to be chosen again.
+    kept = page.get_by_label("muzzle-flash.jpg")
+    expect(kept).to_be_checked()
+    page.wait_for_function(
+        "() => { const img = document.querySelector('img.kept-thumb'); return img && img.naturalWidth > 0; }"
+    )
+    assert page.locator("input[type=file]").evaluate_all("inputs => inputs.every(i => i.files.length === 0)")
+    expect(page.get_by_label("What happened?")).to_have_value(
+        "The shotgun clicked, then fired a second later as it was lowered."
+    )
+    browsing.screenshot(page, "refused-with-the-photo-kept")
+    page.get_by_label("When did it happen?").fill(
+        timezone.localtime(timezone.now(), production.tzinfo).strftime("%Y-%m-%dT%H:%M")
+    )
+    page.get_by_role("button", name="Send the report").click()
+
+    expect(page.get_by_role("heading", name="Report sent")).to_be_visible()
+    report = Report.objects.get()
+    assert (report.category, report.ammunition, report.reporter) == (Category.MISFIRE, "unknown", crew)
+    attachment = report.attachments.get()
+    assert (attachment.original_name, attachment.content_type) == ("muzzle-flash.jpg", "image/jpeg")
 
 
 @pytest.mark.worker

@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 from incidents.categories import Category
 from incidents.models import Report
 from tests.e2e.conftest import PHONE, Browsing, Scene, key_pages, scroll_overflow
+from tests.e2e.test_spanish import switch_language
 from tests.factories import file_report
 
 # What a person pastes into a report on set: a link, a prop number with no spaces.
@@ -60,7 +61,7 @@ TAP_TARGETS = """(form) => {
   const out = [];
   for (const el of form.querySelectorAll('input, select, textarea, button')) {
     const rect = el.getBoundingClientRect();
-    if (el.type === 'hidden' || rect.width === 0 || el.closest('.hp-field, [hidden]')) continue;
+    if (el.type === 'hidden' || rect.width === 0 || el.closest('.hp-field, .visually-hidden, [hidden]')) continue;
     let height = rect.height;
     if (el.type === 'radio' || el.type === 'checkbox') {
       const label = form.querySelector(`label[for="${el.id}"]`);
@@ -83,13 +84,14 @@ def test_report_forms_have_controls_large_enough_to_tap_on_a_phone(
         page = open_page(user=user)
         page.goto(path)
         # Show every optional part: firearm details, the injury text, the confidential options.
-        page.get_by_label("Misfire / accidental discharge").check()
+        page.get_by_label("Misfire / discharge").check()
+        page.get_by_text("Add details").click()
         page.get_by_label("Someone was hurt").check()
         if user is not None:
             page.get_by_label("Confidential").check()
         targets = page.locator("#report-form").evaluate(TAP_TARGETS)
         names = {t["name"] for t in targets}
-        assert {"category=misfire", "title", "description", "weapon", "ammunition", "attachments"} <= names
+        assert {"category=misfire", "title", "description", "weapon", "ammunition=unknown", "attachments"} <= names
         small = [t for t in targets if t["height"] < 44]
         assert not small, f"{path}: controls under 44 px tall: {small}"
 
@@ -127,3 +129,50 @@ def test_stop_work_button_is_prominent_and_asks_for_confirmation(
     page.get_by_role("button", name="Call STOP WORK").click()
     expect(page.get_by_role("heading", name="Work is stopped")).to_be_visible()
     assert Report.objects.filter(category=Category.STOP_WORK, production=world.production).count() == 1
+
+
+# Where the "What happened?" box ends, measured from the top of the form, at 360 x 740.
+FORM_DEPTH = """() => {
+  const form = document.getElementById('report-form').getBoundingClientRect();
+  const box = document.getElementById('id_description').getBoundingClientRect();
+  return {top: Math.round(box.top - form.top), bottom: Math.round(box.bottom - form.top)};
+}"""
+WITHIN_TWO_SCREENS = 2 * PHONE["height"]  # 1,480 px
+
+
+def test_what_happened_is_within_two_phone_screens_of_the_form_with_a_firearm_category_chosen(
+    scene: Callable[..., Scene], open_page: Callable[..., Page], browsing: Browsing
+):
+    world = scene()
+    depths = {}
+    page = open_page(user=world.crew)
+    for language in ("en", "es"):
+        page.goto("/reports/new/")
+        if language == "es":
+            switch_language(page, "español")
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        page.locator("input[name=category][value=misfire]").check()
+        expect(page.locator("[data-firearm-fields]")).to_be_visible()
+        # Only the chosen category's help is shown, and the firearm questions sit right under the choices.
+        expect(page.locator("#div_id_category .choice-help:visible")).to_have_count(1)
+        depths[language] = page.evaluate(FORM_DEPTH)
+        browsing.screenshot(page, f"report-form-misfire-{language}")
+    print(f"'What happened?' box, px from the top of the form at 360x740: {depths}")
+    deep = {lang: d for lang, d in depths.items() if d["bottom"] > WITHIN_TWO_SCREENS}
+    assert not deep, f"'What happened?' ends lower than {WITHIN_TWO_SCREENS} px into the form: {depths}"
+
+
+def test_stop_work_is_one_tap_from_every_members_page(scene: Callable[..., Scene], open_page: Callable[..., Page]):
+    world = scene(stopped=True)
+    missing = []
+    for who in ("crew", "producer"):
+        page = open_page(user=world.people[who])
+        for name, path in key_pages(world)[who]:
+            page.goto(path)
+            button = page.locator("a.navbar-stop-work")
+            box = button.bounding_box() if button.count() == 1 else None
+            if box is None or box["y"] + box["height"] > PHONE["height"] or box["height"] < 44:
+                missing.append(f"{who} {name} ({path}): {box}")
+    assert not missing, "pages without a visible stop-work button at the top:\n" + "\n".join(missing)
+    page.locator("a.navbar-stop-work").click()
+    expect(page.get_by_label("Why must work stop?")).to_be_visible()

@@ -198,14 +198,16 @@ def _multipart(fields: dict[str, Any], files: list[tuple[str, bytes]]) -> dict[s
     warned_on=dates,
     warned_how=text,
     earlier=numbers,
+    earlier_q=text,
+    kept=st.lists(text, max_size=3),
     files=uploads,
 )
 def test_the_report_form_answers_any_input_and_saves_a_whole_report_or_nothing(
-    client, production, crew, ladder_cast, files, earlier, **fields
+    client, production, crew, ladder_cast, files, earlier, kept, **fields
 ):
     client.force_login(crew)
     before, known = counts(), set(Report.objects.values_list("pk", flat=True))
-    data = _multipart({**fields, "earlier_reports": earlier}, files)
+    data = _multipart({**fields, "earlier_reports": earlier, "kept_attachments": kept}, files)
     response = client.post(reverse("report_new") + f"?production={production.pk}", data)
     assert_answered(response)
     new = list(Report.objects.exclude(pk__in=known))

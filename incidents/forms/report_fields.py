@@ -1,0 +1,107 @@
+"""The report form's own fields and widgets, and the short category labels of its choices."""
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from incidents.categories import Category
+from incidents.models import Report
+
+# Short enough for two choices side by side on a 360 px phone; the full name and the help are shown
+# for the chosen one only.
+CATEGORY_SHORT_LABELS = {
+    Category.MISFIRE: _("Misfire / discharge"),
+    Category.LIVE_AMMUNITION: _("Live round"),
+    Category.UNSAFE_HANDLING: _("Unsafe gun handling"),
+    Category.STOP_WORK: pgettext_lazy("report category", "Stop work"),
+    Category.IGNORED_WARNING: _("Ignored warning"),
+    Category.STUNTS: _("Stunts"),
+    Category.PYROTECHNICS: _("Pyro / effects"),
+    Category.VEHICLES: _("Vehicles"),
+    Category.RIGGING: _("Rigging / falls"),
+    Category.FATIGUE: _("Fatigue / hours"),
+    Category.ENVIRONMENT: _("Environment / health"),
+    Category.OTHER: _("Other"),
+}
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one name (the camera input and the file chooser share it); each is checked
+    by `upload_clean` in the form."""
+
+    widget = MultipleFileInput
+
+    def to_python(self, data: Any) -> list[UploadedFile]:
+        if not data:
+            return []
+        files = data if isinstance(data, list | tuple) else [data]
+        return [f for f in files if f]
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        files = self.to_python(data)
+        if self.required and not files:
+            raise ValidationError(self.error_messages["required"], code="required")
+        return files
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return bool(data)
+
+
+class EarlierReportsField(forms.ModelMultipleChoiceField):
+    """Validates the chosen ids against every report the reporter may link; the page itself only lists
+    the latest few and the results of a search (`ReportForm.earlier_choices`)."""
+
+    def label_from_instance(self, obj: Report) -> str:
+        return earlier_label(obj)
+
+
+def earlier_label(report: Report) -> str:
+    local = timezone.localtime(report.created_at, report.production.tzinfo)
+    return f"#{report.pk} · {local:%Y-%m-%d} · {report.title}"
+
+
+class UnrequiredDateTimeInput(forms.DateTimeInput):
+    """Required by the server, but without the browser's `required`: it sits in the folded "Add
+    details" part, where a browser cannot point at an empty required box and would refuse silently."""
+
+    input_type = "datetime-local"
+
+    def use_required_attribute(self, initial: Any) -> bool:
+        return False
+
+
+def is_id(value: object) -> bool:
+    text = str(value)
+    return text.isascii() and text.isdigit() and 0 < len(text) <= 18
+
+
+def posted_list(data: Any, name: str) -> list[Any]:
+    """All values sent under `name` (a QueryDict, or a plain dict as tests and scripts pass)."""
+    if hasattr(data, "getlist"):
+        return data.getlist(name)
+    value = data.get(name) if data else None
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def bootstrap_classes(form_class: type[forms.Form]) -> None:
+    """Bootstrap's classes on the widgets, once for the class (not per request, as a template filter would)."""
+    for field in form_class.base_fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple | forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select"
+        else:
+            css = "form-control"
+        widget.attrs["class"] = css
