@@ -101,4 +101,4 @@ def test_keyboard_focus_is_always_visible(
             browsing.screenshot(page, "focus-on-a-category", full_page=False)
     # The skip link comes first; then the menu, and the form's controls in order.
     assert seen[0] == "a"
-    assert seen.index("input#id_category_0") < seen.index("select#id_severity") < seen.index("input#id_title")
+    assert seen.index("input#id_category_0") < seen.index("input#id_title") < seen.index("textarea#id_description")
