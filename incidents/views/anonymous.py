@@ -225,5 +225,11 @@ def poster(request: HttpRequest, production_id: int) -> HttpResponse:
         request,
         "incidents/poster.html",
         # segno builds the SVG from the URL alone (escaped in its title): no user text reaches it.
-        {"production": production, "url": url, "qr_svg": mark_safe(svg)},  # noqa: S308
+        {
+            "production": production,
+            "url": url,
+            "qr_svg": mark_safe(svg),  # noqa: S308
+            # The crew reads it in both languages whatever the handler's own: one sheet, both texts.
+            "poster_languages": [code for code, _name in settings.LANGUAGES],
+        },
     )

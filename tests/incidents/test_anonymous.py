@@ -427,3 +427,28 @@ def test_the_poster_is_a_qr_code_of_the_anonymous_page_for_handlers_only(client,
     assert client.get(url).status_code == 404
     client.logout()
     assert client.get(url).status_code == 302
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_poster_says_it_in_english_and_spanish_whatever_the_handlers_language(
+    client, production, producer, language
+):
+    producer.language = language
+    producer.save(update_fields=["language"])
+    client.force_login(producer)
+    page = client.get(reverse("production_poster", args=[production.pk])).content.decode()
+    for words in ("See something unsafe?", "No account and no name needed.", f"Report it to {production.name}"):
+        assert words in page
+    for words in ("¿Ves algo peligroso?", f"Repórtalo a {production.name}"):
+        assert words in page
+    assert 'lang="en"' in page and 'lang="es"' in page
+    assert page.count("<svg") == 1  # one QR code for both
+
+
+def test_the_receipt_card_offers_copy_and_print_and_prints_the_follow_up_address(client, production, ladder_cast):
+    response = _file(client, production)
+    page = response.content.decode()
+    assert "data-copy=" in page and "Copy the code" in page and "Print or save as PDF" in page
+    assert "js/receipt.js" in page
+    assert "http://testserver/receipt/" in page  # on the printed sheet, where a link cannot be followed
+    assert "<script>" not in page  # the CSP allows no inline script
