@@ -274,7 +274,12 @@ def event_actor_label(event: Event, report: Report, user: AnyUser | None = None)
         if from_reporter or (report.identity == Identity.ANONYMOUS and event.kind in REPORTER_EVENT_KINDS):
             return reporter_label(report, user)
         return _("SafeTrack (automatic)")
-    return person_label(event.actor, report, user)
+    label = person_label(event.actor, report, user)
+    if label != str(event.actor):
+        return label  # a hidden reporter
+    # The name as it was when the event was written: renaming someone does not rewrite past trails.
+    name = (event.payload or {}).get("actor_name") if isinstance(event.payload, dict) else None
+    return name if isinstance(name, str) and name else label
 
 
 # --- the report page: trail, attachments, acknowledge links ------------------------------------------

@@ -20,7 +20,7 @@ import hmac
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -146,6 +146,77 @@ def event_hash(*, prev_hash: str, **content: Any) -> str:
     return chain_hash(prev_hash=prev_hash, content=event_content(**content))
 
 
+# The report's fields its trail vouches for. The `filed` event holds all of them ("set"), and every event
+# that changes one holds its new value ("set"), so `verify_trail` can replay the trail and compare the
+# result with the row. Scheduling (`next_escalation_at`) and counters kept for speed are not among them.
+TRAILED_FIELDS = (
+    "production",
+    "category",
+    "severity",
+    "title",
+    "description",
+    "occurred_at",
+    "location",
+    "department",
+    "injuries",
+    "injury_description",
+    "weapon",
+    "ammunition",
+    "armorer_present",
+    "witnesses",
+    "reporter",
+    "identity",
+    "show_department",
+    "revealed_at",
+    "receipt_hash",
+    "status",
+    "escalation_level",
+    "acknowledged_by",
+    "acknowledged_at",
+    "resolved_by",
+    "resolved_at",
+    "resolution",
+    "reopen_count",
+    "repeat_of",
+    "warned_whom",
+    "warned_on",
+    "warned_how",
+    "lifted_at",
+    "lifted_by",
+    "clearance_note",
+    "created_at",
+)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def field_values(report: Report, names: Iterable[str]) -> dict[str, Any]:
+    """The named fields of the report as the trail records them (foreign keys by id, times in UTC)."""
+    return {name: _json_value(getattr(report, Report._meta.get_field(name).attname)) for name in names}
+
+
+def _replayed_mismatch(report: Report, events: list[dict[str, Any]]) -> str | None:
+    """The first trailed field whose value in the row differs from the trail's replay, if any."""
+    state: dict[str, Any] = {}
+    for payload in events:
+        changed = payload.get("set")
+        if isinstance(changed, dict):
+            state.update(changed)
+    if not state:
+        return None  # filed before the trail recorded fields: only the chain itself is checked
+    row = field_values(report, [name for name in TRAILED_FIELDS if name in state])
+    for name, value in row.items():
+        if state[name] != value:
+            return name
+    return None
+
+
 @dataclass(frozen=True)
 class TrailCheck:
     report_id: int
@@ -155,8 +226,9 @@ class TrailCheck:
     reason: str = ""
 
 
-def _links(report_id: int) -> Iterator[ChainLink]:
+def _links(report_id: int, payloads: list[dict[str, Any]]) -> Iterator[ChainLink]:
     for event in Event.objects.filter(report_id=report_id).order_by("seq").iterator(chunk_size=2000):
+        payloads.append(event.payload if isinstance(event.payload, dict) else {})
         content = event_content(
             report_id=report_id,
             seq=event.seq,
@@ -170,11 +242,77 @@ def _links(report_id: int) -> Iterator[ChainLink]:
 
 
 def verify_trail(report: Report) -> TrailCheck:
+    """Check the report's chain, the seal of its head, and that replaying the trail gives the row.
+
+    Read the report and its events in one snapshot (`manage.py verify_trail` does): a report read before
+    an event was appended, and its events after, looks like a trail cut short."""
+    payloads: list[dict[str, Any]] = []
     check = chain_verify(
-        chain=f"report:{report.pk}",
-        links=_links(report.pk),
+        chain=report_chain(report.pk),
+        links=_links(report.pk, payloads),
         head_seq=report.trail_seq,
         head_hash=report.trail_head,
-        head_seal=None,
+        head_seal=report.trail_seal,
     )
+    if check.intact:
+        mismatch = _replayed_mismatch(report, payloads)
+        if mismatch is not None:
+            reason = _("the report's %(field)s differs from what its trail recorded") % {"field": mismatch}
+            return TrailCheck(report.pk, check.events, False, None, reason)
     return TrailCheck(report.pk, check.events, check.intact, check.broken_seq, check.reason)
+
+
+def report_chain(report_id: int) -> str:
+    """The name a report's chain is sealed under."""
+    return f"report:{report_id}"
+
+
+# --- the periodic seal of a production's trails, kept outside the database -------------------------
+
+
+@dataclass(frozen=True)
+class ProductionSeal:
+    """One production's trail heads as they stood at `at`, sealed with the trail key. Printed by
+    `manage.py trail_seal` and sent in the weekly digest: a copy the database cannot rewrite. A database
+    rolled back or rewritten since then no longer gives the same seal (`manage.py verify_trail --seal`)."""
+
+    production_id: int
+    at: datetime
+    reports: int
+    events: int
+    seal: str
+
+    @property
+    def line(self) -> str:
+        """What to keep, and to give back to `verify_trail --seal`."""
+        return f"{self.production_id} {_json_value(self.at)} {self.seal}"
+
+
+def _heads_at(production_id: int, at: datetime) -> list[tuple[int, int, str]]:
+    """Each report's last event written by `at`: (report, seq, hash), by report."""
+    heads: dict[int, tuple[int, int, str]] = {}
+    events = (
+        Event.objects.filter(report__production_id=production_id, created_at__lte=at)
+        .order_by("report_id", "seq")
+        .values_list("report_id", "seq", "hash")
+    )
+    for report_id, seq, digest in events.iterator(chunk_size=5000):
+        heads[report_id] = (report_id, seq, digest)
+    return [heads[report_id] for report_id in sorted(heads)]
+
+
+def _production_message(production_id: int, at: datetime, heads: list[tuple[int, int, str]]) -> str:
+    listing = "\n".join(f"{report_id}:{seq}:{digest}" for report_id, seq, digest in heads)
+    return f"production:{production_id}:{_json_value(at)}:{hashlib.sha256(listing.encode()).hexdigest()}"
+
+
+def production_seal(*, production_id: int, at: datetime) -> ProductionSeal:
+    at = at.astimezone(UTC)
+    heads = _heads_at(production_id, at)
+    seal = seal_text(_production_message(production_id, at, heads))
+    return ProductionSeal(production_id, at, len(heads), sum(seq for _, seq, _ in heads), seal)
+
+
+def production_seal_matches(*, production_id: int, at: datetime, seal: str) -> bool:
+    at = at.astimezone(UTC)
+    return seal_text_matches(_production_message(production_id, at, _heads_at(production_id, at)), seal)

@@ -146,6 +146,9 @@ class Report(models.Model):
     # trail is detected (see incidents.trail).
     trail_seq = models.PositiveIntegerField(default=0, editable=False)
     trail_head = models.CharField(max_length=64, default="", editable=False)
+    # HMAC of the head with TRAIL_SEAL_KEY (not in the database): a chain rewritten with recomputed
+    # hashes cannot be given a matching seal.
+    trail_seal = models.CharField(max_length=64, default="", editable=False)
 
     objects = ReportQuerySet.as_manager()
 

@@ -30,6 +30,7 @@ from accounts.models import Membership, Production, Role, User
 from incidents.formatting import duration_text
 from incidents.models import DigestRun
 from incidents.reporting.stats import WeekSummary, local_midnight, week_start, week_summary
+from incidents.trail import ProductionSeal, production_seal
 
 from .sweeper import heartbeat_record
 
@@ -77,7 +78,9 @@ def digest_claim(*, production: Production, week: DigestWeek) -> DigestRun | Non
         return None
 
 
-def _email(*, user: User, production: Production, week: DigestWeek, summary: WeekSummary) -> EmailMultiAlternatives:
+def _email(
+    *, user: User, production: Production, week: DigestWeek, summary: WeekSummary, seal: ProductionSeal
+) -> EmailMultiAlternatives:
     with translation.override(user.language), timezone.override(production.tzinfo):
         context = {
             "recipient": user,
@@ -86,6 +89,7 @@ def _email(*, user: User, production: Production, week: DigestWeek, summary: Wee
             "summary": summary,
             "median_ack": duration_text(summary.median_ack_seconds) if summary.median_ack_seconds is not None else None,
             "dashboard_url": f"{settings.SITE_URL}{reverse('dashboard')}?production={production.pk}",
+            "seal": seal,
         }
         subject = " ".join(render_to_string("emails/digest-subject.txt", context).split())
         text = render_to_string("emails/digest-body.txt", context)
@@ -106,10 +110,12 @@ def digest_send(*, production: Production, now: datetime) -> int | None:
         return None
     recipients = digest_recipients(production)
     summary = week_summary(production=production, start=week.start, end=week.end)
+    # The trails' seal travels in the email, outside the database (see incidents.trail.ProductionSeal).
+    seal = production_seal(production_id=production.pk, at=now)
     sent = 0
     for user in recipients:
         try:
-            _email(user=user, production=production, week=week, summary=summary).send(fail_silently=False)
+            _email(user=user, production=production, week=week, summary=summary, seal=seal).send(fail_silently=False)
             sent += 1
         except Exception:  # one bad address must not stop the others; logged, not retried (at most once)
             logger.exception("weekly digest of production %s to user %s failed", production.pk, user.pk)

@@ -119,6 +119,8 @@ def _escalate_locked(reports: list[Report], *, now: datetime, actor: AbstractBas
         level = ladder.level(to_level)
         recipients = crew.level_recipients(level, report)
         report.status = ReportStatus.OPEN
+        report.acknowledged_by = None
+        report.acknowledged_at = None
         report.escalation_level = to_level
         report.next_escalation_at = now + level.timeout(report.severity)
         event = event_build(
@@ -135,6 +137,7 @@ def _escalate_locked(reports: list[Report], *, now: datetime, actor: AbstractBas
                 "recipients": [user.pk for user in recipients],
                 "deadline": report.next_escalation_at.isoformat(),
             },
+            fields=["status", "escalation_level", "acknowledged_by", "acknowledged_at"],
         )
         events.append(event)
         pending_notifications.append((event, report, recipients, to_level))
@@ -146,7 +149,7 @@ def _escalate_locked(reports: list[Report], *, now: datetime, actor: AbstractBas
         acknowledged_at=None,
         **{
             name: _per_report(name, {r.pk: getattr(r, name) for r in reports})
-            for name in ("escalation_level", "next_escalation_at", "trail_seq", "trail_head")
+            for name in ("escalation_level", "next_escalation_at", "trail_seq", "trail_head", "trail_seal")
         },
     )
     if updated != len(reports):  # impossible while we hold the locks; refuse to write a partial batch

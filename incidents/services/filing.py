@@ -26,7 +26,7 @@ from incidents.models.report import WITHOUT_REPORTER
 from . import attachments as attachment_service
 from . import dispatch, firearm_flags, notify
 from .recipients import Crew
-from .trail import event_append
+from .trail import FILED_FIELDS, event_append
 from .warnings import warnings_link
 
 
@@ -216,6 +216,7 @@ def _report_file(
             at=now,
             public=True,
             payload=payload,
+            fields=FILED_FIELDS,
         )
         crew = Crew.of([production.pk])
         if is_stop_work:

@@ -185,6 +185,7 @@ def _apply_repeat_rule(*, report: Report, now: datetime) -> None:
         kind=EventKind.REPEAT_INCIDENT,
         at=now,
         payload={"earlier_report": earlier.pk, "raised_to": Severity.CRITICAL},
+        fields=["repeat_of", "severity"],
     )
     locked_earlier = Report.objects.select_for_update(of=("self",)).get(pk=earlier.pk)
     event_append(report=locked_earlier, kind=EventKind.REPEAT_INCIDENT, at=now, payload={"later_report": report.pk})

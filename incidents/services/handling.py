@@ -67,6 +67,7 @@ def report_acknowledge(*, report_id: int, user: User, via: str = "page", now: da
                 "via": via,
                 "resolve_by": report.next_escalation_at.isoformat() if report.next_escalation_at else None,
             },
+            fields=["status", "acknowledged_by", "acknowledged_at"],
         )
         report.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "next_escalation_at"])
         notify.notify(event=event, report=report, recipients=_reporter_recipients(report), webhook=True)
@@ -116,6 +117,7 @@ def report_resolve(*, report_id: int, user: User, resolution: str, now: datetime
             at=now,
             public=True,
             payload={"resolution": resolution, "level": report.escalation_level},
+            fields=["status", "resolved_by", "resolved_at", "resolution"],
         )
         report.save(update_fields=["status", "resolved_by", "resolved_at", "resolution", "next_escalation_at"])
         notify.notify(event=event, report=report, recipients=_reporter_recipients(report))
@@ -147,15 +149,24 @@ def report_reopen(*, report_id: int, user: User | None, reason: str, now: dateti
         report.next_escalation_at = ladder.deadline(
             status=ReportStatus.OPEN, severity=report.severity, level_number=report.escalation_level, now=now
         )
+        previous_resolution, report.resolution = report.resolution, ""
         event = event_append(
             report=report,
             kind=EventKind.REOPENED,
             actor=user if report.identity == Identity.NAMED else None,
             at=now,
             public=True,
-            payload={"reason": reason, "level": report.escalation_level, "previous_resolution": report.resolution},
+            payload={"reason": reason, "level": report.escalation_level, "previous_resolution": previous_resolution},
+            fields=[
+                "status",
+                "reopen_count",
+                "acknowledged_by",
+                "acknowledged_at",
+                "resolved_by",
+                "resolved_at",
+                "resolution",
+            ],
         )
-        report.resolution = ""
         report.save(
             update_fields=[
                 "status",

@@ -49,6 +49,7 @@ def identity_reveal(*, report_id: int, user: User, reason: str, now: datetime | 
             at=now,
             public=True,
             payload={"reason": reason},
+            fields=["revealed_at"],
         )
         report.save(update_fields=["revealed_at"])
         recipients = [report.reporter] if report.reporter is not None and report.reporter.is_active else []

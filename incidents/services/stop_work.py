@@ -106,6 +106,7 @@ def stop_work_lift(*, report_id: int, user: User, clearance_note: str, now: date
             at=now,
             public=True,
             payload={"clearance": clearance_note, "resolved": not was_resolved, "level": report.escalation_level},
+            fields=[name for name in fields if name != "next_escalation_at"],
         )
         report.save(update_fields=fields)
         notify.notify(event=event, report=report, recipients=_told_of_the_call(report, lifter=user))

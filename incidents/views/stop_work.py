@@ -25,9 +25,12 @@ from incidents.services.receipt import receipt_for_key, receipt_new
 from . import receipt_handoff
 
 
-def _call_refusal(request: HttpRequest, production: Production) -> ValidationError | None:
+def _call_refusal(request: HttpRequest, production: Production, key: object) -> ValidationError | None:
     """A member's own call still active is refused with a link to it (it already reaches everyone), and
-    each member may call STOP_WORK_RATE times per production (3 an hour): each call emails every level."""
+    each member may call STOP_WORK_RATE times per production (3 an hour): each call emails every level.
+    The same call sent again (its idempotency key) is neither: filing answers with the first one."""
+    if key and Report.objects.filter(idempotency_key=key).exists():
+        return None
     own = (
         Report.objects.active_stop_work()
         .filter(production=production, reporter=request.user)
@@ -70,7 +73,7 @@ def stop_work_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         production = data["production"].production
-        refusal = _call_refusal(request, production)
+        refusal = _call_refusal(request, production, data["idempotency_key"])
         if refusal is not None:
             form.add_error(None, refusal)
             status = 409 if refusal.code == "own_call_active" else 429

@@ -103,7 +103,7 @@ def test_resend_touches_only_failed_notifications_and_writes_an_admin_event(clie
     assert {n.pk: (n.status, n.attempts) for n in Notification.objects.exclude(pk=failed.pk)} == others
     event = Event.objects.get(report=report, kind=EventKind.ADMIN_CHANGED)
     assert event.actor == superuser
-    assert event.payload == {"action": RESEND_FAILED, "notifications": [failed.pk]}
+    assert event.payload == {"action": RESEND_FAILED, "notifications": [failed.pk], "actor_name": "Sam Admin"}
     report.refresh_from_db()
     assert verify_trail(report).intact
     # Nothing failed on the other reports: nothing is written on their trails.

@@ -10,9 +10,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
+from django.utils.dateparse import parse_datetime
 
 from incidents.models import Report
-from incidents.trail import registered_chains, verify_trail
+from incidents.trail import production_seal_matches, registered_chains, verify_trail
+from safetrack.ids import id_from
 
 
 class Command(BaseCommand):
@@ -20,8 +22,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("report_ids", nargs="*", type=int, help="Only these reports (default: all).")
+        parser.add_argument(
+            "--seal",
+            nargs=3,
+            metavar=("PRODUCTION", "TIME", "SEAL"),
+            help="Also check a seal kept from `trail_seal` or the weekly digest.",
+        )
 
-    def handle(self, *args: Any, report_ids: list[int], **options: Any) -> None:
+    def handle(self, *args: Any, report_ids: list[int], seal: list[str] | None = None, **options: Any) -> None:
+        if seal:
+            self._check_seal(*seal)
         # Inside a caller's transaction (a test), its snapshot is the one we get.
         outermost = not connection.in_atomic_block
         with transaction.atomic():
@@ -33,8 +43,19 @@ class Command(BaseCommand):
             raise CommandError(f"{broken} of {checked} trails are broken.")
         self.stdout.write(self.style.SUCCESS(f"{checked} trails intact ({events} events)."))
 
+    def _check_seal(self, production: str, at: str, seal: str) -> None:
+        production_id, when = id_from(production), parse_datetime(at)
+        if production_id is None or when is None or when.tzinfo is None:
+            raise CommandError("Give the seal line as printed: <production> <time> <seal>.")
+        if not production_seal_matches(production_id=production_id, at=when, seal=seal):
+            raise CommandError(
+                f"Production {production_id}: the trails no longer match the seal of {at}: "
+                "events written by then were changed, removed or the database was rolled back."
+            )
+        self.stdout.write(self.style.SUCCESS(f"Production {production_id}: the trails match the seal of {at}."))
+
     def _verify(self, report_ids: list[int]) -> tuple[int, int, int]:
-        reports = Report.objects.only("pk", "trail_seq", "trail_head").order_by("pk")
+        reports = Report.objects.order_by("pk")
         if report_ids:
             reports = reports.filter(pk__in=report_ids)
             missing = set(report_ids) - set(reports.values_list("pk", flat=True))
