@@ -6,16 +6,16 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, pgettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from incidents import access
 from incidents.admin_scope import ProductionScopedAdmin, ReadOnlyAdminMixin, current_viewer, scope_queryset
 from incidents.formatting import local_datetime
-from incidents.models import Attachment, Event, Notification
-from incidents.services.admin_actions import notifications_resend_failed
+from incidents.models import Attachment, Event, EventKind, Notification
 
 from .labels import event_details
 from .reports import FAILURES_FIRST
+from .resend import resend_failed
 
 
 @admin.register(Event)
@@ -45,7 +45,9 @@ class EventAdmin(ReadOnlyAdminMixin, ProductionScopedAdmin):
 
     @admin.display(description=_("details"))
     def details(self, obj: Event) -> str:
-        return event_details(obj, current_viewer())
+        # One event's page: a delivery names who it reached (one query; the lists leave it out).
+        delivered = Notification.objects.filter(pk=(obj.payload or {}).get("notification")).select_related("recipient")
+        return event_details(obj, current_viewer(), delivered.first() if obj.kind == EventKind.NOTIFIED else None)
 
 
 @admin.register(Notification)
@@ -127,18 +129,7 @@ class NotificationAdmin(ProductionScopedAdmin):
     @admin.action(description=_("Retry the failed ones among the selected notifications"), permissions=["retry"])
     def retry(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
         selected = list(queryset.values_list("pk", flat=True))
-        resent = notifications_resend_failed(notification_ids=selected, actor=request.user)
-        if resent:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d failed notification queued again.",
-                    "%(count)d failed notifications queued again.",
-                    resent,
-                )
-                % {"count": resent},
-                messages.SUCCESS,
-            )
+        resent = resend_failed(self, request, selected)
         if resent < len(selected):
             self.message_user(
                 request,

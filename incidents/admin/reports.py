@@ -21,13 +21,14 @@ from incidents import access
 from incidents.admin_scope import ProductionScopedAdmin, ReadOnlyAdminMixin, current_viewer, render_as
 from incidents.formatting import local_datetime
 from incidents.models import Event, Notification, Report
-from incidents.services.admin_actions import failed_notification_ids, notifications_resend_failed
+from incidents.services.admin_actions import failed_notification_ids
 from incidents.services.escalation import Outcome, report_escalate
 from incidents.trail import verify_trail
 from safetrack.ids import id_from
 
 from .export import reports_csv_response
 from .labels import event_details
+from .resend import resend_failed
 
 FAILURES_FIRST = Case(
     When(status=Notification.Status.FAILED, then=Value(0)),
@@ -346,19 +347,7 @@ class ReportAdmin(ProductionScopedAdmin):
     @admin.action(description=_("Resend failed notifications"), permissions=["resend"])
     def resend_failed_notifications(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
         ids = failed_notification_ids(report_ids=queryset.values_list("pk", flat=True))
-        resent = notifications_resend_failed(notification_ids=ids, actor=request.user) if ids else 0
-        if resent:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d failed notification queued again.",
-                    "%(count)d failed notifications queued again.",
-                    resent,
-                )
-                % {"count": resent},
-                messages.SUCCESS,
-            )
-        else:
+        if not resend_failed(self, request, ids):
             self.message_user(request, _("None of the selected reports has a failed notification."), messages.INFO)
 
     @admin.action(description=_("Export as CSV"), permissions=["export"])

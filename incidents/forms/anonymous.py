@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from incidents.forms.fields import text_box
 from incidents.forms.report import ReportForm
 from incidents.services.receipt import RECEIPT_GROUP_LENGTH, RECEIPT_GROUPS, RECEIPT_LENGTH, receipt_normalize
 
@@ -154,24 +155,9 @@ class ReceiptForm(forms.Form):
 
 
 class ReceiptReplyForm(forms.Form):
-    body = forms.CharField(
+    body = text_box(
         label=_("Your reply to the handlers"),
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={
-            "required": _("Write your reply first."),
-            "max_length": _("Keep a reply under %(limit_value)d characters."),
-        },
-    )
-
-
-class ReceiptReopenForm(forms.Form):
-    reason = forms.CharField(
-        label=_("What is still wrong?"),
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={
-            "required": _("Say what is still wrong."),
-            "max_length": _("Keep it under %(limit_value)d characters."),
-        },
+        required=_("Write your reply first."),
+        too_long=_("Keep a reply under %(limit_value)d characters."),
+        rows=4,
     )

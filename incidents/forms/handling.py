@@ -6,6 +6,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from incidents.forms.fields import text_box
+
 
 class AcknowledgeForm(forms.Form):
     """Nothing to type: the button (and its CSRF token) is the confirmation."""
@@ -15,14 +17,10 @@ class CommentForm(forms.Form):
     TO_REPORTER = "reporter"
     INTERNAL = "internal"
 
-    body = forms.CharField(
+    body = text_box(
         label=_("Comment"),
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={
-            "required": _("Write a comment first."),
-            "max_length": _("Keep a comment under 4,000 characters (it has %(show_value)d)."),
-        },
+        required=_("Write a comment first."),
+        too_long=_("Keep a comment under 4,000 characters (it has %(show_value)d)."),
     )
     visibility = forms.ChoiceField(
         label=_("Who sees it?"),
@@ -47,20 +45,21 @@ class CommentForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
-    resolution = forms.CharField(
+    resolution = text_box(
         label=_("Corrective action"),
+        required=_("Say what was done to fix it."),
         max_length=10000,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        rows=4,
         help_text=_("What was done so it cannot happen again. The reporter sees this."),
-        error_messages={"required": _("Say what was done to fix it.")},
     )
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(
+    """Reopen a resolved report as "not fixed": from the report page, and from the receipt page."""
+
+    reason = text_box(
         label=_("What is still wrong?"),
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        required=_("Say what is still wrong."),
+        too_long=_("Keep it under %(limit_value)d characters."),
         help_text=_("The report opens again and goes back to the handlers at its level."),
-        error_messages={"required": _("Say what is still wrong.")},
     )

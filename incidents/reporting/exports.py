@@ -23,12 +23,11 @@ from django.utils.translation import gettext_lazy, ngettext
 from accounts.models import Department, Production, User
 from incidents import access
 from incidents.categories import Category, Severity
-from incidents.formatting import filename_stamp, local_stamp, payload_datetime
+from incidents.event_words import event_words
+from incidents.formatting import filename_stamp, local_stamp
 from incidents.models import (
     Ammunition,
-    EscalationReason,
     Event,
-    EventKind,
     Identity,
     Notification,
     Report,
@@ -275,67 +274,6 @@ def _sections(report: Report, viewer: User) -> list[RecordSection]:
     return sections
 
 
-def _when_iso(value: str | None, production: Production) -> str:
-    if not value:
-        return ""
-    moment = payload_datetime(value)
-    return local_stamp(moment, production, zone=True) if moment else str(value)
-
-
-def _details(event: Event, report: Report, viewer: User, notifications: dict[int, Notification]) -> list[str]:
-    """What an event's payload says, in words; reporter identities masked, people's ids never shown."""
-    payload = dict(event.payload or {})
-    production = report.production
-    lines: list[str] = []
-
-    def add(label: str, value: object) -> None:
-        if value not in (None, "", [], {}):
-            lines.append(f"{label}: {value}")
-
-    if event.kind in (EventKind.FILED, EventKind.STOP_WORK_CALLED):
-        add(_("Category"), Category(payload["category"]).label if payload.get("category") in Category.values else "")
-        add(_("Severity"), Severity(payload["severity"]).label if payload.get("severity") in Severity.values else "")
-        add(_("Identity"), Identity(payload["identity"]).label if payload.get("identity") in Identity.values else "")
-        add(_("Level"), payload.get("level"))
-        add(_("Attachments"), payload.get("attachments"))
-    elif event.kind == EventKind.ESCALATED:
-        add(_("From level"), payload.get("from_level"))
-        add(_("To level"), payload.get("to_level"))
-        reason = payload.get("reason")
-        add(_("Why"), EscalationReason(reason).label if reason in EscalationReason.values else reason)
-        if payload.get("repeat_of_top"):
-            lines.append(_("Past the top level: the top level is reminded again"))
-        add(_("Next deadline"), _when_iso(payload.get("deadline"), production))
-    elif event.kind == EventKind.ACKNOWLEDGED:
-        add(_("At level"), payload.get("level"))
-        add(_("Through"), payload.get("via"))
-        add(_("Resolve by"), _when_iso(payload.get("resolve_by"), production))
-    elif event.kind == EventKind.NOTIFIED:
-        notification = notifications.get(payload.get("notification"))
-        if notification is not None:
-            who = access.person_label(notification.recipient, report, viewer) or _("the production's webhook")
-            add(_("Delivered"), f"{notification.get_channel_display()} → {who}")
-        add(_("Because of event"), payload.get("because_of"))
-        add(_("Level"), payload.get("level"))
-    else:
-        labels = {
-            "body": _("Comment"),
-            "reason": _("Reason"),
-            "resolution": _("Corrective action"),
-            "previous_resolution": _("Previous corrective action"),
-            "clearance": _("Clearance"),
-            "level": _("Level"),
-            "later_report": _("Named by report"),
-            "earlier_report": _("Repeat of report"),
-            "raised_to": _("Severity raised to"),
-        }
-        for key, label in labels.items():
-            add(label, payload.get(key))
-        if event.kind == EventKind.COMMENTED and payload.get("to_reporter") is False:
-            lines.append(_("Internal: not shown to the reporter"))
-    return lines
-
-
 def _notified(event_notifications: Iterable[Notification], report: Report, viewer: User) -> list[str]:
     """Who this event reached, one line per person with their channels and how delivery went."""
     by_person: dict[str, list[str]] = defaultdict(list)
@@ -362,7 +300,9 @@ def record_build(*, report: Report, viewer: User, now: datetime | None = None) -
             at=local_stamp(event.created_at, production, seconds=True),
             what=event.get_kind_display(),
             who=access.event_actor_label(event, report, viewer),
-            details=_details(event, report, viewer, by_id),
+            details=event_words(event, report, viewer, by_id.get((event.payload or {}).get("notification"))).lines(
+                event.get_kind_display()
+            ),
             notified=_notified(by_event.get(event.pk, []), report, viewer),
             hash=event.hash,
             prev_hash=event.prev_hash,

@@ -1,6 +1,7 @@
 """Write notification outbox rows in the caller's transaction; deliveries run after commit."""
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from django.utils import timezone
 
@@ -21,49 +22,32 @@ def notifications_build(
     production: Production,
     webhook: bool = True,
 ) -> list[Notification]:
-    """Rows for one event: in-app and email for each person, and the production's webhook once.
-
-    In-app rows are delivered by being written (the inbox reads them), so they start as sent.
-    """
+    """Rows for one event: in-app and email for each person, and the production's webhook once."""
     now = timezone.now()
+
+    def row(channel: str, recipient: User | None) -> Notification:
+        return _row(report=report, event=event, level=level, recipient=recipient, channel=channel, now=now)
+
     rows = []
     for user in recipients:
-        rows.append(
-            Notification(
-                report=report,
-                event=event,
-                level=level,
-                recipient=user,
-                channel=Channel.IN_APP,
-                status=Notification.Status.SENT,
-                sent_at=now,
-            )
-        )
+        rows.append(row(Channel.IN_APP, user))
         if user.email:
-            rows.append(
-                Notification(
-                    report=report,
-                    event=event,
-                    level=level,
-                    recipient=user,
-                    channel=Channel.EMAIL,
-                    status=Notification.Status.PENDING,
-                    next_attempt_at=now,
-                )
-            )
+            rows.append(row(Channel.EMAIL, user))
     if webhook and production.webhook_url and recipients:
-        rows.append(
-            Notification(
-                report=report,
-                event=event,
-                level=level,
-                recipient=None,
-                channel=Channel.WEBHOOK,
-                status=Notification.Status.PENDING,
-                next_attempt_at=now,
-            )
-        )
+        rows.append(row(Channel.WEBHOOK, None))
     return rows
+
+
+def _row(
+    *, report: Report, event: Event, level: int | None, recipient: User | None, channel: str, now: datetime
+) -> Notification:
+    """In-app rows are delivered by being written (the inbox reads them), so they start as sent; the
+    others wait for their delivery task, due now."""
+    if channel == Channel.IN_APP:
+        delivery = {"status": Notification.Status.SENT, "sent_at": now}
+    else:
+        delivery = {"status": Notification.Status.PENDING, "next_attempt_at": now}
+    return Notification(report=report, event=event, level=level, recipient=recipient, channel=channel, **delivery)
 
 
 def notifications_save(rows: Iterable[Notification]) -> list[Notification]:

@@ -30,10 +30,10 @@ from incidents.forms.anonymous import (
     STARTED_FIELD,
     AnonymousReportForm,
     ReceiptForm,
-    ReceiptReopenForm,
     ReceiptReplyForm,
     started_token_spend,
 )
+from incidents.forms.handling import ReopenForm
 from incidents.ladder import ladder_for
 from incidents.models import Event, Report, ReportStatus
 from incidents.services.filing import report_file
@@ -107,7 +107,7 @@ def _status_page(
     report: Report,
     code: str,
     reply: ReceiptReplyForm | None = None,
-    reopen: ReceiptReopenForm | None = None,
+    reopen: ReopenForm | None = None,
     done: str = "",
 ) -> HttpResponse:
     with timezone.override(report.production.tzinfo):
@@ -123,7 +123,7 @@ def _status_page(
                 # (reopened from another tab): what was typed and why it was refused are not lost.
                 "reopen_form": reopen
                 if reopen is not None
-                else (ReceiptReopenForm() if report.status == ReportStatus.RESOLVED else None),
+                else (ReopenForm() if report.status == ReportStatus.RESOLVED else None),
                 "done": done,
                 "remember_minutes": handoff.RECEIPT_HANDOFF_SECONDS // 60,
             },
@@ -202,7 +202,7 @@ def receipt(request: HttpRequest) -> HttpResponse:
                 return handoff.handoff_redirect(code=code, report_id=report.pk, show_once=handoff.REPLIED)
         return _status_page(request, report, code, reply=reply)
     if action == "reopen":
-        reopen = ReceiptReopenForm(request.POST)
+        reopen = ReopenForm(request.POST)
         if reopen.is_valid():
             try:
                 report = report_reopen(report_id=report.pk, user=None, reason=reopen.cleaned_data["reason"])

@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -13,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import is_ratelimited
 
@@ -28,6 +28,7 @@ from incidents.services.filing import report_file
 from incidents.services.handling import report_mark_viewed
 from incidents.services.inbox import notifications_mark_read
 from incidents.services.receipt import Receipt, receipt_for_key, receipt_new
+from incidents.views.guards import joined_first
 from safetrack.ids import id_from
 
 from . import receipt_handoff
@@ -98,11 +99,9 @@ def receipt_for(draft_key: object) -> Receipt:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@joined_first(gettext_lazy("Join your production first: enter the code from the call sheet or the set poster."))
 def report_new(request: HttpRequest) -> HttpResponse:
     memberships = user_memberships(request.user)
-    if not memberships:
-        messages.info(request, _("Join your production first: enter the code from the call sheet or the set poster."))
-        return redirect("join_enter")
     production = _production_for_new_report(request)
     if production is None:
         return render(request, "incidents/report_production_pick.html", {"memberships": memberships})

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
@@ -21,6 +22,7 @@ from incidents.ladder import ladder_for
 from incidents.models import Identity, Report
 from incidents.services import stop_work as stop_work_service
 from incidents.services.receipt import receipt_for_key, receipt_new
+from incidents.views.guards import joined_first
 
 from . import receipt_handoff
 
@@ -62,11 +64,9 @@ def _call_refusal(request: HttpRequest, production: Production, key: object) -> 
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
+@joined_first(gettext_lazy("Join your production first: stop-work is called on a production."))
 def stop_work_new(request: HttpRequest) -> HttpResponse:
     memberships = user_memberships(request.user)
-    if not memberships:
-        messages.info(request, _("Join your production first: stop-work is called on a production."))
-        return redirect("join_enter")
     current = current_production(request)
     initial = {"production": current.pk if current else memberships[0].production_id}
     form = StopWorkForm(request.POST or None, memberships=memberships, initial=initial)

@@ -1,0 +1,150 @@
+"""Putting an event of a report's trail into words, once: the report page's trail, the investigation
+record and the admin all say an event this way. People are named only as the viewer may know them."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.models import Role
+from incidents import access
+from incidents.access import AnyUser
+from incidents.categories import Severity
+from incidents.formatting import local_clock, local_datetime, payload_datetime
+from incidents.models import Channel, EscalationReason, Event, EventKind, FirearmFlag, Notification, Report
+
+
+@dataclass(frozen=True)
+class EventWords:
+    """An event in words: a headline (the kind's name, or more precise), what someone typed, details."""
+
+    headline: str
+    text: str = ""
+    details: list[str] = field(default_factory=list)
+
+    def lines(self, kind_label: str) -> list[str]:
+        """Everything past the kind's own name, one sentence a line (the record and the admin)."""
+        return [
+            *([self.headline] if self.headline != kind_label else []),
+            *self.details,
+            *([self.text] if self.text else []),
+        ]
+
+
+def event_words(event: Event, report: Report, viewer: AnyUser, notification: Notification | None = None) -> EventWords:
+    """The words of one event. A delivery (`notified`) names its channel, who it reached and when, with
+    `notification` the row it delivered (None says only the channel)."""
+    if event.kind == EventKind.NOTIFIED:
+        return EventWords(headline=_delivery_line(event, notification, report, viewer))
+    headline, text, details = _describe(event, report)
+    return EventWords(headline=headline, text=text, details=details)
+
+
+def _roles(roles: list[str]) -> str:
+    labels = dict(Role.choices)
+    return ", ".join(str(labels.get(role, role)) for role in roles)
+
+
+def _describe(event: Event, report: Report) -> tuple[str, str, list[str]]:
+    """(headline, free text typed by someone, details) of any event but a delivery."""
+    payload: dict[str, Any] = event.payload or {}
+    kind = event.kind
+    headline = str(event.get_kind_display())
+    text = ""
+    details: list[str] = []
+    if kind in (EventKind.FILED, EventKind.STOP_WORK_CALLED):
+        severity = payload.get("severity")
+        if severity in Severity.values:
+            details.append(_("Severity: %(severity)s") % {"severity": Severity(severity).label})
+        if payload.get("level"):
+            details.append(_("Sent to level %(level)s") % {"level": payload["level"]})
+        if payload.get("attachments"):
+            count = payload["attachments"]
+            details.append(ngettext("%(count)s attachment", "%(count)s attachments", count) % {"count": count})
+        if payload.get("saved_on_phone_at"):
+            details.append(
+                _("Filed late: saved on the phone without signal at %(when)s, sent when the signal came back.")
+                % {"when": local_datetime(payload_datetime(payload["saved_on_phone_at"]), report.production)}
+            )
+    elif kind == EventKind.ESCALATED:
+        if payload.get("repeat_of_top"):
+            headline = _("Reminder to the top level")
+        else:
+            headline = _("Escalated to level %(level)s") % {"level": payload.get("to_level")}
+        if payload.get("reason") in EscalationReason.values:
+            details.append(str(EscalationReason(payload["reason"]).label))
+        if payload.get("roles"):
+            details.append(_("Now with: %(roles)s") % {"roles": _roles(payload["roles"])})
+        if payload.get("deadline"):
+            details.append(
+                _("Next deadline: %(when)s")
+                % {"when": local_datetime(payload_datetime(payload["deadline"]), report.production)}
+            )
+    elif kind == EventKind.ACKNOWLEDGED:
+        if payload.get("via") == "link":
+            details.append(_("With the link in a notification."))
+        if payload.get("resolve_by"):
+            details.append(
+                _("To be resolved by %(when)s")
+                % {"when": local_datetime(payload_datetime(payload["resolve_by"]), report.production)}
+            )
+    elif kind == EventKind.COMMENTED:
+        text = str(payload.get("body", ""))
+        if not event.public:
+            headline = _("Internal note (handlers only)")
+        elif payload.get("from_reporter"):
+            headline = _("Comment from the reporter")
+    elif kind == EventKind.RESOLVED:
+        text = str(payload.get("resolution", ""))
+    elif kind == EventKind.REOPENED:
+        headline = _("Reopened: not fixed")
+        text = str(payload.get("reason", ""))
+        if payload.get("previous_resolution"):
+            details.append(
+                _("Previous corrective action: %(resolution)s") % {"resolution": payload["previous_resolution"]}
+            )
+    elif kind == EventKind.STOP_WORK_LIFTED:
+        text = str(payload.get("clearance", ""))
+    elif kind == EventKind.IDENTITY_REVEALED:
+        text = str(payload.get("reason", ""))
+    elif kind == EventKind.WARNING_IGNORED:
+        details.append(_("Report #%(number)s says this warning was ignored.") % {"number": payload.get("later_report")})
+    elif kind == EventKind.FIREARM_FLAGGED:
+        text = "\n".join(f"“{sentence}”" for sentence in payload.get("sentences", []))
+        source = payload.get("source")
+        if source in FirearmFlag.Source.values:
+            details.append(
+                _("Found in %(where)s; the armorer and the safety coordinator were told.")
+                % {"where": FirearmFlag.Source(source).label}
+            )
+    elif kind in (EventKind.FIREARM_CONFIRMED, EventKind.FIREARM_CLEARED):
+        text = str(payload.get("reason", ""))
+    elif kind == EventKind.REPEAT_INCIDENT:
+        if payload.get("earlier_report"):
+            details.append(_("Repeats report #%(number)s: raised to critical.") % {"number": payload["earlier_report"]})
+        elif payload.get("later_report"):
+            details.append(_("Repeated by report #%(number)s.") % {"number": payload["later_report"]})
+    elif kind == EventKind.ADMIN_CHANGED and payload.get("notifications"):
+        count = len(payload["notifications"])
+        details.append(
+            ngettext(
+                "%(count)d failed notification queued again.", "%(count)d failed notifications queued again.", count
+            )
+            % {"count": count}
+        )
+    return headline, text, details
+
+
+def _delivery_line(event: Event, notification: Notification | None, report: Report, viewer: AnyUser) -> str:
+    channel = (event.payload or {}).get("channel", "")
+    labels = dict(Channel.choices)
+    when = local_clock(event.created_at, report.production)
+    if notification is not None and notification.recipient is not None:
+        who = access.person_label(notification.recipient, report, viewer)
+        return _("%(channel)s delivered to %(who)s at %(when)s") % {
+            "channel": labels.get(channel, channel),
+            "who": who,
+            "when": when,
+        }
+    return _("%(channel)s delivered at %(when)s") % {"channel": labels.get(channel, channel), "when": when}
