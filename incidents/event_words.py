@@ -12,7 +12,16 @@ from incidents import access
 from incidents.access import AnyUser
 from incidents.categories import Severity
 from incidents.formatting import local_clock, local_datetime, payload_datetime
-from incidents.models import Channel, EscalationReason, Event, EventKind, FirearmFlag, Notification, Report
+from incidents.models import (
+    AcknowledgedVia,
+    Channel,
+    EscalationReason,
+    Event,
+    EventKind,
+    FirearmFlag,
+    Notification,
+    Report,
+)
 
 
 @dataclass(frozen=True)
@@ -82,8 +91,8 @@ def _describe(event: Event, report: Report) -> tuple[str, str, list[str]]:
                 % {"when": local_datetime(payload_datetime(payload["deadline"]), report.production)}
             )
     elif kind == EventKind.ACKNOWLEDGED:
-        if payload.get("via") == "link":
-            details.append(_("With the link in a notification."))
+        if payload.get("via") in AcknowledgedVia.values:
+            details.append(_("Acknowledged %(how)s.") % {"how": AcknowledgedVia(payload["via"]).label})
         if payload.get("resolve_by"):
             details.append(
                 _("To be resolved by %(when)s")

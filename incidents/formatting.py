@@ -8,11 +8,11 @@ register these functions (incidents/templatetags/safetrack.py).
 """
 
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from accounts.models import Production
 from incidents.models import Report, ReportStatus
@@ -23,6 +23,23 @@ FILENAME_STAMP_FORMAT = "%Y%m%d-%H%M"
 CLOCK_FORMAT = "%H:%M"
 
 Where = Production | tzinfo
+
+# Short month names for tight spaces (chart axes), in the page's language: Django's "M" format gives
+# "Sep" in Spanish too, which reads as English; Spanish writes "sept", "ene", "ago".
+MONTH_ABBREVIATIONS = (
+    pgettext_lazy("abbreviated month", "Jan"),
+    pgettext_lazy("abbreviated month", "Feb"),
+    pgettext_lazy("abbreviated month", "Mar"),
+    pgettext_lazy("abbreviated month", "Apr"),
+    pgettext_lazy("abbreviated month", "May"),
+    pgettext_lazy("abbreviated month", "Jun"),
+    pgettext_lazy("abbreviated month", "Jul"),
+    pgettext_lazy("abbreviated month", "Aug"),
+    pgettext_lazy("abbreviated month", "Sep"),
+    pgettext_lazy("abbreviated month", "Oct"),
+    pgettext_lazy("abbreviated month", "Nov"),
+    pgettext_lazy("abbreviated month", "Dec"),
+)
 
 
 def zone_of(where: Where) -> tzinfo:
@@ -81,6 +98,11 @@ def payload_datetime(value: object) -> datetime | None:
         return datetime.fromisoformat(value)
     except ValueError:
         return None
+
+
+def day_month(value: date) -> str:
+    """A day and its short month, for chart axes: "21 Sep", in Spanish "21 sept"."""
+    return f"{value.day} {MONTH_ABBREVIATIONS[value.month - 1]}"
 
 
 def duration_text(seconds: float) -> str:

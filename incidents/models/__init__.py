@@ -1,6 +1,6 @@
 from .armory import LOADABLE_KINDS, MEETING_REQUIRED_KINDS, AmmoKind, AmmoLot, Weapon, WeaponKind, WeaponStatus
 from .armory_trail import ArmoryEvent, ArmoryEventKind, ArmoryGap, ArmoryTrail, GapKind
-from .event import EscalationReason, Event, EventKind, EventQuerySet
+from .event import AcknowledgedVia, EscalationReason, Event, EventKind, EventQuerySet
 from .notification import Channel, Notification
 from .ops import DigestRun, Heartbeat
 from .policy import EscalationLevel, EscalationPolicy
@@ -10,6 +10,7 @@ from .scanner import FirearmFlag, WarningTerm
 __all__ = [
     "LOADABLE_KINDS",
     "MEETING_REQUIRED_KINDS",
+    "AcknowledgedVia",
     "AmmoKind",
     "AmmoLot",
     "Ammunition",

@@ -55,6 +55,13 @@ class EscalationReason(models.TextChoices):
     BY_ADMIN = "by_admin", _("Escalated by an admin.")
 
 
+class AcknowledgedVia(models.TextChoices):
+    """How a handler acknowledged (an acknowledged event's `via`); the label says it in words."""
+
+    PAGE = "page", _("on the report page")
+    LINK = "link", _("with the link in a notification")
+
+
 class EventQuerySet(models.QuerySet["Event"]):
     def update(self, **kwargs: Any) -> int:
         raise AppendOnlyError("Events are append-only: they cannot be updated.")

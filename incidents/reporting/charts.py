@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from incidents.categories import Category
-from incidents.formatting import duration_text
+from incidents.formatting import day_month, duration_text
 
 from .stats import LevelCount, WeeklySeries
 
@@ -199,7 +199,7 @@ def bar_chart(
 
 
 def week_label(week: date) -> str:
-    return formats.date_format(week, "j M")
+    return day_month(week)
 
 
 def _duration_unit(values: Sequence[float | None]) -> tuple[float, str]:
