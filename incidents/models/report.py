@@ -239,3 +239,8 @@ class Attachment(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+    def download_name(self, number: int) -> str:
+        """The name a download gets: from the checked type, never the uploader's name or extension (an
+        `evil.html` that is really a PDF downloads as `document-1.pdf`)."""
+        return f"{'photo' if self.is_image else 'document'}-{number}{self.extension}"

@@ -3,6 +3,7 @@ metadata (EXIF, GPS) survives, PDFs kept as they are and only ever served as dow
 
 import hashlib
 import io
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,7 +24,16 @@ IMAGE_FORMATS = {
     "GIF": "image/png",
     "MPO": "image/jpeg",
 }
-MAX_PIXELS = 40_000_000
+# Decoding is the costly part (a 24 MP RGBA image is ~100 MB in memory): at most this many at once in
+# one process, whatever the number of request threads; the others wait their turn.
+_slots: dict[int, threading.BoundedSemaphore] = {}
+_slots_lock = threading.Lock()
+
+
+def _decode_slots() -> threading.BoundedSemaphore:
+    size = max(1, settings.ATTACHMENT_DECODE_CONCURRENCY)
+    with _slots_lock:
+        return _slots.setdefault(size, threading.BoundedSemaphore(size))
 
 
 @dataclass(frozen=True)
@@ -47,13 +57,33 @@ def _safe_name(name: str) -> str:
     return cleaned[:200]
 
 
+class TooManyPixels(Exception):
+    def __init__(self, pixels: int):
+        self.pixels = pixels
+
+
 def _reencode_image(data: bytes) -> tuple[bytes, str] | None:
+    """The image re-encoded without its metadata, None if it is not one we take. Raises TooManyPixels,
+    read from the header before anything is decoded, for an image larger than a phone camera makes."""
     try:
-        with Image.open(io.BytesIO(data)) as probe:
+        with Image.open(io.BytesIO(data)) as probe:  # reads the header only
             fmt = probe.format
-            if fmt not in IMAGE_FORMATS or probe.width * probe.height > MAX_PIXELS:
+            if fmt not in IMAGE_FORMATS:
                 return None
+            pixels = probe.width * probe.height
+            if pixels > settings.ATTACHMENT_MAX_PIXELS:
+                raise TooManyPixels(pixels)
             probe.verify()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return None
+    except Image.DecompressionBombError:
+        raise TooManyPixels(0) from None
+    with _decode_slots():
+        return _decode_and_encode(data, fmt)
+
+
+def _decode_and_encode(data: bytes, fmt: str) -> tuple[bytes, str] | None:
+    try:
         with Image.open(io.BytesIO(data)) as image:
             image = ImageOps.exif_transpose(image)  # keep the photo upright once the EXIF is gone
             out = io.BytesIO()
@@ -93,7 +123,15 @@ def upload_clean(upload: UploadedFile) -> CleanUpload:
         raise ValidationError(_("%(name)s is empty.") % {"name": name}, code="empty")
     if _looks_like_pdf(data):
         return CleanUpload(name=name, content_type="application/pdf", content=data)
-    image = _reencode_image(data)
+    try:
+        image = _reencode_image(data)
+    except TooManyPixels as exc:
+        limit_mp = settings.ATTACHMENT_MAX_PIXELS // 1_000_000
+        raise ValidationError(
+            _("%(name)s has more pixels than a phone camera takes (%(pixels)s MP; at most %(limit)s MP).")
+            % {"name": name, "pixels": round(exc.pixels / 1_000_000) or "?", "limit": limit_mp},
+            code="too_many_pixels",
+        ) from None
     if image is not None:
         content, content_type = image
         return CleanUpload(name=name, content_type=content_type, content=content)

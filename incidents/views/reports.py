@@ -22,7 +22,7 @@ from incidents import access
 from incidents.forms.handling import CommentForm, ReopenForm, ResolveForm
 from incidents.forms.report import ReportForm
 from incidents.ladder import ladder_for, level_label
-from incidents.models import Channel, EventKind, Identity, Notification, Report, ReportStatus
+from incidents.models import Attachment, Channel, EventKind, Identity, Notification, Report, ReportStatus
 from incidents.selectors.timeline import report_timeline
 from incidents.services.filing import report_file
 from incidents.services.handling import report_mark_viewed
@@ -253,11 +253,12 @@ def attachment_download(request: HttpRequest, report_id: int, attachment_id: int
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    number = Attachment.objects.filter(report_id=attachment.report_id, pk__lte=attachment.pk).count()
     response = FileResponse(
         handle,
         content_type=attachment.content_type,
         as_attachment=not attachment.is_image,
-        filename=attachment.original_name,
+        filename=attachment.download_name(number),
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

@@ -152,6 +152,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ATTACHMENT_MAX_BYTES = envint("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 ATTACHMENT_MAX_COUNT = envint("ATTACHMENT_MAX_COUNT", 5)
+# What a phone camera makes (a 6300x6300 PNG of 154 KB took 310 MB to decode): refused from its header.
+ATTACHMENT_MAX_PIXELS = envint("ATTACHMENT_MAX_PIXELS", 24_000_000)
+# Images decoded at once per web process; the rest wait (bounds memory under parallel uploads).
+ATTACHMENT_DECODE_CONCURRENCY = envint("ATTACHMENT_DECODE_CONCURRENCY", 2)
 # Reports saved on a phone without signal: refused when the phone says they were saved longer ago than
 # this (a wrong clock, not a real draft), and how much a draft's photos may weigh on the phone.
 OFFLINE_DRAFT_MAX_AGE_DAYS = envint("OFFLINE_DRAFT_MAX_AGE_DAYS", 30)
