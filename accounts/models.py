@@ -1,4 +1,3 @@
-import ipaddress
 import secrets
 import zoneinfo
 from urllib.parse import urlsplit
@@ -10,6 +9,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from safetrack.outbound import host_refusal
 
 # Unambiguous characters (no 0/O, 1/I/L) so a code read off a call sheet is typed right.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -27,16 +28,10 @@ def timezone_choices() -> list[tuple[str, str]]:
 def validate_webhook_url(value: str) -> None:
     """Webhooks go to a public HTTPS service (Slack and the like), never to this network's own hosts."""
     parts = urlsplit(value)
-    host = (parts.hostname or "").lower()
     if parts.scheme != "https":
         raise ValidationError(_("A webhook address must start with https://."))
-    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-        raise ValidationError(_("A webhook cannot point at this machine or the local network."))
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return
-    if not address.is_global:
+    # The name as it will be resolved (no trailing dot, lower case); checked again at each send.
+    if host_refusal(parts.hostname or ""):
         raise ValidationError(_("A webhook cannot point at this machine or the local network."))
 
 

@@ -249,6 +249,9 @@ NOTIFICATION_RETRY_BASE_SECONDS = envint("NOTIFICATION_RETRY_BASE_SECONDS", 30)
 NOTIFICATION_CLAIM_LEASE_SECONDS = envint("NOTIFICATION_CLAIM_LEASE_SECONDS", 180)
 NOTIFICATION_LOST_TASK_GRACE_SECONDS = envint("NOTIFICATION_LOST_TASK_GRACE_SECONDS", 30)
 WEBHOOK_TIMEOUT_SECONDS = envint("WEBHOOK_TIMEOUT_SECONDS", 5)
+# Webhooks go to public HTTPS addresses only. Origins listed here ("http://127.0.0.1:8099") may be
+# private and plain http: for a local receiver in development and tests, never in production.
+WEBHOOK_PRIVATE_ALLOWLIST = envlist("WEBHOOK_PRIVATE_ALLOWLIST", [])
 ACK_LINK_MAX_AGE_SECONDS = envint("ACK_LINK_MAX_AGE_SECONDS", 24 * 3600)
 RECEIPT_PEPPER = envstr("RECEIPT_PEPPER", SECRET_KEY)
 # The key that seals the heads of every hash-chained trail (HMAC). It must not live in the database:

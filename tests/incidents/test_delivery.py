@@ -165,7 +165,8 @@ class Hook:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/safetrack"
+        self.origin = f"http://127.0.0.1:{self.server.server_port}"
+        self.url = f"{self.origin}/hooks/safetrack"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self):
@@ -174,11 +175,13 @@ class Hook:
 
 
 @pytest.fixture
-def hooks() -> Iterator[Callable[..., "Hook"]]:
+def hooks(settings) -> Iterator[Callable[..., "Hook"]]:
     started: list[Hook] = []
 
     def start(**kwargs) -> Hook:
         started.append(Hook(**kwargs))
+        # A local receiver is private and plain http: allowed for this origin only (see WEBHOOK_PRIVATE_ALLOWLIST).
+        settings.WEBHOOK_PRIVATE_ALLOWLIST = [*settings.WEBHOOK_PRIVATE_ALLOWLIST, started[-1].origin]
         return started[-1]
 
     yield start

@@ -25,7 +25,7 @@ NAME, EMAIL = "Rowan Whistleblower", "rowan.whistle@example.com"
 
 
 @pytest.fixture
-def webhook_bodies(production):
+def webhook_bodies(production, settings):
     """The production's webhook points at a local server (the stand-in for Slack) that keeps each body."""
     bodies: list[str] = []
 
@@ -43,6 +43,8 @@ def webhook_bodies(production):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     production.webhook_url = f"http://127.0.0.1:{server.server_port}/hook"
     production.save(update_fields=["webhook_url"])
+    # A local receiver is private and plain http: allowed for this origin only.
+    settings.WEBHOOK_PRIVATE_ALLOWLIST = [f"http://127.0.0.1:{server.server_port}"]
     yield bodies
     server.shutdown()
     server.server_close()
