@@ -1,0 +1,203 @@
+"""Where a filing's time goes, in-process: the phone's three requests beside the bare view, paired.
+
+    .venv/bin/python -m bench.filing [--reports 10000] [--runs 200] [--profile 0]
+
+It creates its own database (st_bench_filing, dropped unless --keep) with one production of --reports
+reports and their trails (bench/dashboard.py's seed), a private redis-server (broker and cache), and
+runs, with Django's test client through the whole middleware stack (DEBUG off, settings bench.settings),
+each of these in turn, --runs times, interleaved so the machine's load hits all of them alike:
+
+- form GET: GET /reports/new/ as a crew member (the form a phone opens);
+- filing POST: POST /reports/new/ with the next body of the realistic mix (bench/mix.py);
+- confirmation GET: GET /reports/<id>/filed/ of the report just filed;
+- bare POST / bare GET: /bench/bare/ (one INSERT or a SELECT behind the same middleware).
+
+It prints each one's median and p95 wall time, this process's CPU time (the server's own cost: what
+a loaded machine's wall time shrinks to), and its queries, then the filing POST and the whole phone
+flow as multiples of the bare POST in CPU (target: the POST at most 2x). `--profile N` then profiles
+N more of each of the phone's three requests (cProfile on CPU time: the costliest functions by own time,
+and the app's and the template engine's by cumulative time). Last line:
+`filing_post_cpu_ratio <x> x`.
+"""
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import random
+import secrets
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bench import harness, mix
+
+DATABASE = "st_bench_filing"
+CPU_RATIO_TARGET = 2.0
+SETTINGS = "bench.settings"
+
+
+def run(options: argparse.Namespace) -> float:
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import Role, User
+    from bench.dashboard import seed
+    from bench.urls import BARE_TABLE
+    from incidents.models import Report
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", verbosity=0, interactive=False)
+    started = time.perf_counter()
+    production_id, _producer = seed(reports=options.reports, events_per_report=10, rng=random.Random(1))
+    with connection.cursor() as cursor:
+        columns = "id bigserial PRIMARY KEY, title text NOT NULL, created_at timestamptz NOT NULL"
+        cursor.execute(f"CREATE TABLE {BARE_TABLE} ({columns})")
+    print(f"seeded {Report.objects.count()} reports in {time.perf_counter() - started:.1f} s")
+    crew = list(User.objects.filter(memberships__role=Role.CREW).order_by("pk")[:20])
+    clients = []
+    for user in crew:
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(user)
+        clients.append(client)
+    form_url = f"/reports/new/?production={production_id}"
+    bodies = mix.bodies(options.runs * 2 + options.profile + 50, seed=3, tz="America/Los_Angeles")
+    print(mix.describe(bodies))
+    state = {"n": 0, "last": None}
+
+    def client_for() -> Client:
+        return clients[state["n"] % len(clients)]
+
+    def form_get() -> None:
+        _ok(client_for().get(form_url), 200)
+
+    def filing_post() -> None:
+        body = bodies[state["n"] % len(bodies)]
+        state["n"] += 1
+        response = client_for().post(form_url, body)
+        _ok(response, 302, 303)
+        state["last"] = response["Location"]
+
+    def confirmation_get() -> None:
+        _ok(client_for().get(state["last"]), 200)
+
+    def bare_post() -> None:
+        _ok(client_for().post("/bench/bare/", {"title": "bare"}), 302, 303)
+
+    def bare_get() -> None:
+        _ok(client_for().get("/bench/bare/"), 200)
+
+    cases = [
+        ("form GET", form_get),
+        ("filing POST", filing_post),
+        ("confirmation GET", confirmation_get),
+        ("bare POST", bare_post),
+        ("bare GET", bare_get),
+    ]
+    wall: dict[str, list[float]] = {name: [] for name, _ in cases}
+    cpu: dict[str, list[float]] = {name: [] for name, _ in cases}
+    queries: dict[str, int] = {}
+    for _ in range(5):  # warm-up: templates, connections, the first cache fills
+        for _name, call in cases:
+            call()
+    for name, call in cases:  # queries, once (recording them costs time, so not while timing)
+        with CaptureQueriesContext(connection) as captured:
+            call()
+        queries[name] = len(captured.captured_queries)
+    load_before = os.getloadavg()
+    for _ in range(options.runs):
+        for name, call in cases:
+            wall_started, cpu_started = time.perf_counter(), time.process_time()
+            call()
+            cpu[name].append((time.process_time() - cpu_started) * 1000)
+            wall[name].append((time.perf_counter() - wall_started) * 1000)
+    load_after = os.getloadavg()
+
+    print()
+    print(f"machine: {harness.machine()}")
+    print(f"load average before/after the timings: {load_before[0]:.2f} / {load_after[0]:.2f}")
+    rows = [
+        [
+            name,
+            options.runs,
+            statistics.median(wall[name]),
+            harness.percentile(wall[name], 95),
+            statistics.median(cpu[name]),
+            harness.percentile(cpu[name], 95),
+            queries[name],
+        ]
+        for name, _ in cases
+    ]
+    print(harness.table(["request", "runs", "median ms", "p95 ms", "cpu ms", "cpu p95 ms", "queries"], rows))
+    bare = statistics.median(cpu["bare POST"])
+    post = statistics.median(cpu["filing POST"])
+    flow = sum(statistics.median(cpu[name]) for name in ("form GET", "filing POST", "confirmation GET"))
+    ratio = post / bare if bare else 0.0
+    print(
+        f"filing POST = {ratio:.2f} x the bare POST in CPU ({post:.2f} vs {bare:.2f} ms); "
+        f"target <= {CPU_RATIO_TARGET:.0f} x: {'met' if ratio <= CPU_RATIO_TARGET else 'MISSED'}"
+    )
+    print(
+        f"whole phone flow (form GET + POST + confirmation GET) = {flow:.2f} ms CPU = {flow / bare:.2f} x the bare POST"
+    )
+    if options.profile:
+        for name, call in cases[:3]:  # the phone's three requests
+            profiler = cProfile.Profile(time.process_time)  # CPU, not waiting for the database
+            profiler.enable()
+            for _ in range(options.profile):
+                call() if name != "confirmation GET" else (filing_post(), call())
+            profiler.disable()
+            out = io.StringIO()
+            stats = pstats.Stats(profiler, stream=out)
+            stats.sort_stats("tottime").print_stats(20)
+            stats.sort_stats("cumulative").print_stats(r"(incidents|accounts|safetrack|django/template)/", 40)
+            print(f"\ncProfile (CPU) of {options.profile} x {name}:")
+            print(out.getvalue())
+    return ratio
+
+
+def _ok(response, *statuses: int) -> None:
+    if response.status_code not in statuses:
+        body = response.content.decode(errors="replace")[:2000]
+        raise SystemExit(f"{response.request['PATH_INFO']} answered {response.status_code}, not {statuses}:\n{body}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reports", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--profile", type=int, default=0, help="then profile this many filing POSTs")
+    parser.add_argument("--database", default=DATABASE)
+    parser.add_argument("--keep", action="store_true")
+    options = parser.parse_args()
+    if not (1 <= options.runs <= 5000 and 0 <= options.profile <= 5000):
+        parser.error("--runs must be in 1..5000 and --profile in 0..5000")
+    os.environ.update({"DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1"})
+    os.environ.update({"SECURE_SSL_REDIRECT": "false", "LOG_LEVEL": "WARNING", "AXES_FAILURE_LIMIT": "1000"})
+    folder = Path(tempfile.mkdtemp(prefix="st-bench-filing-"))
+    os.environ.update({"STATIC_ROOT": str(folder / "static"), "MEDIA_ROOT": str(folder / "media")})
+    os.environ["SAFETRACK_LOCAL_DIR"] = str(folder)
+    database_url = harness.database_url_for(options.database)
+    harness.database_recreate(database_url)
+    with harness.RedisServer(folder=folder / "redis") as redis_server:
+        try:
+            harness.django_setup(database_url=database_url, redis_url=redis_server.url, settings_module=SETTINGS)
+            ratio = run(options)
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+            if not options.keep:
+                harness.database_drop(database_url)
+                shutil.rmtree(folder, ignore_errors=True)
+    harness.last_line("filing_post_cpu_ratio", ratio, "x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

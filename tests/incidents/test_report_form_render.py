@@ -1,0 +1,70 @@
+"""The report form's fields are written in Python (incidents.forms.render) for speed: each must say
+exactly what Django's own widget rendering says (tags, names, values, ids, required, aria), bound or not,
+with errors or without."""
+
+from html.parser import HTMLParser
+
+import pytest
+
+from incidents.categories import Category
+from incidents.forms.render import field_html, widget_html
+from incidents.forms.report import ReportForm
+from tests.incidents.test_report_form import form_data
+
+pytestmark = pytest.mark.django_db
+
+
+class Tags(HTMLParser):
+    """(tag, sorted attributes) of every element, and the text, ignoring whitespace between tags."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[tuple] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.items.append((tag, tuple(sorted((k, v or "") for k, v in attrs))))
+
+    def handle_data(self, data):
+        if data.strip():
+            self.items.append(("text", data.strip()))
+
+
+def parsed(html: str) -> list[tuple]:
+    tags = Tags()
+    tags.feed(str(html))
+    return tags.items
+
+
+def forms_to_check(production, crew):
+    junk = form_data(production, Category.MISFIRE, title="x" * 300, occurred_at="never", severity="low")
+    junk.update({"department": "nope", "armorer_present": "true", "injuries": "on", "warned_on": "31/31/31"})
+    return [
+        ReportForm(production=production, user=crew),
+        ReportForm(form_data(production, Category.MISFIRE), production=production, user=crew),
+        ReportForm(junk, production=production, user=crew),
+    ]
+
+
+def test_every_widget_is_written_as_django_writes_it(production, crew):
+    for form in forms_to_check(production, crew):
+        form.is_valid() if form.is_bound else None
+        for field in form:
+            assert parsed(widget_html(field)) == parsed(field.as_widget()), field.name
+
+
+def test_a_field_says_its_help_and_errors_where_its_input_points(production, crew):
+    form = forms_to_check(production, crew)[2]
+    form.is_valid()
+    html = field_html(form["title"], required=True)
+    assert 'aria-describedby="id_title_helptext id_title_error"' in html
+    assert 'id="id_title_helptext"' in html and 'id="id_title_error"' in html
+    assert "Ensure this value has at most 200 characters" in html
+    assert 'aria-invalid="true"' in html and 'class="required-mark"' in html
+    assert html.startswith('<div class="mb-3 has-error" id="div_id_title">')
+
+
+def test_text_typed_into_the_form_is_escaped(production, crew):
+    data = form_data(production, title='"><script>alert(1)</script>', description="</textarea><b>x</b>")
+    form = ReportForm(data, production=production, user=crew)
+    assert "<script>" not in widget_html(form["title"]) and "&lt;script&gt;" in widget_html(form["title"])
+    assert "</textarea><b>" not in widget_html(form["description"])
