@@ -22,6 +22,7 @@ import requests
 from django.utils import timezone
 
 from safetrack.celery import app
+from safetrack.queues import ALL_QUEUES
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -142,8 +143,10 @@ class LiveStack:
         extra_args: list[str] | None = None,
         ready_timeout: float = 60,
         wait: bool = True,
+        queues: str = ALL_QUEUES,
     ) -> LiveProcess:
-        """Start a worker; with wait=False return at once (start several, then `.wait_ready()` each)."""
+        """Start a worker; with wait=False return at once (start several, then `.wait_ready()` each).
+        It consumes every queue unless `queues` says which (safetrack/queues.py: escalations, deliveries)."""
         name = name or f"worker{sum(p.name.startswith('worker') for p in self.processes) + 1}"
         args = [
             "-m",
@@ -159,6 +162,8 @@ class LiveStack:
             f"{name}@%h",
             "--without-gossip",
             "--without-mingle",
+            "-Q",
+            queues,
             *(extra_args or []),
         ]
         process = self.start(name, args, env)

@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from safetrack import task_names
+from safetrack.queues import DELIVERY_QUEUE, ESCALATION_QUEUE
 
 from .env import envbool, envint, envlist, envstr
 
@@ -197,6 +198,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Deliveries on their own queue, consumed by their own worker processes (see safetrack/queues.py).
+CELERY_TASK_DEFAULT_QUEUE = ESCALATION_QUEUE
+CELERY_TASK_ROUTES = {task_names.DELIVER_NOTIFICATION: {"queue": DELIVERY_QUEUE}}
 SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", 5)
 SWEEP_BATCH_SIZE = envint("SWEEP_BATCH_SIZE", 200)
 # Deadlines further away than this get no ETA task yet: the sweeper queues it when the deadline comes

@@ -1,4 +1,5 @@
-"""`make run`: the web server, a Celery worker and Celery beat together; Ctrl-C stops all three.
+"""`make run`: the web server, the Celery workers (escalations; deliveries) and Celery beat together;
+Ctrl-C stops them all.
 
 Start-up stays short enough to read: the Celery banners are off, the worker and beat log only warnings
 (at INFO they report the sweeper every few seconds), axes announces itself once (in this process), and once the web
@@ -18,6 +19,7 @@ from django.core.management.base import BaseCommand
 
 from accounts.models import Production
 from incidents.management.commands.seed_demo import DEMO_JOIN_CODE, demo_guide
+from safetrack.queues import DELIVERY_QUEUE, ESCALATION_QUEUE
 
 WEB_READY_SECONDS = 30
 
@@ -36,7 +38,7 @@ def _wait_for_port(host: str, port: int, processes: dict[str, subprocess.Popen])
 
 
 class Command(BaseCommand):
-    help = "Run the web server, a Celery worker and Celery beat in one terminal (development)."
+    help = "Run the web server, the Celery workers and Celery beat in one terminal (development)."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
@@ -51,7 +53,31 @@ class Command(BaseCommand):
         celery = [python, "-m", "celery", "-A", "safetrack", "--quiet"]
         commands = {
             "web": [python, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
-            "worker": [*celery, "worker", "--loglevel", "WARNING", "--concurrency", "2"],
+            # Escalation timers and the sweeper; deliveries have their own worker, so neither waits for the other.
+            "worker": [
+                *celery,
+                "worker",
+                "--loglevel",
+                "WARNING",
+                "--concurrency",
+                "2",
+                "-Q",
+                ESCALATION_QUEUE,
+                "--hostname",
+                "worker@%h",
+            ],
+            "deliveries": [
+                *celery,
+                "worker",
+                "--loglevel",
+                "WARNING",
+                "--concurrency",
+                "2",
+                "-Q",
+                DELIVERY_QUEUE,
+                "--hostname",
+                "deliveries@%h",
+            ],
             "beat": [
                 *celery,
                 "beat",
@@ -93,4 +119,4 @@ class Command(BaseCommand):
         if production is not None:
             for line in demo_guide(production, site):
                 self.stdout.write(line)
-        self.stdout.write("Press Ctrl-C to stop the web server, worker and beat.\n")
+        self.stdout.write("Press Ctrl-C to stop the web server, the workers and beat.\n")
