@@ -1,11 +1,13 @@
-"""Deliver one outbox row: claim it (pending -> sending), send it, record sent or the error.
+"""Deliver outbox rows: claim them (pending -> sending), send them, record sent or the error.
 
-The claim is a conditional update, so a duplicated task sends nothing twice. A failure is retried
+The claim is a conditional update, so a duplicated task sends nothing twice (a batch claims with
+`SELECT ... FOR UPDATE SKIP LOCKED`, so two batches never take the same row). A failure is retried
 with exponential backoff until NOTIFICATION_MAX_ATTEMPTS, then the row is `failed` with its last error.
 One channel failing never touches the others or the escalation."""
 
 import enum
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -14,15 +16,18 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from incidents.models import Channel, EventKind, Notification, Report
+from incidents.models import Channel, Event, EventKind, Notification, Report
 from incidents.notifications import email, webhook
 
 from . import dispatch
-from .trail import event_append
+from .trail import event_build
 
 logger = logging.getLogger(__name__)
 
 SENDERS: dict[str, Callable[[Notification], None]] = {Channel.EMAIL: email.send, Channel.WEBHOOK: webhook.send}
+CLAIMED_RELATED = ("report__production", "event__actor", "recipient", "report__reporter")
+# A row claimed this long after it was due means the delivery workers are behind: catch up in batches.
+CATCH_UP_AFTER = timedelta(seconds=1)
 
 
 def claim_lease() -> timedelta:
@@ -47,39 +52,113 @@ def backoff(attempts: int) -> timedelta:
 
 
 def notification_deliver(*, notification_id: int, now: datetime | None = None) -> Delivery:
+    """Deliver one row. A row found well past its due time means the delivery workers are behind (a
+    burst of escalations): after its own, the task delivers a batch of whatever else is due, so a
+    backlog drains in batches, the tasks still queued find their rows taken (one UPDATE), and each
+    delivery costs a fraction of the database round trips."""
     started = now or timezone.now()
     claimed = Notification.objects.filter(
         pk=notification_id, status=Notification.Status.PENDING, next_attempt_at__lte=started
     ).update(status=Notification.Status.SENDING, claimed_at=started, attempts=F("attempts") + 1)
     if not claimed:
         return Delivery.SKIPPED
-    notification = Notification.objects.select_related(
-        "report__production", "event__actor", "recipient", "report__reporter"
-    ).get(pk=notification_id)
-    try:
-        SENDERS[notification.channel](notification)
-    except Exception as exc:  # any channel error is recorded on the row, never raised into escalation
-        # The backoff counts from the failure: a send that timed out after EMAIL_TIMEOUT must not
-        # eat into the wait before the next attempt.
-        return _record_failure(notification, exc, now or timezone.now())
+    notification = Notification.objects.select_related(*CLAIMED_RELATED).get(pk=notification_id)
+    outcome = _send_claimed([notification], now=now)[0]
+    if now is None and started - notification.next_attempt_at > CATCH_UP_AFTER:
+        caught_up = notifications_deliver_due(limit=settings.DELIVERY_BATCH_SIZE)
+        if caught_up:
+            logger.info("delivery of notification %s ran late: caught up %d due deliveries", notification_id, caught_up)
+    return outcome
+
+
+def notifications_deliver_due(*, limit: int, now: datetime | None = None) -> int:
+    """Claim up to `limit` due pending rows (oldest first, skipping rows another worker is claiming)
+    and deliver them; returns how many were attempted."""
+    started = now or timezone.now()
     with transaction.atomic():
-        Notification.objects.filter(pk=notification_id).update(
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(status=Notification.Status.PENDING, next_attempt_at__lte=started)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        Notification.objects.filter(pk__in=ids).update(
+            status=Notification.Status.SENDING, claimed_at=started, attempts=F("attempts") + 1
+        )
+    if not ids:
+        return 0
+    rows = list(Notification.objects.select_related(*CLAIMED_RELATED).filter(pk__in=ids).order_by("next_attempt_at"))
+    _send_claimed(rows, now=now)
+    return len(rows)
+
+
+def _send_claimed(claimed: list[Notification], *, now: datetime | None) -> list[Delivery]:
+    """Send rows this worker has claimed; record the sent ones together (one transaction, their `notified`
+    events appended under their reports' locks) and each failure on its row. A batch that runs past
+    DELIVERY_BATCH_SECONDS (a slow mail server) gives the rows it has not tried back to the queue."""
+    deadline = time.monotonic() + settings.DELIVERY_BATCH_SECONDS
+    outcomes: list[Delivery] = []
+    sent: list[Notification] = []
+    for index, notification in enumerate(claimed):
+        if index and time.monotonic() > deadline:
+            _give_back(claimed[index:])
+            outcomes.extend(Delivery.SKIPPED for _ in claimed[index:])
+            break
+        try:
+            SENDERS[notification.channel](notification)
+        except Exception as exc:  # any channel error is recorded on the row, never raised into escalation
+            # The backoff counts from the failure: a send that timed out after EMAIL_TIMEOUT must not
+            # eat into the wait before the next attempt.
+            outcomes.append(_record_failure(notification, exc, now or timezone.now()))
+        else:
+            sent.append(notification)
+            outcomes.append(Delivery.SENT)
+    if sent:
+        _record_sent(sent)
+    return outcomes
+
+
+def _record_sent(sent: list[Notification]) -> None:
+    with transaction.atomic():
+        Notification.objects.filter(pk__in=[n.pk for n in sent]).update(
             status=Notification.Status.SENT, sent_at=timezone.now(), last_error=""
         )
-        report = Report.objects.select_for_update(of=("self",)).get(pk=notification.report_id)
-        event_append(
-            report=report,
-            kind=EventKind.NOTIFIED,
-            actor=None,
-            payload={
-                "notification": notification.pk,
-                "channel": notification.channel,
-                "recipient": notification.recipient_id,
-                "level": notification.level,
-                "because_of": notification.event.seq,
-            },
-        )
-    return Delivery.SENT
+        # Locked in id order, so two batches sharing reports never wait for each other in a circle.
+        reports = {
+            report.pk: report
+            for report in Report.objects.select_for_update(of=("self",))
+            .filter(pk__in={n.report_id for n in sent})
+            .order_by("pk")
+        }
+        events = [
+            event_build(
+                report=reports[notification.report_id],
+                kind=EventKind.NOTIFIED,
+                actor=None,
+                payload={
+                    "notification": notification.pk,
+                    "channel": notification.channel,
+                    "recipient": notification.recipient_id,
+                    "level": notification.level,
+                    "because_of": notification.event.seq,
+                },
+            )
+            for notification in sent
+        ]
+        Event.objects.bulk_create(events)
+        for report in reports.values():
+            Report.objects.filter(pk=report.pk).update(trail_seq=report.trail_seq, trail_head=report.trail_head)
+
+
+def _give_back(rows: list[Notification]) -> None:
+    """Claimed but not tried: pending again, the attempt not counted, their tasks queued again."""
+    now = timezone.now()
+    ids = [n.pk for n in rows]
+    Notification.objects.filter(pk__in=ids, status=Notification.Status.SENDING).update(
+        status=Notification.Status.PENDING, next_attempt_at=now, attempts=F("attempts") - 1
+    )
+    for notification_id in ids:
+        dispatch.delivery_retry(notification_id=notification_id, at=now)
 
 
 def _record_failure(notification: Notification, exc: Exception, now: datetime) -> Delivery:

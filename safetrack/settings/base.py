@@ -256,6 +256,10 @@ WEBHOOK_TIMEOUT_SECONDS = envint("WEBHOOK_TIMEOUT_SECONDS", 5)
 # Webhooks go to public HTTPS addresses only. Origins listed here ("http://127.0.0.1:8099") may be
 # private and plain http: for a local receiver in development and tests, never in production.
 WEBHOOK_PRIVATE_ALLOWLIST = envlist("WEBHOOK_PRIVATE_ALLOWLIST", [])
+# A delivery worker that falls behind (a burst of escalations) delivers due rows in batches of this many;
+# a batch that takes longer than DELIVERY_BATCH_SECONDS (a slow server) gives its untried rows back.
+DELIVERY_BATCH_SIZE = envint("DELIVERY_BATCH_SIZE", 50)
+DELIVERY_BATCH_SECONDS = envint("DELIVERY_BATCH_SECONDS", 30)
 ACK_LINK_MAX_AGE_SECONDS = envint("ACK_LINK_MAX_AGE_SECONDS", 24 * 3600)
 RECEIPT_PEPPER = envstr("RECEIPT_PEPPER", SECRET_KEY)
 # The key that seals the heads of every hash-chained trail (HMAC). It must not live in the database:

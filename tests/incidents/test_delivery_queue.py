@@ -6,10 +6,11 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from incidents.models import Channel, EventKind, Notification, Report
-from incidents.services import dispatch
+from incidents.models import Channel, Event, EventKind, Notification, Report
+from incidents.services import delivery, dispatch
 from incidents.services.filing import report_file
 from incidents.services.policy import policy_set_speed
+from incidents.services.trail import verify_trail
 from incidents.tasks import deliver_notification, escalate_report
 from safetrack.queues import DELIVERY_QUEUE, ESCALATION_QUEUE
 from tests.factories import draft
@@ -38,9 +39,7 @@ def test_an_escalation_worker_escalates_but_only_a_delivery_worker_sends(
     report = report_file(production=production, reporter=crew, draft=draft(), now=past)
     celery_worker_process(name="escalations", queues=ESCALATION_QUEUE)
     celery_beat_process()
-    wait_until(
-        lambda: report.events.filter(kind=EventKind.ESCALATED).exists(), timeout=30, message="the escalation"
-    )
+    wait_until(lambda: report.events.filter(kind=EventKind.ESCALATED).exists(), timeout=30, message="the escalation")
     emails = Notification.objects.filter(report=report, channel=Channel.EMAIL)
     assert emails.count() >= 2  # level 1 at filing, level 2 on escalating
     assert not emails.filter(status=Notification.Status.SENT).exists()
@@ -52,3 +51,48 @@ def test_an_escalation_worker_escalates_but_only_a_delivery_worker_sends(
         message="every email to be sent by the delivery worker",
     )
     assert Report.objects.get(pk=report.pk).escalation_level == 2
+
+
+def _file_with_emails(production, reporter, count: int, *, ago: timedelta) -> list[int]:
+    past = timezone.now() - ago
+    reports = [report_file(production=production, reporter=reporter, draft=draft(), now=past) for _ in range(count)]
+    emails = Notification.objects.filter(report__in=reports, channel=Channel.EMAIL)
+    emails.update(next_attempt_at=past)
+    return list(emails.order_by("pk").values_list("pk", flat=True))
+
+
+@pytest.mark.django_db
+def test_a_delivery_that_runs_late_catches_up_with_every_due_delivery_once(production, crew, ladder_cast, mailoutbox):
+    ids = _file_with_emails(production, crew, 4, ago=timedelta(seconds=30))
+    assert len(ids) >= 4
+    assert delivery.notification_deliver(notification_id=ids[0]) is delivery.Delivery.SENT
+    rows = Notification.objects.filter(pk__in=ids)
+    assert set(rows.values_list("status", flat=True)) == {Notification.Status.SENT}
+    assert sorted(message.to[0] for message in mailoutbox) == sorted(rows.values_list("recipient__email", flat=True))
+    notified = Event.objects.filter(kind=EventKind.NOTIFIED)
+    assert sorted(notified.values_list("payload__notification", flat=True)) == sorted(ids)
+    for report in Report.objects.all():
+        assert verify_trail(report).intact
+    # The tasks still queued for the others find their rows taken.
+    assert delivery.notification_deliver(notification_id=ids[-1]) is delivery.Delivery.SKIPPED
+
+
+@pytest.mark.django_db
+def test_a_delivery_on_time_sends_only_its_own_row(production, crew, ladder_cast, mailoutbox):
+    ids = _file_with_emails(production, crew, 2, ago=timedelta(0))
+    delivery.notification_deliver(notification_id=ids[0])
+    assert len(mailoutbox) == 1
+    assert Notification.objects.filter(pk__in=ids[1:], status=Notification.Status.PENDING).count() == len(ids) - 1
+
+
+@pytest.mark.django_db
+def test_a_batch_past_its_time_budget_gives_the_untried_rows_back(production, crew, ladder_cast, settings, mailoutbox):
+    settings.DELIVERY_BATCH_SECONDS = 0  # every row after the first is past the budget
+    ids = _file_with_emails(production, crew, 3, ago=timedelta(seconds=30))
+    assert delivery.notifications_deliver_due(limit=10) == len(ids)
+    rows = Notification.objects.filter(pk__in=ids)
+    assert rows.filter(status=Notification.Status.SENT).count() == 1
+    given_back = rows.filter(status=Notification.Status.PENDING)
+    assert given_back.count() == len(ids) - 1
+    assert set(given_back.values_list("attempts", flat=True)) == {0}  # not tried: not counted
+    assert len(mailoutbox) == 1
