@@ -59,6 +59,7 @@ bench-soak: install
 
 messages: install
 	$(PY) manage.py makemessages -l es --add-location file --ignore=.venv --ignore=tests --ignore=bench --ignore=node_modules
+	$(PY) manage.py makemessages -l es -d djangojs --add-location file --ignore=.venv --ignore=tests --ignore=bench --ignore=node_modules --ignore=static/vendor --ignore=staticfiles
 	$(PY) manage.py compilemessages -l es --ignore=.venv
 
 clean:

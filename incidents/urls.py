@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.i18n import JavaScriptCatalog
 
 from .views import (
     anonymous,
@@ -10,6 +11,7 @@ from .views import (
     identity,
     inbox,
     productions,
+    pwa,
     reports,
     stop_work,
 )
@@ -17,6 +19,13 @@ from .views import (
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", home.healthz, name="healthz"),
+    # The installable app: manifest, service worker (at the root, so it controls every page), offline page
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("favicon.ico", pwa.favicon, name="favicon"),
+    path("offline/", pwa.offline, name="offline"),
+    path("offline/session/", pwa.offline_session, name="offline_session"),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     # Crew: file and follow reports
     path("reports/", reports.report_list, name="report_list"),
     path("reports/new/", reports.report_new, name="report_new"),

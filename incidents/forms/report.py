@@ -212,6 +212,8 @@ class ReportForm(ReportFormLayout, forms.Form):
         self.fields["attachments"].help_text = _(
             "Up to %(count)s photos (JPEG, PNG, WebP) or PDFs, %(size)s MB each. Photos lose their location data."
         ) % {"count": max_count, "size": max_bytes // (1024 * 1024)}
+        # A report saved on the phone without signal keeps its photos there, up to this much in all.
+        self.fields["attachments"].widget.attrs["data-offline-max-bytes"] = str(settings.OFFLINE_DRAFT_MAX_BYTES)
         if self.user is None:
             # No account: the report can only be anonymous, and there is nothing earlier to link.
             for name in ("identity", "show_department", "earlier_reports", "earlier_q"):

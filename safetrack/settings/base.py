@@ -160,6 +160,7 @@ ATTACHMENT_DECODE_CONCURRENCY = envint("ATTACHMENT_DECODE_CONCURRENCY", 2)
 # Reports saved on a phone without signal: refused when the phone says they were saved longer ago than
 # this (a wrong clock, not a real draft), and how much a draft's photos may weigh on the phone.
 OFFLINE_DRAFT_MAX_AGE_DAYS = envint("OFFLINE_DRAFT_MAX_AGE_DAYS", 30)
+OFFLINE_DRAFT_MAX_BYTES = envint("OFFLINE_DRAFT_MAX_BYTES", 20 * 1024 * 1024)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -45,6 +45,13 @@ def app_cases() -> list[Case]:
     cases = [
         Case("home", "home", url("home"), EVERYONE_200),
         Case("healthz", "healthz", url("healthz"), EVERYONE_200),
+        # The installable app: public files, and the outbox's session check (401 without a login)
+        Case("manifest", "manifest", url("manifest"), EVERYONE_200),
+        Case("service_worker", "service_worker", url("service_worker"), EVERYONE_200),
+        Case("favicon", "favicon", url("favicon"), roles(302)),
+        Case("offline", "offline", url("offline"), EVERYONE_200),
+        Case("offline_session", "offline_session", url("offline_session"), roles(200, anonymous=401)),
+        Case("javascript-catalog", "javascript-catalog", url("javascript-catalog"), EVERYONE_200),
         Case("set_language", "set_language", url("set_language"), roles(302), "POST", lambda w, r: {"language": "en"}),
         # Accounts
         Case("login", "login", url("login"), roles(302, anonymous=200)),
