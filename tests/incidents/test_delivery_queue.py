@@ -10,8 +10,8 @@ from incidents.models import Channel, Event, EventKind, Notification, Report
 from incidents.services import delivery, dispatch
 from incidents.services.filing import report_file
 from incidents.services.policy import policy_set_speed
-from incidents.services.trail import verify_trail
 from incidents.tasks import deliver_notification, escalate_report
+from incidents.trail import verify_trail
 from safetrack.queues import DELIVERY_QUEUE, ESCALATION_QUEUE
 from tests.factories import draft
 from tests.live import wait_until
