@@ -18,7 +18,7 @@
   var keyInput = form.querySelector("input[name=idempotency_key]");
   var savedAtInput = form.querySelector("input[name=saved_at]");
   var occurredAt = form.querySelector("input[name=occurred_at]");
-  var attachments = form.querySelector("input[name=attachments]");
+  var attachments = form.querySelector("input[data-offline-max-bytes]");
   var button = form.querySelector("button[type=submit]");
   var buttonLabel = button ? button.textContent : "";
   var owner = (document.querySelector("meta[name=safetrack-user]") || {}).content || "";
@@ -117,7 +117,12 @@
   }
 
   function chosenFiles() {
-    return attachments && attachments.files ? Array.prototype.slice.call(attachments.files) : [];
+    // Every file input of the form (the camera's and the picker's share the name).
+    var files = [];
+    Array.prototype.forEach.call(form.querySelectorAll("input[type=file][name=attachments]"), function (input) {
+      Array.prototype.push.apply(files, Array.prototype.slice.call(input.files || []));
+    });
+    return files;
   }
 
   function saveOnPhone(loggedOut) {
