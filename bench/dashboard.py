@@ -150,7 +150,7 @@ def seed(*, reports: int, events_per_report: int, rng: random.Random) -> tuple[i
                 actor = report.acknowledged_by if kind in (EventKind.ACKNOWLEDGED, EventKind.VIEWED) else None
                 events.append(event_build(report=report, kind=kind, actor=actor, payload={"bench": True}, at=at))
         Event.objects.bulk_create(events, batch_size=5000)
-        Report.objects.bulk_update(saved, ["trail_seq", "trail_head"], batch_size=2000)
+        Report.objects.bulk_update(saved, ["trail_seq", "trail_head", "trail_seal"], batch_size=2000)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return production.pk, handlers[Role.PRODUCER].pk
