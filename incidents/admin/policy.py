@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Production, Role
 from incidents.admin_scope import ProductionScopedAdmin, ScopedChoicesMixin
+from incidents.categories import Severity
 from incidents.models import EscalationLevel, EscalationPolicy
 
 MAX_LEVEL = 99
@@ -42,6 +43,14 @@ class EscalationLevelForm(forms.ModelForm):
         model = EscalationLevel
         fields = ["number", "roles", "people", *TIMEOUT_FIELDS]
         help_texts = {name: DURATION_HELP for name in TIMEOUT_FIELDS}
+        # Short column heads (the table's title says "how long they have to acknowledge"): the long
+        # "critical: acknowledge within" heads alone made the levels table wider than the page at 1280 px.
+        labels = {
+            "critical_timeout": Severity.CRITICAL.label,
+            "high_timeout": Severity.HIGH.label,
+            "medium_timeout": Severity.MEDIUM.label,
+            "low_timeout": Severity.LOW.label,
+        }
 
     def clean_number(self) -> int:
         number = self.cleaned_data["number"]

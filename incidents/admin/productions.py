@@ -31,7 +31,7 @@ from accounts.services import production_regenerate_join_code
 from incidents import access
 from incidents.admin.policy import EscalationLevelInline
 from incidents.admin_scope import ProductionScopedAdmin, ScopedChoicesMixin
-from incidents.formatting import local_datetime
+from incidents.formatting import local_datetime, local_stamp
 from incidents.models import Report
 from incidents.services.policy import policy_create_default
 
@@ -126,8 +126,10 @@ class MembershipInline(ScopedChoicesMixin, admin.TabularInline):
     model = Membership
     form = MembershipInlineForm
     extra = 1
-    fields = ["user", "person", "role", "department", "joined_at"]
-    readonly_fields = ["person", "joined_at"]
+    # No separate name column: each row's title (Membership.__str__) names the person, and the table
+    # must fit the admin's content box at 1280 px.
+    fields = ["user", "role", "department", "joined"]
+    readonly_fields = ["joined"]
     verbose_name_plural = _("members (add someone by the email they signed up with)")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
@@ -139,9 +141,9 @@ class MembershipInline(ScopedChoicesMixin, admin.TabularInline):
             .order_by("user__full_name", "user__email")
         )
 
-    @admin.display(description=_("name"))
-    def person(self, obj: Membership) -> str:
-        return obj.user.full_name if obj.pk else ""
+    @admin.display(description=_("joined"))
+    def joined(self, obj: Membership) -> str:
+        return local_stamp(obj.joined_at, obj.production) if obj.pk else ""
 
 
 @admin.register(Production)

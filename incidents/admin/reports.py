@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 
 from incidents import access
 from incidents.admin_scope import ProductionScopedAdmin, ReadOnlyAdminMixin, current_viewer, render_as
-from incidents.formatting import local_datetime
+from incidents.formatting import local_datetime, local_stamp
 from incidents.models import Event, Notification, Report
 from incidents.services.admin_actions import failed_notification_ids
 from incidents.services.escalation import Outcome, report_escalate
@@ -39,13 +39,16 @@ FAILURES_FIRST = Case(
 )
 
 
+SHORT_HASH = 12
+
+
 class EventInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The trail, as it was written: nobody adds, changes or removes an event, superusers included."""
 
     model = Event
     extra = 0
     can_delete = False
-    fields = ["seq", "kind", "who", "when", "details", "public", "hash"]
+    fields = ["seq", "kind", "who", "when", "details", "public", "short_hash"]
     readonly_fields = fields
     verbose_name_plural = _("trail (append-only)")
 
@@ -58,11 +61,22 @@ class EventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     @admin.display(description=_("when"))
     def when(self, obj: Event) -> str:
-        return local_datetime(obj.created_at, obj.report.production)
+        # Compact and on one line (the long localised date took six lines in a narrow column).
+        return local_stamp(obj.created_at, obj.report.production)
 
     @admin.display(description=_("details"))
     def details(self, obj: Event) -> str:
         return event_details(obj, current_viewer())
+
+    @admin.display(description=_("hash"))
+    def short_hash(self, obj: Event) -> str:
+        """The first characters, enough to tell events apart; the whole hash on hover and, opened, to copy."""
+        return format_html(
+            '<details class="trail-hash"><summary title="{}">{}</summary><code>{}</code></details>',
+            obj.hash,
+            obj.hash[:SHORT_HASH],
+            obj.hash,
+        )
 
 
 class NotificationInline(ReadOnlyAdminMixin, admin.TabularInline):
