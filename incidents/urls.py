@@ -2,6 +2,7 @@ from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
 from .views import (
+    account,
     anonymous,
     armory,
     dashboard,
@@ -26,6 +27,14 @@ urlpatterns = [
     path("offline/", pwa.offline, name="offline"),
     path("offline/session/", pwa.offline_session, name="offline_session"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    # How a person is reached: push on their phones, channels per severity
+    path("account/", account.account, name="account"),
+    path("account/push/", account.push_subscription_add, name="push_subscription_add"),
+    path(
+        "account/push/<int:subscription_id>/remove/",
+        account.push_subscription_remove,
+        name="push_subscription_remove",
+    ),
     # Crew: file and follow reports
     path("reports/", reports.report_list, name="report_list"),
     path("reports/new/", reports.report_new, name="report_new"),

@@ -1,5 +1,6 @@
 from .armory import LOADABLE_KINDS, MEETING_REQUIRED_KINDS, AmmoKind, AmmoLot, Weapon, WeaponKind, WeaponStatus
 from .armory_trail import ArmoryEvent, ArmoryEventKind, ArmoryGap, ArmoryTrail, GapKind
+from .contact import ChannelPreference, PushSubscription
 from .event import AcknowledgedVia, EscalationReason, Event, EventKind, EventQuerySet
 from .notification import Channel, Notification
 from .ops import DigestRun, Heartbeat
@@ -20,6 +21,7 @@ __all__ = [
     "ArmoryTrail",
     "Attachment",
     "Channel",
+    "ChannelPreference",
     "DigestRun",
     "EscalationLevel",
     "EscalationPolicy",
@@ -32,6 +34,7 @@ __all__ = [
     "Heartbeat",
     "Identity",
     "Notification",
+    "PushSubscription",
     "Report",
     "ReportStatus",
     "WarningTerm",

@@ -12,6 +12,7 @@ class Channel(models.TextChoices):
     IN_APP = "in_app", _("In-app inbox")
     EMAIL = "email", _("Email")
     WEBHOOK = "webhook", _("Webhook")
+    PUSH = "push", _("Push notification")
 
 
 class Notification(models.Model):

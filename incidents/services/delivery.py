@@ -17,14 +17,18 @@ from django.db.models import F
 from django.utils import timezone
 
 from incidents.models import Channel, Event, EventKind, Notification, Report
-from incidents.notifications import email, webhook
+from incidents.notifications import DeliveryRefused, email, push, webhook
 
 from . import dispatch
 from .trail import event_build
 
 logger = logging.getLogger(__name__)
 
-SENDERS: dict[str, Callable[[Notification], None]] = {Channel.EMAIL: email.send, Channel.WEBHOOK: webhook.send}
+SENDERS: dict[str, Callable[[Notification], None]] = {
+    Channel.EMAIL: email.send,
+    Channel.WEBHOOK: webhook.send,
+    Channel.PUSH: push.send,
+}
 CLAIMED_RELATED = ("report__production", "event__actor", "recipient", "report__reporter")
 # A row claimed this long after it was due means the delivery workers are behind: catch up in batches.
 CATCH_UP_AFTER = timedelta(seconds=1)
@@ -164,7 +168,7 @@ def _give_back(rows: list[Notification]) -> None:
 def _record_failure(notification: Notification, exc: Exception, now: datetime) -> Delivery:
     error = f"{exc.__class__.__name__}: {exc}"[:1000]
     logger.warning("notification %s (%s) failed: %s", notification.pk, notification.channel, error)
-    if notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+    if notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS or isinstance(exc, DeliveryRefused):
         Notification.objects.filter(pk=notification.pk).update(status=Notification.Status.FAILED, last_error=error)
         return Delivery.FAILED
     retry_at = now + backoff(notification.attempts)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from incidents.ladder import ladders_for
 from incidents.models import EscalationReason, Event, EventKind, Report, ReportStatus
+from incidents.selectors.contacts import ContactBook
 
 from . import dispatch, notify
 from .recipients import Crew
@@ -156,6 +157,8 @@ def _escalate_locked(reports: list[Report], *, now: datetime, actor: AbstractBas
         raise RuntimeError(f"escalation batch changed under its lock ({updated} of {len(reports)} rows)")
     Event.objects.bulk_create(events)
     rows = []
+    # How each person is reached (email, push, their choices), read once for the whole batch.
+    contacts = ContactBook.of(user.pk for _, _, recipients, _ in pending_notifications for user in recipients)
     for event, report, recipients, level_number in pending_notifications:
         rows.extend(
             notify.notifications_build(
@@ -164,6 +167,7 @@ def _escalate_locked(reports: list[Report], *, now: datetime, actor: AbstractBas
                 recipients=recipients,
                 level=level_number,
                 production=report.production,
+                contacts=contacts,
             )
         )
     notify.notifications_save(rows)

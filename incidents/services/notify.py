@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Production, User
 from incidents.models import Channel, Event, Notification, Report
+from incidents.selectors.contacts import ContactBook
 
 from . import dispatch
 
@@ -21,18 +22,21 @@ def notifications_build(
     level: int | None,
     production: Production,
     webhook: bool = True,
+    contacts: ContactBook | None = None,
 ) -> list[Notification]:
-    """Rows for one event: in-app and email for each person, and the production's webhook once."""
+    """Rows for one event: for each person, the in-app row and one per channel that reaches them
+    (selectors.contacts: email, push; every one they set up for critical reports and stop-work calls);
+    and the production's webhook once. Pass `contacts` when building for many events at once."""
     now = timezone.now()
+    contacts = contacts if contacts is not None else ContactBook.of(user.pk for user in recipients)
 
     def row(channel: str, recipient: User | None) -> Notification:
         return _row(report=report, event=event, level=level, recipient=recipient, channel=channel, now=now)
 
     rows = []
     for user in recipients:
-        rows.append(row(Channel.IN_APP, user))
-        if user.email:
-            rows.append(row(Channel.EMAIL, user))
+        for channel in contacts.reach(user).channels(severity=report.severity, stop_work=report.is_stop_work):
+            rows.append(row(channel, user))
     if webhook and production.webhook_url and recipients:
         rows.append(row(Channel.WEBHOOK, None))
     return rows

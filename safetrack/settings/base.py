@@ -257,6 +257,17 @@ WEBHOOK_TIMEOUT_SECONDS = envint("WEBHOOK_TIMEOUT_SECONDS", 5)
 # Webhooks go to public HTTPS addresses only. Origins listed here ("http://127.0.0.1:8099") may be
 # private and plain http: for a local receiver in development and tests, never in production.
 WEBHOOK_PRIVATE_ALLOWLIST = envlist("WEBHOOK_PRIVATE_ALLOWLIST", [])
+# Web Push (VAPID): `manage.py vapid_keys` prints a new private key; the public key is derived from it.
+# Unset: the account page offers no push notifications. PUSH_SERVICE_HOSTS: the push services a browser
+# subscription may point at (https host suffixes, or exact origins for a test service on this machine).
+VAPID_PRIVATE_KEY = envstr("VAPID_PRIVATE_KEY", "")
+VAPID_SUBJECT = envstr("VAPID_SUBJECT", "mailto:safety@localhost")
+PUSH_TIMEOUT_SECONDS = envint("PUSH_TIMEOUT_SECONDS", 5)
+PUSH_TTL_SECONDS = envint("PUSH_TTL_SECONDS", 3600)
+PUSH_SERVICE_HOSTS = envlist(
+    "PUSH_SERVICE_HOSTS",
+    ["fcm.googleapis.com", "updates.push.services.mozilla.com", "push.apple.com", "notify.windows.com"],
+)
 # A delivery worker that falls behind (a burst of escalations) delivers due rows in batches of this many;
 # a batch that takes longer than DELIVERY_BATCH_SECONDS (a slow server) gives its untried rows back.
 DELIVERY_BATCH_SIZE = envint("DELIVERY_BATCH_SIZE", 50)

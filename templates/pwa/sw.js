@@ -118,6 +118,74 @@ self.addEventListener("fetch", function (event) {
   }
 });
 
+// --- push notifications (incidents/notifications/push.py builds the payload) -------------------------
+
+self.addEventListener("push", function (event) {
+  var data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (error) {
+    data = { title: "SafeTrack", body: event.data ? event.data.text() : "" };
+  }
+  var options = {
+    body: data.body || "",
+    tag: data.tag,
+    renotify: true,
+    requireInteraction: data.severity === "critical",
+    icon: SHELL.filter(function (url) { return url.indexOf("icon-192") !== -1; })[0],
+    data: data,
+    actions: data.acknowledge ? [{ action: "acknowledge", title: data.acknowledge }] : [],
+  };
+  event.waitUntil(self.registration.showNotification(data.title || "SafeTrack", options));
+});
+
+function openPage(url) {
+  return self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (pages) {
+    for (var i = 0; i < pages.length; i++) {
+      if (new URL(pages[i].url).pathname === url && "focus" in pages[i]) {
+        return pages[i].navigate(url).then(function (page) { return page && page.focus(); });
+      }
+    }
+    return self.clients.openWindow(url);
+  });
+}
+
+/* "Acknowledge" on the notification: the report page's own acknowledge (same access checks, same
+   service), posted with the logged-in person's session; then the report opens with the outcome. Not
+   logged in here: the signed acknowledge link opens instead (it asks to log in, then to confirm). */
+function acknowledge(data) {
+  return fetch("/offline/session/", { credentials: "same-origin" }).then(function (response) {
+    return response.ok ? response.json() : null;
+  }).then(function (who) {
+    if (!who || !who.user) {
+      return openPage(data.acknowledge_link || data.url);
+    }
+    var body = new URLSearchParams();
+    body.append("csrfmiddlewaretoken", who.csrf);
+    body.append("next", data.url);
+    return fetch(data.acknowledge_url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": who.csrf },
+      body: body,
+    }).then(function () {
+      return openPage(data.url);
+    });
+  }).catch(function () {
+    return openPage(data.url);
+  });
+}
+
+self.addEventListener("notificationclick", function (event) {
+  var data = event.notification.data || {};
+  event.notification.close();
+  if (event.action === "acknowledge" && data.acknowledge_url) {
+    event.waitUntil(acknowledge(data));
+  } else if (data.url) {
+    event.waitUntil(openPage(data.url));
+  }
+});
+
 self.addEventListener("sync", function (event) {
   if (event.tag === SafeTrackOutbox.SYNC_TAG) {
     event.waitUntil(SafeTrackOutbox.sendAll());

@@ -214,6 +214,33 @@ def app_cases() -> list[Case]:
             "POST",
             lambda w, r: {"all": "1"},
         ),
+        # The account page: each person's own push subscriptions and channel choices, nobody else's
+        Case("account", "account", url("account"), LOGGED_IN_200),
+        Case("account", "POST account", url("account"), roles(302, anonymous=LOGIN), "POST", lambda w, r: {"low": []}),
+        Case("push_subscription_add", "GET push_subscription_add", url("push_subscription_add"), POST_ONLY),
+        # Without VAPID keys (the test settings) the server has no push to offer: 409, whoever asks.
+        Case(
+            "push_subscription_add",
+            "POST push_subscription_add",
+            url("push_subscription_add"),
+            roles(409, anonymous=LOGIN),
+            "POST",
+            lambda w, r: {},
+        ),
+        Case(
+            "push_subscription_remove",
+            "GET push_subscription_remove",
+            url("push_subscription_remove", 1),
+            POST_ONLY,
+        ),
+        Case(
+            "push_subscription_remove",
+            "POST push_subscription_remove (someone else's or nobody's: nothing removed)",
+            url("push_subscription_remove", 999999),
+            roles(302, anonymous=LOGIN),
+            "POST",
+            lambda w, r: {},
+        ),
     ]
     # Productions
     cases += on_report(
