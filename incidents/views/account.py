@@ -25,7 +25,8 @@ def _chosen(request: HttpRequest) -> dict[str, list[str]]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def account(request: HttpRequest) -> HttpResponse:
-    form = ChannelsForm(request.POST or None, chosen=_chosen(request))
+    # Bound on every POST: unticking every box sends no field at all, which must still save.
+    form = ChannelsForm(request.POST if request.method == "POST" else None, chosen=_chosen(request))
     if request.method == "POST" and form.is_valid():
         channels_choose(user=request.user, by_severity=form.by_severity())
         messages.success(request, _("Saved. Critical reports and stop-work calls still reach you on every channel."))

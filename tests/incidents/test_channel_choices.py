@@ -138,3 +138,13 @@ def test_nobody_turns_off_someone_elses_phone(client, crew, other_crew):
     client.force_login(crew)
     client.post(reverse("push_subscription_remove", args=[theirs.pk]))
     assert PushSubscription.objects.filter(pk=theirs.pk).exists()
+
+
+def test_unticking_every_box_saves_inbox_only(client, head_with_push):
+    client.force_login(head_with_push)
+    assert client.post(reverse("account"), {}).status_code == 302
+    assert ChannelPreference.objects.get(user=head_with_push).by_severity == {
+        Severity.HIGH: [],
+        Severity.MEDIUM: [],
+        Severity.LOW: [],
+    }
