@@ -14,6 +14,7 @@ from accounts.services import user_memberships
 from incidents.models import (
     AmmoLot,
     Attachment,
+    CustodyRecord,
     Event,
     EventKind,
     Identity,
@@ -436,3 +437,31 @@ def lot_for_keeper(user: AnyUser, production_id: int, lot_id: int) -> AmmoLot:
         raise Http404
     lot.production = production
     return lot
+
+
+def custody_for_viewer(user: AnyUser, production_id: int, record_id: int) -> CustodyRecord:
+    """A custody record: the production's handlers, and the two people it names (the receiver and the
+    1st AD, who confirm the check from it). Other members 403, strangers 404."""
+    production = production_for_member(user, production_id)
+    record = (
+        CustodyRecord.objects.filter(pk=record_id, production=production)
+        .select_related("weapon", "handed_to", "first_ad", "lot", "checked_out_by", "checked_in_by")
+        .first()
+    )
+    if record is None:
+        raise Http404
+    if not (is_handler_in(user, production_id) or user.pk in (record.handed_to_id, record.first_ad_id)):
+        raise PermissionDenied(_("Only handlers and the people named on this check-out can open it."))
+    record.production = production
+    return record
+
+
+def custody_for_keeper(user: AnyUser, production_id: int, record_id: int) -> CustodyRecord:
+    production = production_for_armory_keeper(user, production_id)
+    record = (
+        CustodyRecord.objects.filter(pk=record_id, production=production).select_related("weapon", "handed_to").first()
+    )
+    if record is None:
+        raise Http404
+    record.production = production
+    return record

@@ -27,6 +27,7 @@ from incidents.models import (
     ArmoryEvent,
     ArmoryGap,
     Attachment,
+    CustodyRecord,
     DigestRun,
     EscalationLevel,
     EscalationPolicy,
@@ -51,6 +52,7 @@ SCOPE_PATHS: dict[type[models.Model], str] = {
     AmmoLot: "production",
     ArmoryEvent: "production",
     ArmoryGap: "production",
+    CustodyRecord: "production",
 }
 
 

@@ -14,13 +14,21 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext as _
 
-from incidents.models import AmmoLot, ArmoryEvent, ArmoryTrail, Weapon
+from incidents.models import AmmoLot, ArmoryEvent, ArmoryTrail, CustodyRecord, Weapon
 from incidents.trail import ChainCheck, ChainLink, chain_verify
 
 # The records on the armory trail: the name used in `ArmoryEvent.subject`, and the fields sealed.
 SEALED: dict[type[models.Model], tuple[str, tuple[str, ...]]] = {
     Weapon: ("weapon", ("production", "kind", "make", "model_name", "serial", "status")),
     AmmoLot: ("lot", ("production", "kind", "description", "count")),
+    CustodyRecord: (
+        "custody",
+        tuple(
+            f.name
+            for f in CustodyRecord._meta.concrete_fields
+            if f.name != "id"  # every field: the whole row is evidence
+        ),
+    ),
 }
 
 

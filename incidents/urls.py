@@ -5,6 +5,7 @@ from .views import (
     account,
     anonymous,
     armory,
+    armory_custody,
     dashboard,
     firearm_flags,
     handling,
@@ -96,6 +97,32 @@ urlpatterns = [
         "productions/<int:production_id>/armory/ammunition/<int:lot_id>/count/",
         armory.ammunition_count,
         name="armory_ammunition_count",
+    ),
+    # The armory: the chain of custody
+    path(
+        "productions/<int:production_id>/armory/weapons/<int:weapon_id>/check-out/",
+        armory_custody.check_out,
+        name="armory_check_out",
+    ),
+    path(
+        "productions/<int:production_id>/armory/custody/<int:record_id>/",
+        armory_custody.custody_detail,
+        name="armory_custody",
+    ),
+    path(
+        "productions/<int:production_id>/armory/custody/<int:record_id>/confirm/",
+        armory_custody.custody_confirm,
+        name="armory_custody_confirm",
+    ),
+    path(
+        "productions/<int:production_id>/armory/custody/<int:record_id>/present/",
+        armory_custody.custody_present,
+        name="armory_custody_present",
+    ),
+    path(
+        "productions/<int:production_id>/armory/custody/<int:record_id>/check-in/",
+        armory_custody.check_in,
+        name="armory_check_in",
     ),
     # In-app notifications
     path("inbox/", inbox.inbox, name="inbox"),

@@ -5,7 +5,8 @@ from django.utils import timezone
 
 from accounts.models import Department, Membership, Production, Role, User
 from incidents.categories import Category
-from incidents.models import AmmoKind, AmmoLot, Weapon, WeaponKind
+from incidents.models import AmmoKind, AmmoLot, CustodyRecord, Weapon, WeaponKind
+from incidents.services.armory.custody import CheckOut, custody_check_out
 from incidents.services.armory.inventory import WeaponDraft, ammunition_stock, weapon_add
 from incidents.services.filing import ReportDraft, report_file
 from incidents.services.policy import policy_create_default
@@ -89,3 +90,12 @@ def ammo_lot(production: Production, keeper: User, kind: str = AmmoKind.BLANK, c
     stocked = ammunition_stock(production=production, user=keeper, kind=kind, description=description, count=count)
     assert stocked.lot is not None
     return stocked.lot
+
+
+def check_out(weapon: Weapon, keeper: User, handed_to: User, first_ad: User, **fields) -> CustodyRecord:
+    """A weapon shown and checked in front of `handed_to` and `first_ad`, out cold unless told otherwise."""
+    values = {"scene": "42A", "checked": True, **fields}
+    outcome = custody_check_out(
+        weapon_id=weapon.pk, user=keeper, checkout=CheckOut(handed_to=handed_to, first_ad=first_ad, **values)
+    )
+    return outcome.record

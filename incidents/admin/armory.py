@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from incidents.admin_scope import ProductionScopedAdmin, ReadOnlyAdminMixin
 from incidents.armory_text import armory_event_text
 from incidents.formatting import local_datetime
-from incidents.models import AmmoLot, ArmoryEvent, ArmoryGap, Weapon
+from incidents.models import AmmoLot, ArmoryEvent, ArmoryGap, CustodyRecord, Weapon
 from incidents.services.armory import inventory
 from incidents.services.armory.inventory import REASON_MAX_LENGTH, WeaponDraft
 
@@ -158,7 +158,31 @@ class ArmoryEventAdmin(ReadOnlyAdminMixin, ProductionScopedAdmin):
 
 @admin.register(ArmoryGap)
 class ArmoryGapAdmin(ReadOnlyAdminMixin, ProductionScopedAdmin):
-    list_display = ["report", "kind", "weapon", "production", "created_at"]
+    list_display = ["report", "kind", "weapon", "custody", "production", "created_at"]
     list_filter = ["kind", ("production", admin.RelatedOnlyFieldListFilter)]
-    list_select_related = ["report", "weapon", "production"]
-    fields = ["report", "kind", "weapon", "production", "created_at"]
+    list_select_related = ["report", "weapon", "custody__weapon", "custody__handed_to", "production"]
+    fields = ["report", "kind", "weapon", "custody", "production", "created_at"]
+
+
+@admin.register(CustodyRecord)
+class CustodyRecordAdmin(ReadOnlyAdminMixin, ProductionScopedAdmin):
+    """The chain of custody, read-only: it is written on set (check-out, confirmations, check-in) and
+    sealed on the armory trail; an edit here would be one the trail reports."""
+
+    list_display = ["weapon", "handed_to", "scene", "load", "rounds_out", "checked", "out", "back", "adds_up"]
+    list_filter = ["load", "checked", ("production", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["scene", "weapon__serial"]
+    date_hierarchy = "checked_out_at"
+    list_select_related = ["weapon", "handed_to", "production"]
+
+    @admin.display(description=_("out"), ordering="checked_out_at")
+    def out(self, obj: CustodyRecord) -> str:
+        return local_datetime(obj.checked_out_at, obj.production)
+
+    @admin.display(description=_("back"), ordering="checked_in_at")
+    def back(self, obj: CustodyRecord) -> str:
+        return local_datetime(obj.checked_in_at, obj.production)
+
+    @admin.display(description=_("count adds up"), boolean=True)
+    def adds_up(self, obj: CustodyRecord) -> bool | None:
+        return obj.count_adds_up

@@ -1,4 +1,5 @@
 from .armory import LOADABLE_KINDS, MEETING_REQUIRED_KINDS, AmmoKind, AmmoLot, Weapon, WeaponKind, WeaponStatus
+from .armory_custody import LOAD_AMMO, CustodyRecord, Load, Presence
 from .armory_trail import ArmoryEvent, ArmoryEventKind, ArmoryGap, ArmoryTrail, GapKind
 from .contact import ChannelPreference, PushSubscription
 from .event import AcknowledgedVia, EscalationReason, Event, EventKind, EventQuerySet
@@ -10,6 +11,7 @@ from .scanner import FirearmFlag, WarningTerm
 
 __all__ = [
     "LOADABLE_KINDS",
+    "LOAD_AMMO",
     "MEETING_REQUIRED_KINDS",
     "AcknowledgedVia",
     "AmmoKind",
@@ -22,6 +24,7 @@ __all__ = [
     "Attachment",
     "Channel",
     "ChannelPreference",
+    "CustodyRecord",
     "DigestRun",
     "EscalationLevel",
     "EscalationPolicy",
@@ -33,7 +36,9 @@ __all__ = [
     "GapKind",
     "Heartbeat",
     "Identity",
+    "Load",
     "Notification",
+    "Presence",
     "PushSubscription",
     "Report",
     "ReportStatus",

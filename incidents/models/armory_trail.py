@@ -25,6 +25,9 @@ class ArmoryEventKind(models.TextChoices):
     LOT_ADDED = "lot_added", _("Ammunition lot added")
     LOT_COUNTED = "lot_counted", _("Ammunition count changed")
     LIVE_AMMUNITION_REFUSED = "live_ammunition_refused", _("Live ammunition refused")
+    CHECKED_OUT = "checked_out", _("Checked out")
+    CUSTODY_CONFIRMED = "custody_confirmed", _("Check confirmed")
+    CHECKED_IN = "checked_in", _("Checked in")
     GAP_REPORTED = "gap_reported", _("Gap reported")
 
 
@@ -103,6 +106,8 @@ class ArmoryEvent(models.Model):
 
 class GapKind(models.TextChoices):
     LIVE_AMMUNITION = "live_ammunition", _("Live ammunition brought to the armory")
+    UNCHECKED_HANDOVER = "unchecked_handover", _("Weapon handed over without the armorer's check")
+    COUNT_MISMATCH = "count_mismatch", _("Round count that does not add up")
 
 
 class ArmoryGap(models.Model):
@@ -121,12 +126,26 @@ class ArmoryGap(models.Model):
         related_name="gaps",
         verbose_name=_("weapon"),
     )
+    custody = models.ForeignKey(
+        "incidents.CustodyRecord",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="gaps",
+        verbose_name=_("custody record"),
+    )
     created_at = models.DateTimeField(_("filed"))
 
     class Meta:
         verbose_name = _("armory gap")
         verbose_name_plural = _("armory gaps")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            # One report per gap of one custody record: a replayed check-in cannot file it twice.
+            models.UniqueConstraint(
+                fields=["custody", "kind"], condition=models.Q(custody__isnull=False), name="armorygap_once_per_custody"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} (#{self.report_id})"

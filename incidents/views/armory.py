@@ -14,7 +14,14 @@ from incidents import access
 from incidents.armory_text import armory_event_text
 from incidents.forms.armory import AmmunitionForm, RecountForm, RetireForm, WeaponForm
 from incidents.models import WeaponStatus
-from incidents.selectors.armory import lots_of, weapon_trail, weapons_of
+from incidents.selectors.armory import (
+    awaiting_confirmation,
+    custody_log,
+    lots_of,
+    open_custody,
+    weapon_trail,
+    weapons_of,
+)
 from incidents.services.armory import inventory
 
 
@@ -23,12 +30,15 @@ from incidents.services.armory import inventory
 def armory_index(request: HttpRequest, production_id: int) -> HttpResponse:
     production = access.production_for_member(request.user, production_id)
     sees_inventory = access.is_handler_in(request.user, production_id)
+    out = open_custody(production) if sees_inventory else {}
+    weapons = weapons_of(production) if sees_inventory else []
     context = {
         "production": production,
         "keeps_armory": access.keeps_armory(request.user, production_id),
         "sees_inventory": sees_inventory,
-        "weapons": weapons_of(production) if sees_inventory else [],
+        "weapons": [(weapon, out.get(weapon.pk)) for weapon in weapons],
         "lots": lots_of(production) if sees_inventory else [],
+        "to_confirm": awaiting_confirmation(request.user, production, timezone.now()),
     }
     with timezone.override(production.tzinfo):
         return render(request, "incidents/armory/index.html", context)
@@ -39,10 +49,13 @@ def armory_index(request: HttpRequest, production_id: int) -> HttpResponse:
 def weapon_detail(request: HttpRequest, production_id: int, weapon_id: int) -> HttpResponse:
     weapon = access.weapon_for_handler(request.user, production_id, weapon_id)
     trail = [(event, armory_event_text(event)) for event in weapon_trail(weapon)]
+    log = list(custody_log(weapon))
     context = {
         "production": weapon.production,
         "weapon": weapon,
         "trail": trail,
+        "custody": log,
+        "open_record": next((record for record in log if record.is_out), None),
         "keeps_armory": access.keeps_armory(request.user, production_id),
     }
     with timezone.override(weapon.production.tzinfo):

@@ -37,6 +37,7 @@ ADMIN_PERMS: dict[str, tuple[str, str]] = {
     "incidents.ammolot": ("vac", "vac"),
     "incidents.armoryevent": ("v", "v"),
     "incidents.armorygap": ("v", "v"),
+    "incidents.custodyrecord": ("v", "v"),
 }
 # Rows that belong to no production: there is no "another production's" object to try.
 GLOBAL_ADMIN_MODELS = {
@@ -81,6 +82,7 @@ def admin_objects(world: World) -> dict[str, tuple[Any, Any]]:
         "incidents.ammolot": (here.lot, far.lot),
         "incidents.armoryevent": (here.armory_event, far.armory_event),
         "incidents.armorygap": (here.armory_gap, far.armory_gap),
+        "incidents.custodyrecord": (here.custody, far.custody),
     }
 
 

@@ -377,13 +377,18 @@ def app_cases() -> list[Case]:
 
 
 def armory_cases() -> list[Case]:
-    def keeper_form(key: str, pick: Callable[[Objects], str], data: dict[str, Any]) -> list[Case]:
+    def keeper_form(
+        key: str,
+        pick: Callable[[Objects], str],
+        fields: dict[str, Any],
+        data: Callable[[World, str], dict[str, Any]] = lambda w, r: {},
+    ) -> list[Case]:
         return on_report(
             key,
             pick,
             get=ARMORY_KEEPER,
             post=ARMORY_KEEPER_POST,
-            data=lambda w, r: data,
+            data=lambda w, r: {**fields, **data(w, r)},
             takes_effect=list(KEEPERS),
         )
 
@@ -412,5 +417,39 @@ def armory_cases() -> list[Case]:
         "armory_ammunition_count",
         lambda o: reverse("armory_ammunition_count", args=[o.production.pk, o.lot.pk]),
         {"count": "44", "reason": "Recounted"},
+    )
+    # The chain of custody: the receiver (here the reporter) and the 1st AD (the safety coordinator) open
+    # and confirm their check-out; other members may not.
+    cases += keeper_form(
+        "armory_check_out",
+        lambda o: reverse("armory_check_out", args=[o.production.pk, o.weapon.pk]),
+        {"scene": "12", "load": "cold", "checked": "on", "both_present": ""},
+        data=lambda w, r: {"handed_to": w.here.reporter.pk, "first_ad": w.users["safety"].pk},
+    )
+    cases += keeper_form(
+        "armory_check_in",
+        lambda o: reverse("armory_check_in", args=[o.production.pk, o.custody.pk]),
+        {"rounds_back": "0", "rounds_fired": "0"},
+    )
+    cases += on_report(
+        "armory_custody",
+        lambda o: reverse("armory_custody", args=[o.production.pk, o.custody.pk]),
+        get=roles(404, anonymous=LOGIN, crew=403, reporter=200, handlers=200),
+    )
+    parties = ["reporter", "safety"]
+    cases += on_report(
+        "armory_custody_confirm",
+        lambda o: reverse("armory_custody_confirm", args=[o.production.pk, o.custody.pk]),
+        get=POST_ONLY,
+        post=roles(404, anonymous=LOGIN, members=403, **dict.fromkeys(parties, 302)),
+        takes_effect=parties,
+    )
+    cases += on_report(
+        "armory_custody_present",
+        lambda o: reverse("armory_custody_present", args=[o.production.pk, o.custody.pk]),
+        get=POST_ONLY,
+        post=ARMORY_KEEPER_POST,
+        data=lambda w, r: {"party": "receiver"},
+        takes_effect=list(KEEPERS),
     )
     return cases

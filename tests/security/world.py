@@ -27,6 +27,7 @@ from incidents.models import (
     ArmoryEvent,
     ArmoryGap,
     Attachment,
+    CustodyRecord,
     DigestRun,
     Event,
     Heartbeat,
@@ -43,7 +44,7 @@ from incidents.services.filing import report_file
 from incidents.services.handling import report_acknowledge, report_resolve
 from incidents.services.receipt import receipt_new
 from incidents.services.stop_work import stop_work_call
-from tests.factories import ProductionFactory, UserFactory, ammo_lot, draft, file_report, member, weapon
+from tests.factories import ProductionFactory, UserFactory, ammo_lot, check_out, draft, file_report, member, weapon
 
 PRODUCTION_ADMINS = "Production admins"
 
@@ -106,6 +107,7 @@ class Objects:
     weapon: Weapon
     lot: AmmoLot
     live_report: Report  # filed by SafeTrack when live rounds were offered to the armory
+    custody: CustodyRecord  # a prop out with the reporter, the safety coordinator as its 1st AD, unconfirmed
 
     @property
     def armory_event(self) -> ArmoryEvent:
@@ -167,6 +169,9 @@ def production_objects(production: Production, reporter: User, handler: User) ->
     revolver = weapon(production, armorer)
     lot = ammo_lot(production, armorer)
     live = ammunition_stock(production=production, user=armorer, kind=LIVE, description=".45 ACP", count=2)
+    safety = Membership.objects.get(production=production, role=Role.SAFETY).user
+    prop = weapon(production, armorer, kind="rubber", make="Prop Co", model_name="Rubber revolver", serial="RUB-1")
+    held = check_out(prop, armorer, reporter, safety)
     return Objects(
         production=production,
         reporter=reporter,
@@ -185,6 +190,7 @@ def production_objects(production: Production, reporter: User, handler: User) ->
         weapon=revolver,
         lot=lot,
         live_report=live.live_report,
+        custody=held,
     )
 
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Department, Membership, Production, User, rank_of
 from incidents.ladder import Ladder, ladder_for
-from incidents.models import ArmoryEventKind, ArmoryGap, Identity, Notification, Report, Weapon
+from incidents.models import ArmoryEventKind, ArmoryGap, CustodyRecord, Identity, Notification, Report, Weapon
 
 from .. import notify
 from ..filing import ReportDraft, report_file
@@ -33,7 +33,9 @@ class Gap:
     title: str
     description: str
     weapon: Weapon | None = None
+    custody: CustodyRecord | None = None
     ammunition: str = ""
+    armorer_present: bool | None = None
     first_role: str | None = None  # start at the first ladder level this role sits at (default: level 1)
     also_tell_roles: Sequence[str] = ()
 
@@ -73,19 +75,27 @@ def gap_report_file(*, production: Production, gap: Gap, now: datetime) -> Repor
             department=Department.PROPS,
             weapon=str(gap.weapon)[:200] if gap.weapon else "",
             ammunition=gap.ammunition,
+            armorer_present=gap.armorer_present,
             identity=Identity.SYSTEM,
         ),
         now=now,
         first_level=first_level,
     )
-    ArmoryGap.objects.create(report=report, production=production, kind=gap.kind, weapon=gap.weapon, created_at=now)
+    ArmoryGap.objects.create(
+        report=report, production=production, kind=gap.kind, weapon=gap.weapon, custody=gap.custody, created_at=now
+    )
     if gap.also_tell_roles:
         _tell_roles(report=report, roles=gap.also_tell_roles)
     armory_event_append(
         production=production,
         kind=ArmoryEventKind.GAP_REPORTED,
         subject=f"report:{report.pk}",
-        payload={"gap": gap.kind, "report": report.pk, "weapon": gap.weapon.pk if gap.weapon else None},
+        payload={
+            "gap": gap.kind,
+            "report": report.pk,
+            "weapon": gap.weapon.pk if gap.weapon else None,
+            "custody": gap.custody.pk if gap.custody else None,
+        },
         at=now,
     )
     return report

@@ -1,0 +1,148 @@
+"""Check-out and check-in on a phone, without JavaScript. A routine check-out is prefilled from the
+weapon's last one (same person, 1st AD, scene, load): the armorer ticks "shown and checked" and taps
+"Check out". Refusals from the service come back on the field they are about."""
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from incidents.models import AmmoLot, CustodyRecord, Load, Weapon
+from incidents.services.armory.custody import SCENE_MAX_LENGTH, CheckOut
+
+from .armory import count_field, submit_helper
+
+# Which field a refusal of custody_check_out is about (its ValidationError code).
+ERROR_FIELDS = {
+    "scene": "scene",
+    "first_ad": "first_ad",
+    "handed_to": "handed_to",
+    "unchecked": "checked",
+    "load": "load",
+    "lot": "lot",
+    "rounds": "rounds",
+}
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.full_name or obj.email
+
+
+class CheckOutForm(forms.Form):
+    handed_to = PersonChoiceField(
+        label=_("Handed to"),
+        queryset=User.objects.none(),
+        error_messages={
+            "required": _("Choose who receives the weapon."),
+            "invalid_choice": _("Choose a member of this production."),
+        },
+    )
+    scene = forms.CharField(
+        label=_("Scene"),
+        max_length=SCENE_MAX_LENGTH,
+        error_messages={
+            "required": _("Give the scene, e.g. 42A."),
+            "max_length": _("Keep the scene under %(limit_value)d characters."),
+        },
+    )
+    load = forms.ChoiceField(
+        label=_("Load"),
+        choices=Load.choices,
+        initial=Load.COLD,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose cold, dummies or blanks."),
+            "invalid_choice": _("Choose cold, dummies or blanks."),
+        },
+    )
+    lot = forms.ModelChoiceField(
+        label=_("Rounds from"),
+        queryset=AmmoLot.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("Choose a lot of this armory.")},
+    )
+    rounds = count_field(_("How many rounds"), initial=0)
+    first_ad = PersonChoiceField(
+        label=_("1st AD"),
+        queryset=User.objects.none(),
+        error_messages={
+            "required": _("Choose the 1st AD who saw the check."),
+            "invalid_choice": _("Choose a member of this production."),
+        },
+    )
+    checked = forms.BooleanField(
+        label=_("I showed it and checked it in front of them and the 1st AD"),
+        required=False,
+    )
+    both_present = forms.TypedChoiceField(
+        label=_("Their confirmations"),
+        choices=[
+            ("", _("Each confirms on their own phone")),
+            ("1", _("Both were here: I record that they were present")),
+        ],
+        coerce=bool,
+        empty_value=False,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    unchecked_handover = forms.BooleanField(
+        label=_("Hand it over without the check anyway (this files a report)"),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, weapon: Weapon, members: list[User], lots: list[AmmoLot], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.weapon = weapon
+        member_ids = [member.pk for member in members]
+        for name in ("handed_to", "first_ad"):
+            self.fields[name].queryset = User.objects.filter(pk__in=member_ids).order_by("full_name", "email")
+        self.fields["lot"].queryset = AmmoLot.objects.filter(pk__in=[lot.pk for lot in lots]).order_by(
+            "kind", "description"
+        )
+        self.fields["rounds"].required = False
+        self.helper = submit_helper(str(_("Check out")))
+        if not (self.is_bound and not self.data.get("checked")):
+            # Offered only once the armorer tried without the check: a routine check-out never sees it.
+            del self.fields["unchecked_handover"]
+        if not weapon.loadable:
+            # A prop or an airsoft gun goes out cold: no load, lot or rounds to tap.
+            for name in ("load", "lot", "rounds"):
+                del self.fields[name]
+
+    def checkout(self) -> CheckOut:
+        data = self.cleaned_data
+        load = data.get("load") or Load.COLD
+        return CheckOut(
+            handed_to=data["handed_to"],
+            first_ad=data["first_ad"],
+            scene=data["scene"],
+            load=load,
+            lot=data.get("lot") if load != Load.COLD else None,
+            rounds=(data.get("rounds") or 0) if load != Load.COLD else 0,
+            checked=data["checked"],
+            unchecked_handover=data.get("unchecked_handover", False),
+            both_present=data["both_present"],
+        )
+
+    def add_refusal(self, error: ValidationError) -> None:
+        field = ERROR_FIELDS.get(error.code or "")
+        self.add_error(field if field in self.fields else None, error)
+
+
+class CheckInForm(forms.Form):
+    rounds_back = count_field(_("Rounds back"))
+    rounds_fired = count_field(_("Rounds fired"), initial=0)
+
+    def __init__(self, *args: Any, record: CustodyRecord, **kwargs: Any):
+        initial = kwargs.setdefault("initial", {})
+        initial.setdefault("rounds_back", record.rounds_out)
+        initial.setdefault("rounds_fired", 0)
+        super().__init__(*args, **kwargs)
+        self.helper = submit_helper(str(_("Check in")))
+        if record.load == Load.COLD:
+            # Nothing went out; a cold weapon that fired is still said here.
+            self.fields["rounds_back"].help_text = _("It went out cold: 0 unless rounds came back with it.")
+            self.fields["rounds_fired"].help_text = _("0 unless it fired.")

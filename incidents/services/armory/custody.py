@@ -1,0 +1,356 @@
+"""The chain of custody, written: check-out, the confirmations of the receiver and the 1st AD, check-in.
+
+One trip per weapon, in the manner of `incidents.services.escalation`: the view calls one function; it
+locks the weapon (check-out) or the custody row (check-in, confirmations) with `SELECT ... FOR UPDATE`,
+then the lot whose rounds move, checks the state it found, writes the rows, seals them on the armory
+trail (`armory_event_append`) and, when the records show a gap, files its report
+(`gaps.gap_report_file` -> `report_file`), all in one transaction. The report's notifications and
+escalation timer go out after commit like any report's. Two armorers checking out one weapon at once:
+the second finds it out and is told by whom; a replayed check-in finds the weapon back and changes
+nothing. Locks are taken weapon/custody first, then lot, then the trail's head, always in that order.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import Membership, Role, User
+from incidents import access
+from incidents.categories import Category, Severity
+from incidents.formatting import local_datetime
+from incidents.models import (
+    LOAD_AMMO,
+    AmmoLot,
+    ArmoryEventKind,
+    CustodyRecord,
+    GapKind,
+    Load,
+    Presence,
+    Report,
+    Weapon,
+    WeaponStatus,
+)
+
+from .gaps import Gap, gap_language, gap_report_file
+from .inventory import COUNT_MAX
+from .trail import armory_event_append
+
+SCENE_MAX_LENGTH = 100
+RECEIVER = "receiver"
+FIRST_AD = "first_ad"
+
+
+@dataclass(frozen=True)
+class CheckOut:
+    """What the armorer taps on the check-out form."""
+
+    handed_to: User
+    first_ad: User
+    scene: str
+    load: str = Load.COLD
+    lot: AmmoLot | None = None
+    rounds: int = 0
+    checked: bool = False  # shown and checked in front of the receiver and the 1st AD
+    unchecked_handover: bool = False  # handed over without the check anyway, knowing it files a report
+    both_present: bool = False  # the armorer records both were there, instead of their own confirmations
+
+
+@dataclass(frozen=True)
+class CustodyOutcome:
+    record: CustodyRecord
+    gap_report: Report | None = None
+
+
+def _require_keeper(user: User, production_id: int) -> None:
+    if not access.keeps_armory(user, production_id):
+        raise PermissionDenied(_("Only the armorer, the safety coordinator and the producers keep the armory."))
+
+
+def _members(production_id: int, *users: User) -> bool:
+    ids = {user.pk for user in users}
+    found = Membership.objects.filter(production_id=production_id, user_id__in=ids, user__is_active=True).count()
+    return found == len(ids)
+
+
+def _check_rounds(weapon: Weapon, checkout: CheckOut) -> AmmoLot | None:
+    """The locked lot the rounds come from (None for a cold weapon), or the ValidationError saying why not."""
+    if checkout.load == Load.COLD:
+        return None
+    if checkout.load not in LOAD_AMMO:
+        raise ValidationError(_("Choose cold, dummies or blanks."), code="load")
+    if not weapon.loadable:
+        raise ValidationError(
+            _("A %(kind)s takes no rounds: hand it over cold.") % {"kind": weapon.get_kind_display().lower()},
+            code="load",
+        )
+    if checkout.lot is None:
+        raise ValidationError(_("Choose the lot the rounds come from."), code="lot")
+    lot = AmmoLot.objects.select_for_update().filter(pk=checkout.lot.pk, production_id=weapon.production_id).first()
+    if lot is None or lot.kind != LOAD_AMMO[checkout.load]:
+        raise ValidationError(_("Choose a lot of %(load)s.") % {"load": Load(checkout.load).label.lower()}, code="lot")
+    if not 1 <= checkout.rounds <= lot.count:
+        raise ValidationError(
+            _("Give how many rounds go out: between 1 and the %(count)s of that lot in the armory.")
+            % {"count": lot.count},
+            code="rounds",
+        )
+    return lot
+
+
+def custody_check_out(
+    *, weapon_id: int, user: User, checkout: CheckOut, meeting_override: str = "", now: datetime | None = None
+) -> CustodyOutcome:
+    """Hand a weapon from the armory to a member of the production, in front of the 1st AD."""
+    scene = " ".join(checkout.scene.split())
+    if not scene:
+        raise ValidationError(_("Give the scene, e.g. 42A."), code="scene")
+    if len(scene) > SCENE_MAX_LENGTH:
+        raise ValidationError(
+            _("Keep the scene under %(limit)s characters.") % {"limit": SCENE_MAX_LENGTH}, code="scene"
+        )
+    if checkout.handed_to.pk == checkout.first_ad.pk:
+        raise ValidationError(
+            _("The 1st AD and the person receiving the weapon must be two different people."), code="first_ad"
+        )
+    if not checkout.checked and not checkout.unchecked_handover:
+        raise ValidationError(_("Show the weapon and check it in front of them, then tick the box."), code="unchecked")
+    now = now or timezone.now()
+    with transaction.atomic():
+        weapon = Weapon.objects.select_for_update().select_related("production").get(pk=weapon_id)
+        _require_keeper(user, weapon.production_id)
+        _check_available(weapon)
+        if not _members(weapon.production_id, checkout.handed_to, checkout.first_ad):
+            raise ValidationError(_("Both people must be members of this production."), code="handed_to")
+        lot = _check_rounds(weapon, checkout)
+        record = CustodyRecord.objects.create(
+            production=weapon.production,
+            weapon=weapon,
+            handed_to=checkout.handed_to,
+            scene=scene,
+            load=checkout.load,
+            lot=lot,
+            rounds_out=checkout.rounds if lot else 0,
+            checked=checkout.checked,
+            first_ad=checkout.first_ad,
+            receiver_confirmed_at=now if checkout.both_present else None,
+            receiver_confirmed_how=Presence.RECORDED if checkout.both_present else "",
+            first_ad_confirmed_at=now if checkout.both_present else None,
+            first_ad_confirmed_how=Presence.RECORDED if checkout.both_present else "",
+            meeting_override=meeting_override,
+            checked_out_by=user,
+            checked_out_at=now,
+        )
+        weapon.status = WeaponStatus.OUT
+        weapon.save(update_fields=["status"])
+        if lot is not None:
+            lot.count -= record.rounds_out
+            lot.save(update_fields=["count"])
+        armory_event_append(
+            production=weapon.production,
+            kind=ArmoryEventKind.CHECKED_OUT,
+            actor=user,
+            records=[record, weapon, *([lot] if lot else [])],
+            payload=_names(record),
+            at=now,
+        )
+        gap_report = None if record.checked else _report_unchecked(record, user, now)
+    return CustodyOutcome(record, gap_report)
+
+
+def _check_available(weapon: Weapon) -> None:
+    if weapon.status == WeaponStatus.RETIRED:
+        raise ValidationError(_("This weapon is retired."), code="retired")
+    if weapon.status == WeaponStatus.OUT:
+        holder = (
+            CustodyRecord.objects.filter(weapon=weapon, checked_in_at__isnull=True).select_related("handed_to").first()
+        )
+        raise ValidationError(
+            _("This weapon is already out, with %(person)s.") % {"person": holder.handed_to if holder else "?"},
+            code="out",
+        )
+
+
+def _names(record: CustodyRecord) -> dict[str, str]:
+    """Who the record names, as they are called today: the trail reads the same if an account is renamed."""
+    return {
+        "weapon_name": str(record.weapon),
+        "handed_to_name": str(record.handed_to),
+        "first_ad_name": str(record.first_ad),
+    }
+
+
+def _report_unchecked(record: CustodyRecord, armorer: User, now: datetime) -> Report:
+    with translation.override(gap_language(armorer)):
+        gap = Gap(
+            kind=GapKind.UNCHECKED_HANDOVER,
+            category=Category.UNSAFE_HANDLING,
+            severity=Severity.HIGH,
+            title=_("Weapon handed over without the armorer's check: %(weapon)s") % {"weapon": record.weapon},
+            description=_(
+                "%(armorer)s handed %(weapon)s (%(load)s) to %(person)s for scene %(scene)s at %(when)s without "
+                "showing it and checking it in front of them and the 1st AD (%(first_ad)s). Check the weapon "
+                "with them before it is used."
+            )
+            % {
+                "armorer": armorer,
+                "weapon": record.weapon,
+                "load": record.get_load_display().lower(),
+                "person": record.handed_to,
+                "scene": record.scene,
+                "when": local_datetime(now, record.production),
+                "first_ad": record.first_ad,
+            },
+            weapon=record.weapon,
+            custody=record,
+            armorer_present=True,
+        )
+        return gap_report_file(production=record.production, gap=gap, now=now)
+
+
+def _lock_record(record_id: int) -> CustodyRecord:
+    return (
+        CustodyRecord.objects.select_for_update(of=("self",))
+        .select_related("production", "weapon", "handed_to", "first_ad")
+        .get(pk=record_id)
+    )
+
+
+def custody_party(user: User, record: CustodyRecord) -> str | None:
+    """Whether the user is the record's receiver or its 1st AD (the two who confirm the check)."""
+    if record.handed_to_id == user.pk:
+        return RECEIVER
+    if record.first_ad_id == user.pk:
+        return FIRST_AD
+    return None
+
+
+def custody_confirm(*, record_id: int, user: User, now: datetime | None = None) -> CustodyRecord:
+    """The receiver or the 1st AD confirms, from their own phone, that they saw the weapon shown and
+    checked. Confirming twice changes nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        record = _lock_record(record_id)
+        party = custody_party(user, record)
+        if party is None:
+            raise PermissionDenied(_("Only the person who received the weapon and the 1st AD confirm the check."))
+        return _confirm_locked(record, party, Presence.OWN_PHONE, user, now)
+
+
+def custody_record_present(*, record_id: int, user: User, party: str, now: datetime | None = None) -> CustodyRecord:
+    """The armorer records that the receiver or the 1st AD was there for the check (no phone at hand)."""
+    if party not in (RECEIVER, FIRST_AD):
+        raise ValidationError(_("Choose the receiver or the 1st AD."), code="party")
+    now = now or timezone.now()
+    with transaction.atomic():
+        record = _lock_record(record_id)
+        _require_keeper(user, record.production_id)
+        return _confirm_locked(record, party, Presence.RECORDED, user, now)
+
+
+def _confirm_locked(record: CustodyRecord, party: str, how: str, actor: User, now: datetime) -> CustodyRecord:
+    if getattr(record, f"{party}_confirmed_at") is not None:
+        return record
+    setattr(record, f"{party}_confirmed_at", now)
+    setattr(record, f"{party}_confirmed_how", how)
+    record.save(update_fields=[f"{party}_confirmed_at", f"{party}_confirmed_how"])
+    armory_event_append(
+        production=record.production,
+        kind=ArmoryEventKind.CUSTODY_CONFIRMED,
+        actor=actor,
+        records=[record],
+        payload={**_names(record), "party": party, "how": how},
+        at=now,
+    )
+    return record
+
+
+def custody_check_in(
+    *, record_id: int, user: User, rounds_back: int, rounds_fired: int, now: datetime | None = None
+) -> CustodyOutcome:
+    """The weapon is back: count the rounds back and fired. A count that does not add up (or a dummy
+    that fired) files a critical report at once, since a missing dummy can be a live round."""
+    for count in (rounds_back, rounds_fired):
+        if not 0 <= count <= COUNT_MAX:
+            raise ValidationError(
+                _("Give a number of rounds between 0 and %(max)s.") % {"max": f"{COUNT_MAX:,}"}, code="count"
+            )
+    now = now or timezone.now()
+    with transaction.atomic():
+        record = _lock_record(record_id)
+        _require_keeper(user, record.production_id)
+        if not record.is_out:
+            raise ValidationError(
+                _("This weapon was already checked in at %(when)s.")
+                % {"when": local_datetime(record.checked_in_at, record.production)},
+                code="back",
+            )
+        weapon = Weapon.objects.select_for_update().get(pk=record.weapon_id)
+        lot = AmmoLot.objects.select_for_update().get(pk=record.lot_id) if record.lot_id else None
+        record.checked_in_by = user
+        record.checked_in_at = now
+        record.rounds_back = rounds_back
+        record.rounds_fired = rounds_fired
+        record.save(update_fields=["checked_in_by", "checked_in_at", "rounds_back", "rounds_fired"])
+        weapon.status = WeaponStatus.IN_ARMORY
+        weapon.save(update_fields=["status"])
+        if lot is not None and rounds_back:
+            lot.count += rounds_back
+            lot.save(update_fields=["count"])
+        armory_event_append(
+            production=record.production,
+            kind=ArmoryEventKind.CHECKED_IN,
+            actor=user,
+            records=[record, weapon, *([lot] if lot else [])],
+            payload={**_names(record), "adds_up": bool(record.count_adds_up)},
+            at=now,
+        )
+        gap_report = None if record.count_adds_up else _report_mismatch(record, user, now)
+    return CustodyOutcome(record, gap_report)
+
+
+def _report_mismatch(record: CustodyRecord, armorer: User, now: datetime) -> Report:
+    with translation.override(gap_language(armorer)):
+        if record.load == Load.DUMMIES and record.rounds_fired:
+            why = _("A dummy does not fire: a round that fired was not a dummy. Check every weapon and the whole lot.")
+        elif record.load == Load.COLD:
+            why = _("The weapon went out cold: no round should have come back or been fired.")
+        elif record.rounds_back + record.rounds_fired < record.rounds_out:
+            why = _("A missing dummy or blank can be a live round: find every round before the weapon is used again.")
+        else:
+            why = _("More rounds came back than went out: check every one of them, one may be live.")
+        gap = Gap(
+            kind=GapKind.COUNT_MISMATCH,
+            category=Category.UNSAFE_HANDLING,
+            severity=Severity.CRITICAL,
+            title=_("Round count does not add up at check-in: %(weapon)s") % {"weapon": record.weapon},
+            description=_(
+                "%(out)s %(load)s went out with %(weapon)s to %(person)s for scene %(scene)s. At check-in "
+                "(%(when)s) %(armorer)s counted %(back)s back and %(fired)s fired. %(why)s"
+            )
+            % {
+                "out": record.rounds_out,
+                "load": record.get_load_display().lower(),
+                "weapon": record.weapon,
+                "person": record.handed_to,
+                "scene": record.scene,
+                "when": local_datetime(now, record.production),
+                "armorer": armorer,
+                "back": record.rounds_back,
+                "fired": record.rounds_fired,
+                "why": why,
+            },
+            weapon=record.weapon,
+            custody=record,
+            ammunition=_ammunition_of(record.load),
+            armorer_present=True,
+            also_tell_roles=(Role.SAFETY,),
+        )
+        return gap_report_file(production=record.production, gap=gap, now=now)
+
+
+def _ammunition_of(load: str) -> str:
+    return {Load.DUMMIES: "dummy", Load.BLANKS: "blank"}.get(load, "")
