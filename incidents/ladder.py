@@ -4,8 +4,11 @@ It sits below access and the services (both read it) and imports only models; a 
 policy gets the default film-set ladder here, through the model's manager, so reading never calls a
 service."""
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from accounts.models import Production
 from incidents.models import EscalationLevel, EscalationPolicy, Report, ReportStatus
@@ -44,8 +47,52 @@ class Ladder:
         return None
 
 
+T = TypeVar("T")
+
+
+class VersionedCache:
+    """Per-process cache of one value per production, valid for one `Production.config_version`.
+
+    Database triggers bump the version on any change to what is cached (see accounts.Production), and
+    every request loads its production row anyway, so a hit costs no query and an edit made anywhere
+    (the admin, a service, another process, a raw UPDATE) is seen by the next request that loads the
+    production. Values are shared between requests and threads: treat them as read-only."""
+
+    def __init__(self, name: str, max_size: int = 512):
+        self.name = name
+        self.max_size = max_size
+        self._values: dict[int, tuple[int, object]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, production: Production, load: Callable[[], T]) -> T:
+        key, version = production.pk, production.config_version
+        cached = self._values.get(key)
+        if cached is not None and cached[0] == version:
+            return cached[1]  # type: ignore[return-value]
+        value = load()
+        with self._lock:
+            if len(self._values) >= self.max_size and key not in self._values:
+                self._values.pop(next(iter(self._values)))  # the oldest entry
+            self._values[key] = (version, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+LADDERS = VersionedCache("ladders")
+
+
 def ladder_for(production: Production | int) -> Ladder:
-    production_id = production if isinstance(production, int) else production.pk
+    """The production's ladder. Given the Production row, from the per-process cache for its
+    `config_version` (no query when warm); given only an id, read fresh."""
+    if isinstance(production, Production):
+        return LADDERS.get(production, lambda: _ladder_load(production.pk))
+    return _ladder_load(production)
+
+
+def _ladder_load(production_id: int) -> Ladder:
     policy = EscalationPolicy.objects.filter(production_id=production_id).first()
     if policy is None:
         policy = EscalationPolicy.objects.create_default(production=Production.objects.get(pk=production_id))

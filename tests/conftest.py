@@ -9,6 +9,8 @@ from django.db.backends.signals import connection_created
 from django.utils import translation
 
 from accounts.models import Department, Role
+from incidents.ladder import LADDERS
+from incidents.services.recipients import CREWS
 from tests.factories import ProductionFactory, UserFactory, member
 
 # Real Celery worker/beat processes, an SMTP server and wait helpers (see tests/live.py).
@@ -34,6 +36,8 @@ def pytest_configure(config):
 def _media_and_cache(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
+    LADDERS.clear()  # the per-process caches keyed on Production.config_version
+    CREWS.clear()
 
 
 @pytest.fixture(autouse=True)

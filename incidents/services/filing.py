@@ -218,7 +218,7 @@ def _report_file(
             payload=payload,
             fields=FILED_FIELDS,
         )
-        crew = Crew.of([production.pk])
+        crew = Crew.of_production(production)
         if is_stop_work:
             notified_levels = list(ladder.levels)
         elif repeat_of is not None:

@@ -3,8 +3,11 @@
 from collections import defaultdict
 from collections.abc import Iterable
 
-from accounts.models import Membership, Role, User
+from accounts.models import Membership, Production, Role, User
+from incidents.ladder import VersionedCache
 from incidents.models import EscalationLevel, Report
+
+CREWS = VersionedCache("crews")
 
 
 class Crew:
@@ -16,6 +19,12 @@ class Crew:
         for membership in memberships:
             self._by_role[membership.production_id][membership.role].append(membership)
             self._users[membership.production_id][membership.user_id] = membership.user
+
+    @classmethod
+    def of_production(cls, production: Production) -> "Crew":
+        """One production's handlers, from the per-process cache for its `config_version` (database
+        triggers bump it when a membership, or a member's email, active or superuser flag, changes)."""
+        return CREWS.get(production, lambda: cls.of([production.pk]))
 
     @classmethod
     def of(cls, production_ids: Iterable[int]) -> "Crew":

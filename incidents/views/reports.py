@@ -168,7 +168,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
 
 def filed_context(report: Report, receipt_code: str = "") -> dict[str, Any]:
     """What the reporter is told after filing: who is told now, and when it climbs if nobody answers."""
-    ladder = ladder_for(report.production_id)
+    ladder = ladder_for(report.production)
     if report.is_stop_work:
         told_levels = list(ladder.levels)
     elif report.repeat_of_id:
@@ -213,7 +213,7 @@ def report_page(
     user = request.user
     report_mark_viewed(report=report, user=user)
     notifications_mark_read(user=user, report_id=report.pk)
-    ladder = ladder_for(report.production_id)
+    ladder = ladder_for(report.production)
     is_handler = access.is_report_handler(user, report)
     context = {
         "report": report,

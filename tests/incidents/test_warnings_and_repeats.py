@@ -69,6 +69,7 @@ def test_the_rule_and_its_window_are_settings_of_the_policy(production, crew, la
     assert _file_at(production, crew, Category.MISFIRE, now - timedelta(days=1)).severity == Severity.CRITICAL
     policy.repeat_incident_enabled = False
     policy.save()
+    production.refresh_from_db()  # as the next request loads it (the cached ladder keys on its config_version)
     third = _file_at(production, crew, Category.MISFIRE, now)
     assert (third.severity, third.repeat_of) == (Severity.HIGH, None)
 

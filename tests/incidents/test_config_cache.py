@@ -1,0 +1,95 @@
+"""The ladder and the handlers are cached per process, keyed on Production.config_version, which database
+triggers bump on every change to them: a warm filing reads neither, and no edit, however it is made, is
+ever served stale to the next request (which loads the production row afresh)."""
+
+from datetime import timedelta
+
+import pytest
+
+from accounts.models import Department, Membership, Production, Role
+from incidents.ladder import ladder_for
+from incidents.models import EscalationLevel, EscalationPolicy
+from incidents.services.recipients import Crew
+from tests.factories import member
+
+pytestmark = pytest.mark.django_db
+
+
+def fresh(production: Production) -> Production:
+    """The production row as the next request loads it."""
+    return Production.objects.get(pk=production.pk)
+
+
+def test_a_warm_ladder_and_crew_cost_no_query(production, ladder_cast, django_assert_num_queries):
+    ladder_for(fresh(production))
+    Crew.of_production(fresh(production))
+    row = fresh(production)
+    with django_assert_num_queries(0):
+        assert ladder_for(row).levels[0].number == 1
+        assert Crew.of_production(row).level_recipients
+    assert ladder_for(row) is ladder_for(fresh(production))  # the same object: nothing rebuilt
+
+
+def test_a_level_changed_by_a_raw_update_is_seen_by_the_next_request(production, ladder_cast):
+    assert ladder_for(fresh(production)).level(1).critical_timeout == timedelta(minutes=5)
+    level_one = EscalationLevel.objects.filter(policy__production=production, number=1)
+    level_one.update(critical_timeout=timedelta(seconds=7))
+    assert ladder_for(fresh(production)).level(1).critical_timeout == timedelta(seconds=7)
+
+
+def test_policy_settings_people_on_a_level_and_a_deleted_level_are_seen(production, ladder_cast, outsider):
+    before = fresh(production).config_version
+    policy = EscalationPolicy.objects.get(production=production)
+    policy.repeat_incident_enabled = False
+    policy.save()
+    assert ladder_for(fresh(production)).policy.repeat_incident_enabled is False
+    level = policy.levels.get(number=2)
+    level.people.add(outsider)
+    assert [p.pk for p in ladder_for(fresh(production)).level(2).people.all()] == [outsider.pk]
+    policy.levels.filter(number=5).delete()
+    assert ladder_for(fresh(production)).top == 4
+    assert fresh(production).config_version > before
+
+
+def test_a_handler_who_joins_changes_role_or_leaves_is_seen(production, ladder_cast, django_assert_num_queries):
+    report = type("R", (), {"production_id": production.pk, "department": ""})()
+    level_one = ladder_for(fresh(production)).level(1)
+    names = lambda: {u.full_name for u in Crew.of_production(fresh(production)).level_recipients(level_one, report)}  # noqa: E731
+    assert names() == {"Kay Keygrip", "Arden Armorer"}
+    newcomer = member(production, Role.ARMORER, Department.PROPS, full_name="New Armorer")
+    assert "New Armorer" in names()
+    Membership.objects.filter(user=newcomer).update(role=Role.CREW)
+    assert "New Armorer" not in names()
+    Membership.objects.filter(user=ladder_cast["armorer"]).delete()
+    assert names() == {"Kay Keygrip"}
+
+
+def test_a_deactivated_handler_or_a_changed_email_is_seen(production, ladder_cast):
+    level_one = ladder_for(fresh(production)).level(1)
+    report = type("R", (), {"production_id": production.pk, "department": ""})()
+    head = ladder_cast["department_head"]
+    head.email = "kay.new@example.com"
+    head.save()
+    recipients = Crew.of_production(fresh(production)).level_recipients(level_one, report)
+    assert "kay.new@example.com" in {u.email for u in recipients}
+    head.is_active = False
+    head.save()
+    assert head.pk not in {u.pk for u in Crew.of_production(fresh(production)).level_recipients(level_one, report)}
+
+
+def test_a_change_unrelated_to_handling_leaves_the_version_alone(production, ladder_cast):
+    before = fresh(production).config_version
+    head = ladder_cast["department_head"]
+    head.full_name = "Kay K."
+    head.save()  # the whole row is written, the trigger sees nothing that matters changed
+    assert fresh(production).config_version == before
+
+
+def test_another_productions_edit_leaves_this_cache_warm(
+    production, other_production, ladder_cast, django_assert_num_queries
+):
+    ladder_for(fresh(production))
+    EscalationLevel.objects.filter(policy__production=other_production).update(low_timeout=timedelta(hours=1))
+    row = fresh(production)
+    with django_assert_num_queries(0):
+        ladder_for(row)
