@@ -172,7 +172,7 @@ class Production(models.Model):
         help_text=_("Staff users who administer this production in the admin (superusers see all)."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    # Bumped by database triggers (incidents migration 0009) whenever the production's memberships, its
+    # Bumped by database triggers (incidents migration 0014) whenever the production's memberships, its
     # escalation policy, levels or the people named on them, or a member's email, active or superuser
     # flag change: in-process caches of the ladder and the handlers key on it, so any write path (the
     # admin, a service, a raw UPDATE) invalidates them, and reading it costs nothing (the row is loaded).

@@ -103,6 +103,6 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0003_production_config_version"),
-        ("incidents", "0010_report_trail_seal"),
+        ("incidents", "0013_armory_custody_admin_perms"),
     ]
     operations = [migrations.RunPython(forwards, backwards)]
