@@ -14,6 +14,7 @@ from .views import (
     inbox,
     productions,
     pwa,
+    report_live,
     reports,
     stop_work,
 )
@@ -41,6 +42,7 @@ urlpatterns = [
     path("reports/new/", reports.report_new, name="report_new"),
     path("reports/<int:report_id>/", reports.report_detail, name="report_detail"),
     path("reports/<int:report_id>/filed/", reports.report_filed, name="report_filed"),
+    path("reports/<int:report_id>/live/", report_live.report_live, name="report_live"),
     path(
         "reports/<int:report_id>/attachments/<int:attachment_id>/",
         reports.attachment_download,

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from incidents import access
 from incidents.formatting import local_datetime
 from incidents.forms.handling import CommentForm, ReopenForm, ResolveForm
-from incidents.models import Notification, Report, ReportStatus
+from incidents.models import Event, Notification, Report, ReportStatus
 from incidents.notifications.message import ack_token_notification_id
 from incidents.services.handling import (
     AckResult,
@@ -98,15 +98,17 @@ def _submit(form: CommentForm | ResolveForm | ReopenForm, field: str, action: Ca
 def comment(request: HttpRequest, report_id: int) -> HttpResponse:
     report = _report(request, report_id)
     form = CommentForm(request.POST, handler=access.is_report_handler(request.user, report))
+    added: list[Event] = []
     if _submit(
         form,
         "body",
-        lambda data: report_comment(
-            report_id=report.pk, user=request.user, body=data["body"], to_reporter=form.to_reporter
+        lambda data: added.append(
+            report_comment(report_id=report.pk, user=request.user, body=data["body"], to_reporter=form.to_reporter)
         ),
     ):
         messages.success(request, _("Comment added."))
-        return redirect(report.get_absolute_url() + "#timeline")
+        # Back to the comment itself (the trail shows the newest first, right under the comment box).
+        return redirect(f"{report.get_absolute_url()}#event-{added[0].seq}")
     return report_page(request, _report(request, report_id), comment_form=form)
 
 

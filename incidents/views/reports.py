@@ -21,9 +21,8 @@ from accounts.services import user_memberships
 from incidents import access
 from incidents.forms.handling import CommentForm, ReopenForm, ResolveForm
 from incidents.forms.report import ReportForm
-from incidents.ladder import ladder_for, level_label
+from incidents.ladder import ladder_for
 from incidents.models import Attachment, Channel, EventKind, Identity, Notification, Report, ReportStatus
-from incidents.selectors.timeline import report_timeline
 from incidents.services.filing import report_file
 from incidents.services.handling import report_mark_viewed
 from incidents.services.inbox import notifications_mark_read
@@ -33,12 +32,11 @@ from safetrack.ids import id_from
 
 from . import receipt_handoff
 from .report_followup import followup_context
+from .report_live import REPORT_QUERYSET, live_context
 
 PAGE_SIZE = 20
 
-REPORT_PAGE_QUERYSET = Report.objects.select_related(
-    "production", "reporter", "acknowledged_by", "resolved_by", "lifted_by"
-)
+REPORT_PAGE_QUERYSET = REPORT_QUERYSET
 
 
 @login_required
@@ -216,14 +214,9 @@ def report_page(
     ladder = ladder_for(report.production)
     is_handler = access.is_report_handler(user, report)
     context = {
-        "report": report,
-        "production": report.production,
-        "is_handler": is_handler,
+        **live_context(report, user, ladder),
         "reporter_label": access.reporter_label(report, user),
-        "level_label": level_label(ladder, report.escalation_level),
-        "timeline": report_timeline(report, user),
         "attachments": list(report.attachments.all()),
-        "can_acknowledge": access.can_acknowledge(user, report, ladder),
         "can_resolve": access.can_resolve(user, report, ladder),
         "can_reopen": access.can_reopen(user, report),
         "can_comment": access.can_comment(user, report),

@@ -15,7 +15,14 @@ from tests.security.matrix_app import app_cases
 from tests.security.world import build_world
 
 # Not pages: files, JSON and the dashboard's polled fragment.
-NOT_PAGES = {"healthz", "dashboard_export_csv", "report_record_pdf", "attachment_download", "dashboard_queue"}
+NOT_PAGES = {
+    "healthz",
+    "dashboard_export_csv",
+    "report_record_pdf",
+    "attachment_download",
+    "dashboard_queue",
+    "report_live",
+}
 # Who looks, in this order: crew first (the phone users), then each rank of handler, then admins.
 VIEWERS = ["anonymous", "reporter", "crew", "department_head", "armorer", "safety", "upm", "producer", "superuser"]
 

@@ -262,7 +262,7 @@ def app_cases() -> list[Case]:
         elsewhere={role: 302 for role in GROUPS["logged_in"]},
     )
     # Reports
-    for key in ("report_detail", "report_filed"):
+    for key in ("report_detail", "report_filed", "report_live"):
         cases += on_report(key, lambda o, k=key: reverse(k, args=[o.report.pk]), get=REPORT_PAGE)
     cases += on_report(
         "attachment_download",
