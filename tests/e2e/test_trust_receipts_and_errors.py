@@ -14,7 +14,7 @@ from incidents.categories import Category
 from incidents.forms.anonymous import MIN_FILL_SECONDS
 from incidents.views import anonymous
 from tests.e2e.conftest import PHONE, Browsing, Scene, axe_violations, describe_violations, scroll_overflow
-from tests.factories import file_report
+from tests.factories import file_report, member
 
 
 def fits_and_passes_axe(page: Page, name: str) -> list[str]:
@@ -159,4 +159,53 @@ def test_403_404_and_429_pages_use_the_site_layout_in_english_and_spanish(
         expect(visitor.locator("footer")).to_be_visible()
         problems += fits_and_passes_axe(visitor, f"429 ({language})")
         browsing.screenshot(visitor, f"429-{language}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_new_states_fit_a_phone_and_pass_axe_in_english_and_spanish(
+    scene: Callable[..., Scene], open_page: Callable[..., Page], browsing: Browsing, django_user_model
+):
+    """Joining without a default department, the stop-work call's details for crew who cannot open it,
+    and the receipt follow-up right after a reply."""
+    world = scene(stopped=True)
+    assert world.stop_work is not None
+    newcomer = django_user_model.objects.create_user("new.camera@example.com", "pw-12345678", full_name="Noa New")
+    bystander = member(world.production, full_name="Cam Other")  # crew who did not call the stop-work
+    problems = []
+    for language in ("en", "es"):
+        joining = open_page(user=newcomer, bypass_csp=True)
+        joining.goto("/")
+        if language == "es":
+            in_spanish(joining)
+        joining.goto(f"/join/{world.production.join_code}/")
+        expect(joining.locator("#id_department")).to_have_value("")
+        # The browser refuses it first (required); the server refuses it too, with a message.
+        joining.locator("main form").evaluate("form => { form.noValidate = true; }")
+        joining.locator("main form [type=submit]").click()
+        expect(joining.locator(".invalid-feedback, .is-invalid + .invalid-feedback").first).to_be_visible()
+        problems += fits_and_passes_axe(joining, f"join refused without a department ({language})")
+
+        crew = open_page(user=bystander, bypass_csp=True)
+        crew.goto("/")
+        if language == "es":
+            in_spanish(crew)
+            crew.reload()
+        crew.locator(".stop-work-banner a").first.click()
+        expect(crew).to_have_url(re.compile(rf"#stop-work-{world.stop_work.pk}$"))
+        expect(crew.locator(f"#stop-work-{world.stop_work.pk}")).to_be_visible()
+        problems += fits_and_passes_axe(crew, f"stop-work details for crew ({language})")
+        browsing.screenshot(crew, f"stop-work-details-{language}")
+
+        visitor = open_page(bypass_csp=True)
+        visitor.goto("/receipt/")
+        if language == "es":
+            in_spanish(visitor)
+            visitor.reload()
+        visitor.locator("#id_receipt").fill(world.receipt_code)
+        visitor.locator("main form button[type=submit]").click()
+        visitor.locator("#id_body").fill("It was the night unit, base camp B.")
+        visitor.locator("main form:has(#id_body) button[type=submit]").click()
+        expect(visitor.locator("main .alert-success")).to_be_visible()
+        problems += fits_and_passes_axe(visitor, f"receipt after a reply ({language})")
+        cache.clear()  # the receipt rate limit counts both rounds
     assert not problems, "\n".join(problems)
