@@ -151,7 +151,9 @@ def _record_sent(sent: list[Notification]) -> None:
         ]
         Event.objects.bulk_create(events)
         for report in reports.values():
-            Report.objects.filter(pk=report.pk).update(trail_seq=report.trail_seq, trail_head=report.trail_head)
+            Report.objects.filter(pk=report.pk).update(
+                trail_seq=report.trail_seq, trail_head=report.trail_head, trail_seal=report.trail_seal
+            )
 
 
 def _give_back(rows: list[Notification]) -> None:

@@ -168,7 +168,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Redis: the Celery broker and the shared cache (rate limits, lockouts) when REDIS_URL is set.
 REDIS_URL = envstr("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "safetrack.cache.TolerantRedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600)}
 else:
@@ -314,6 +314,8 @@ CONTENT_SECURITY_POLICY = {
 
 # Behind a proxy, rate limits and lockout key on the client's address the proxy reports, not the proxy's.
 RATELIMIT_IP_META_KEY = "safetrack.client.client_ip"
+# Redis down must never stop a report being filed: the limits are waived until it is back (safetrack.cache).
+RATELIMIT_FAIL_OPEN = True
 AXES_CLIENT_IP_CALLABLE = "safetrack.client.client_ip"
 # Members: filings per person, stop-work calls per person and production; password-reset emails per address.
 MEMBER_FILING_RATE = envstr("MEMBER_FILING_RATE", "10/m")

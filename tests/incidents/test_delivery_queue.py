@@ -12,6 +12,7 @@ from incidents.services.filing import report_file
 from incidents.services.policy import policy_set_speed
 from incidents.tasks import deliver_notification, escalate_report
 from incidents.trail import verify_trail
+from safetrack import task_names
 from safetrack.queues import DELIVERY_QUEUE, ESCALATION_QUEUE
 from tests.factories import draft
 from tests.live import wait_until
@@ -21,8 +22,8 @@ HOUR = timedelta(hours=1)
 
 def test_the_delivery_task_is_routed_to_the_delivery_queue_and_the_timers_are_not():
     routes = settings.CELERY_TASK_ROUTES
-    assert deliver_notification.name == dispatch.DELIVER_TASK
-    assert routes[dispatch.DELIVER_TASK] == {"queue": DELIVERY_QUEUE}
+    assert deliver_notification.name == task_names.DELIVER_NOTIFICATION
+    assert routes[task_names.DELIVER_NOTIFICATION] == {"queue": DELIVERY_QUEUE}
     assert escalate_report.name not in routes
     assert settings.CELERY_TASK_DEFAULT_QUEUE == ESCALATION_QUEUE
 
