@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from incidents.models import Channel, Event, EventKind, Notification, Report
-from incidents.services import delivery, dispatch
+from incidents.services import delivery
 from incidents.services.filing import report_file
 from incidents.services.policy import policy_set_speed
 from incidents.tasks import deliver_notification, escalate_report
