@@ -3,8 +3,9 @@
 Rate limits, the dashboard's cached trends and the sweeper's timer lock live in this cache. When Redis
 is unreachable a crew member must still be able to file (the report goes to PostgreSQL and the outbox;
 escalation catches up after), so a cache error is logged and answered as a miss: `get` gives the default,
-`add` and `set` store nothing, `incr` raises ValueError as for a missing key (django-ratelimit then
-fails open, RATELIMIT_FAIL_OPEN)."""
+`add` answers True as if the key had been missing (so a single-use token or a lock never refuses a
+crew member because Redis is away), `set` stores nothing, `incr` raises ValueError as for a missing key
+(django-ratelimit then fails open, RATELIMIT_FAIL_OPEN)."""
 
 import logging
 from typing import Any
@@ -33,7 +34,7 @@ class TolerantRedisCache(RedisCache):
             return super().add(key, value, timeout, version)
         except RedisError:
             _unavailable("add")
-            return False
+            return True
 
     def set(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> None:
         try:
