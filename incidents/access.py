@@ -12,8 +12,10 @@ from django.utils.translation import gettext as _
 from accounts.models import PRODUCER_RANK, Membership, Production, Role, User
 from accounts.services import user_memberships
 from incidents.models import (
+    ActionStatus,
     AmmoLot,
     Attachment,
+    CorrectiveAction,
     CustodyRecord,
     Event,
     EventKind,
@@ -224,6 +226,55 @@ def too_close_to_judge(user: AnyUser, report: Report) -> bool:
 def can_decide_firearm_flag(user: AnyUser, report: Report) -> bool:
     """Confirm or clear a "possible firearm concern": the production's handlers who are not too close."""
     return is_report_handler(user, report) and not too_close_to_judge(user, report)
+
+
+def can_plan_actions(user: AnyUser, report: Report, ladder: Ladder) -> bool:
+    """Resolving a report is planning its corrective actions: whoever may resolve it."""
+    return can_resolve(user, report, ladder)
+
+
+def can_mark_action_done(user: AnyUser, action: CorrectiveAction) -> bool:
+    """Only the action's owner marks it done (with evidence)."""
+    return user.is_authenticated and action.status == ActionStatus.PLANNED and action.owner_id == user.pk
+
+
+def can_verify_action(user: AnyUser, action: CorrectiveAction, report: Report) -> bool:
+    """Verify (or send back) an action marked done: a handler of the production who is neither its owner
+    nor too close to the report (its reporter, anyone it concerns)."""
+    return (
+        action.status == ActionStatus.DONE
+        and is_report_handler(user, report)
+        and action.owner_id != user.pk
+        and not too_close_to_judge(user, report)
+    )
+
+
+def can_view_action(user: AnyUser, action: CorrectiveAction, report: Report) -> bool:
+    """An action's page: its owner (who may be crew and not see the report itself), and everyone who
+    may see the report."""
+    return user.is_authenticated and (action.owner_id == user.pk or can_view_report(user, report))
+
+
+def action_for_viewer(user: AnyUser, action_id: int) -> CorrectiveAction:
+    """The action if the user may open it; 404 otherwise (whether or not it exists)."""
+    action = (
+        CorrectiveAction.objects.select_related("report__production", "owner", "planned_by", "verified_by")
+        .filter(pk=action_id)
+        .first()
+    )
+    if action is None or not can_view_action(user, action, action.report):
+        raise Http404
+    return action
+
+
+def evidence_for_viewer(user: AnyUser, action_id: int, attachment_id: int) -> Attachment:
+    """A photo or document given as an action's evidence, to whoever may open the action; 404 otherwise."""
+    action = action_for_viewer(user, action_id)
+    attachment = Attachment.objects.filter(pk=attachment_id, action_id=action.pk).first()
+    if attachment is None:
+        raise Http404
+    attachment.report = action.report
+    return attachment
 
 
 # --- identity ----------------------------------------------------------------------------------------

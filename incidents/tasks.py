@@ -8,7 +8,7 @@ from celery.utils.log import get_task_logger
 from django.conf import settings
 from django.utils import timezone
 
-from incidents.services import delivery, digest, dispatch, escalation, sweeper
+from incidents.services import action_escalation, delivery, digest, dispatch, escalation, sweeper
 from safetrack import task_names
 
 logger = get_task_logger(__name__)  # the worker's --loglevel, whatever LOG_LEVEL says
@@ -40,6 +40,13 @@ def escalate_report(self: Task, report_id: int, expected_level: int) -> str:
     if outcome is escalation.Outcome.NOT_DUE:
         dispatch.escalation_retry_early(report_id=report_id, level=expected_level)
     return outcome.value
+
+
+@shared_task(name=task_names.ESCALATE_ACTION, acks_late=True, time_limit=60, soft_time_limit=50)
+def escalate_action(action_id: int, expected_step: int) -> str:
+    """An overdue corrective action's next step; a replay finds the step taken and changes nothing (an
+    early one is left to the sweeper)."""
+    return action_escalation.action_escalate(action_id=action_id, expected_step=expected_step).value
 
 
 def _running_late(eta: str | datetime | None) -> bool:

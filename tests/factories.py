@@ -6,6 +6,7 @@ from django.utils import timezone
 from accounts.models import Department, Membership, Production, Role, User
 from incidents.categories import Category
 from incidents.models import AmmoKind, AmmoLot, CustodyRecord, Weapon, WeaponKind
+from incidents.services.actions import ActionPlan, actions_plan
 from incidents.services.armory.custody import CheckOut, custody_check_out
 from incidents.services.armory.inventory import WeaponDraft, ammunition_stock, weapon_add
 from incidents.services.filing import ReportDraft, report_file
@@ -99,3 +100,21 @@ def check_out(weapon: Weapon, keeper: User, handed_to: User, first_ad: User, **f
         weapon_id=weapon.pk, user=keeper, checkout=CheckOut(handed_to=handed_to, first_ad=first_ad, **values)
     )
     return outcome.record
+
+
+# --- corrective actions: planned through the service, so the report's trail is real -------------------
+
+
+def plan_actions(report, planner: User, *owners: User, due_in_days: int = 3, summary: str = "Stand 3 re-rigged."):
+    """One action per owner on `report`, planned by `planner` (who may resolve it)."""
+    today = timezone.localdate(timezone.now(), report.production.tzinfo)
+    plans = [
+        ActionPlan(
+            what=f"Fix number {n}",
+            done_means=f"Checked and signed off ({n})",
+            owner_id=owner.pk,
+            due_on=today + timedelta(days=due_in_days),
+        )
+        for n, owner in enumerate(owners, start=1)
+    ]
+    return actions_plan(report_id=report.pk, user=planner, summary=summary, plans=plans)

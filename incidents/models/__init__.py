@@ -1,3 +1,4 @@
+from .action import ActionStatus, CorrectiveAction
 from .armory import LOADABLE_KINDS, MEETING_REQUIRED_KINDS, AmmoKind, AmmoLot, Weapon, WeaponKind, WeaponStatus
 from .armory_custody import LOAD_AMMO, CustodyRecord, Load, Presence
 from .armory_trail import ArmoryEvent, ArmoryEventKind, ArmoryGap, ArmoryTrail, GapKind
@@ -14,6 +15,7 @@ __all__ = [
     "LOAD_AMMO",
     "MEETING_REQUIRED_KINDS",
     "AcknowledgedVia",
+    "ActionStatus",
     "AmmoKind",
     "AmmoLot",
     "Ammunition",
@@ -24,6 +26,7 @@ __all__ = [
     "Attachment",
     "Channel",
     "ChannelPreference",
+    "CorrectiveAction",
     "CustodyRecord",
     "DigestRun",
     "EscalationLevel",

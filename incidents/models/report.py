@@ -212,6 +212,15 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
 
 class Attachment(models.Model):
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="attachments")
+    # Evidence that a corrective action was done (photos the owner added when marking it done).
+    action = models.ForeignKey(
+        "incidents.CorrectiveAction",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        verbose_name=_("evidence for"),
+    )
     file = models.FileField(upload_to=attachment_path, max_length=300)
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("type"), max_length=64)

@@ -15,7 +15,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from incidents.models import Attachment, Report
+from incidents.models import Attachment, CorrectiveAction, Report
 
 IMAGE_FORMATS = {
     "JPEG": "image/jpeg",
@@ -141,11 +141,15 @@ def upload_clean(upload: UploadedFile) -> CleanUpload:
     )
 
 
-def attachments_save(*, report: Report, uploads: Sequence[CleanUpload]) -> list[Attachment]:
+def attachments_save(
+    *, report: Report, uploads: Sequence[CleanUpload], action: CorrectiveAction | None = None
+) -> list[Attachment]:
+    """Store checked uploads on a report (`action`: as the evidence that one of its actions was done)."""
     saved = []
     for upload in uploads:
         attachment = Attachment(
             report=report,
+            action=action,
             original_name=upload.name,
             content_type=upload.content_type,
             size=upload.size,

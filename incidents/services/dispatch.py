@@ -19,7 +19,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from incidents.models import Report
 from safetrack.celery import app
-from safetrack.task_names import DELIVER_NOTIFICATION, ESCALATE_REPORT
+from safetrack.task_names import DELIVER_NOTIFICATION, ESCALATE_ACTION, ESCALATE_REPORT
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +94,14 @@ def escalations_schedule(timers: Iterable[tuple[int, int, datetime | None]]) -> 
     ]
     if messages:
         transaction.on_commit(lambda: _send_many(messages))
+
+
+def action_escalation_schedule(*, action_id: int, step: int, at: datetime | None) -> None:
+    """After commit, queue the ETA task of a corrective action's next step, if it is within the horizon.
+    Due dates are days away: most are taken by the sweeper (`action_escalation.actions_escalate_due`)
+    within a sweep of falling due, which is punctual enough for them."""
+    if at and within_horizon(at):
+        transaction.on_commit(lambda: _send(ESCALATE_ACTION, [action_id, step], eta=at))
 
 
 def escalation_retry_early(*, report_id: int, level: int) -> None:

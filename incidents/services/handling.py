@@ -13,7 +13,16 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from incidents import access
 from incidents.ladder import ladder_for
-from incidents.models import Event, EventKind, FirearmFlag, Identity, Notification, Report, ReportStatus
+from incidents.models import (
+    CorrectiveAction,
+    Event,
+    EventKind,
+    FirearmFlag,
+    Identity,
+    Notification,
+    Report,
+    ReportStatus,
+)
 
 from . import dispatch, firearm_flags, notify
 from .recipients import Crew
@@ -94,6 +103,9 @@ def report_acknowledge_by_link(
 
 
 def report_resolve(*, report_id: int, user: User, resolution: str, now: datetime | None = None) -> Report:
+    """Close a report with one free-text corrective action and no planned actions (how every report was
+    resolved before corrective actions; kept for callers with nothing to plan). The report page plans
+    actions instead (`incidents.services.actions.actions_plan`); with an action unverified this refuses."""
     resolution = (resolution or "").strip()
     if not resolution:
         raise ValidationError(_("Say what was done to fix it."), code="required")
@@ -105,6 +117,11 @@ def report_resolve(*, report_id: int, user: User, resolution: str, now: datetime
         ladder = ladder_for(report.production_id)
         if not access.can_resolve(user, report, ladder):
             raise PermissionDenied(_("You cannot resolve this report."))
+        if CorrectiveAction.objects.filter(report_id=report.pk).unverified().exists():
+            # Planned actions resolve the report themselves, when the last one is verified (services.actions).
+            raise ValidationError(
+                _("Every corrective action must be verified before this report is resolved."), code="unverified"
+            )
         report.status = ReportStatus.RESOLVED
         report.resolved_by = user
         report.resolved_at = now

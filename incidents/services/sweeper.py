@@ -1,6 +1,6 @@
 """The safety net: every few seconds, escalate whatever is due (whether or not its ETA task still
-exists), re-queue lost deliveries, and queue the ETA tasks of deadlines that came within the timer
-horizon. Safe to run in several processes at once."""
+exists: reports, then overdue corrective actions), re-queue lost deliveries, and queue the ETA tasks
+of report deadlines that came within the timer horizon. Safe to run in several processes at once."""
 
 import logging
 import time
@@ -14,6 +14,7 @@ from django.utils import timezone
 from incidents.models import Heartbeat, Report
 
 from . import dispatch
+from .action_escalation import actions_escalate_due
 from .delivery import notifications_recover
 from .escalation import ESCALATABLE, reports_escalate_due
 
@@ -45,6 +46,7 @@ def sweep(*, now: datetime | None = None, batch_size: int | None = None, time_bu
         batches += 1
         if count < batch_size or time.monotonic() - started > time_budget:
             break
+    escalated += actions_escalate_due(now=now, limit=batch_size)
     requeued = notifications_recover(now=now)
     try:
         armed = timers_arm(now=now)
