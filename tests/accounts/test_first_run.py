@@ -72,6 +72,7 @@ def test_runstack_prints_the_demo_guide_once_up_and_leaves_nothing_for_git_statu
     for page in ("/", "/dashboard/", "/anonymous/DUSTDEVIL234/", "/receipt/", "/admin/"):
         assert f"{site}{page}" in output, f"{page} missing from:\n{output}"
     assert "admin@safetrack.example / safetrack-admin" in output
+    assert f"Links in emails, the QR poster and exports start with {site}/" in output  # the port, not 8000
     assert "safetrack-demo" in output and "armorer@safetrack.example" in output
     assert output.count("AXES: BEGIN") == 1
     assert "celery@" not in output, "the Celery banner is back"

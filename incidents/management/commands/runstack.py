@@ -22,6 +22,19 @@ from incidents.management.commands.seed_demo import DEMO_JOIN_CODE, demo_guide
 from safetrack.queues import DELIVERY_QUEUE, ESCALATION_QUEUE
 
 WEB_READY_SECONDS = 30
+# "Every interface" is no address a browser opens: links of a server bound to it say "localhost".
+ANY_INTERFACE = frozenset({"0.0.0.0", "::", ""})  # noqa: S104  # nosec B104
+
+
+def default_site_url(host: str, port: int, environ: dict[str, str]) -> str:
+    """The SITE_URL the stack runs with: the environment's when set (behind a proxy, say), else this server's
+    own address, so the links in emails (the one-click acknowledge too), the QR poster and the CSV export
+    open the server that sent them (`make run PORT=8302` links to port 8302, not 8000)."""
+    if environ.get("SITE_URL"):
+        return environ["SITE_URL"].rstrip("/")
+    # The guide's own host (127.0.0.1 by default), so a link opens where the login cookie already is.
+    name = "localhost" if host in ANY_INTERFACE else f"[{host}]" if ":" in host else host
+    return f"http://{name}:{port}"
 
 
 def _wait_for_port(host: str, port: int, processes: dict[str, subprocess.Popen]) -> bool:
@@ -87,8 +100,10 @@ class Command(BaseCommand):
                 str(settings.LOCAL_DIR / "celerybeat-schedule"),
             ],
         }
+        site_url = default_site_url(host, port, dict(os.environ))
+        settings.SITE_URL = site_url
         # This process has announced axes already; its children need not say it again.
-        quiet = {**os.environ, "AXES_VERBOSE": "false"}
+        quiet = {**os.environ, "AXES_VERBOSE": "false", "SITE_URL": site_url}
         processes = {name: subprocess.Popen(cmd, env=quiet) for name, cmd in commands.items()}  # noqa: S603
         try:
             if _wait_for_port(host, port, processes):
@@ -115,6 +130,7 @@ class Command(BaseCommand):
         db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
         broker = "redis" if settings.REDIS_URL else "local filesystem"
         self.stdout.write(self.style.SUCCESS(f"\nSafeTrack is running at {site}/  (database: {db}, broker: {broker})"))
+        self.stdout.write(f"Links in emails, the QR poster and exports start with {settings.SITE_URL}/ (SITE_URL).")
         production = Production.objects.filter(join_code=DEMO_JOIN_CODE).first()
         if production is not None:
             for line in demo_guide(production, site):
