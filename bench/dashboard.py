@@ -111,6 +111,7 @@ def seed(*, reports: int, events_per_report: int, rng: random.Random) -> tuple[i
                     ),
                     acknowledged_by=rng.choice(acknowledgers) if status != ReportStatus.OPEN else None,
                     acknowledged_at=acknowledged_at if status != ReportStatus.OPEN else None,
+                    first_answered_at=acknowledged_at if status != ReportStatus.OPEN else None,
                     resolved_by=handlers[Role.UPM] if status == ReportStatus.RESOLVED else None,
                     resolved_at=acknowledged_at + timedelta(hours=rng.uniform(1, 48))
                     if status == ReportStatus.RESOLVED

@@ -1,9 +1,8 @@
 from django.http import HttpRequest
 
-from accounts.services import user_memberships
 from incidents import access
 from incidents.selectors.inbox import unread_count
-from incidents.selectors.reports import BANNER_LIMIT, active_stop_work_for
+from incidents.selectors.reports import BANNER_LIMIT, active_stop_work_seen_by
 
 
 def stop_work_and_inbox(request: HttpRequest) -> dict[str, object]:
@@ -11,9 +10,9 @@ def stop_work_and_inbox(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    memberships = user_memberships(user)
-    # Every page shows the banners: a bounded number, and a pointer to the rest.
-    banners = active_stop_work_for([m.production_id for m in memberships], limit=BANNER_LIMIT + 1)
+    # Every page shows the banners: a bounded number, and a pointer to the rest (the query is shared with
+    # the dashboard's list of calls: one per request).
+    banners = active_stop_work_seen_by(user)
     more_banners = len(banners) > BANNER_LIMIT
     banners = banners[:BANNER_LIMIT]
     for banner in banners:

@@ -104,6 +104,10 @@ class Report(models.Model):
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     resolution = models.TextField(_("corrective action"), max_length=10000, blank=True)
     reopen_count = models.PositiveIntegerField(_("times reopened"), default=0)
+    # When a handler first answered it (its first acknowledgement, or its resolution when resolved straight
+    # away): set once, never cleared by a reopening. Kept for the answer-time statistics, which would
+    # otherwise read every acknowledged/resolved event; derivable from the trail, so not trailed itself.
+    first_answered_at = models.DateTimeField(_("first answered"), null=True, blank=True, editable=False)
 
     # Ignored warnings: earlier reports in the app, or a warning given outside it.
     earlier_reports = models.ManyToManyField(
@@ -168,6 +172,20 @@ class Report(models.Model):
             models.Index(fields=["production", "status", "resolved_at"], name="report_resolved_recent"),
             models.Index(fields=["production", "category", "created_at"], name="report_production_category"),
             models.Index(fields=["reporter", "created_at"], name="report_reporter_created"),
+            # The banner on every page: the few active stop-work calls, without reading the production's reports.
+            models.Index(
+                fields=["production", "-created_at"],
+                name="report_active_stop_work",
+                condition=models.Q(category="stop_work", lifted_at__isnull=True),
+            ),
+            # The trends: reports filed per week and their answer times, one production's recent weeks.
+            models.Index(fields=["production", "created_at"], name="report_production_created"),
+            # The weekly digest: reports first answered in a week.
+            models.Index(
+                fields=["production", "first_answered_at"],
+                name="report_first_answered",
+                condition=models.Q(first_answered_at__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

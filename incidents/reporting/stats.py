@@ -2,9 +2,10 @@
 
 Every figure is an aggregate query (a constant number of them, whatever the production's size). The
 time to acknowledge is the time from filing to the report's first answer (its first acknowledgement,
-or its resolution when a handler resolved it straight away); its median and 90th percentile per week
-come from PostgreSQL's percentile_cont, or on SQLite from Python over one bounded query of
-(report, first answer) pairs (the same interpolation). The weekly series are the same for every handler
+or its resolution when a handler resolved it straight away), which the report keeps
+(`first_answered_at`: no event is read); its median and 90th percentile per week come from
+PostgreSQL's percentile_cont, or on SQLite from Python over one bounded query of (filed, first answer)
+pairs (the same interpolation). The weekly series are the same for every handler
 of a production and move slowly: the dashboard keeps their pictures in the shared cache for
 TRENDS_CACHE_SECONDS; the count of unresolved reports by level is always live.
 Weeks start on Monday in the production's time zone.
@@ -17,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from datetime import tzinfo as TzInfo
 
 from django.db import connection
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -30,7 +31,6 @@ TREND_WEEKS = 12
 TRENDS_CACHE_SECONDS = 120
 # Enough for any real production's quarter; beyond it the percentiles come from the first pairs.
 ACK_SAMPLE_MAX = 20_000
-ANSWER_KINDS = (EventKind.ACKNOWLEDGED, EventKind.RESOLVED)
 UNRESOLVED = (ReportStatus.OPEN, ReportStatus.ACKNOWLEDGED)
 
 
@@ -156,16 +156,16 @@ def trends_for(*, production: Production, ladder: Ladder, now: datetime, weeks: 
     )
 
 
-# PostgreSQL computes the percentiles itself (12 rows back instead of one per answered report).
+# PostgreSQL computes the percentiles itself (12 rows back instead of one per answered report), from the
+# reports alone: each keeps when it was first answered (no event is read).
 ANSWER_PERCENTILES_SQL = """
 SELECT week, count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds),
        percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds)
 FROM (
-    SELECT (date_trunc('week', r.created_at AT TIME ZONE %s))::date AS week,
-           GREATEST(EXTRACT(EPOCH FROM MIN(e.created_at) - r.created_at), 0) AS seconds
-    FROM {event} e JOIN {report} r ON r.id = e.report_id
-    WHERE r.production_id = %s AND r.created_at >= %s AND e.kind IN (%s, %s)
-    GROUP BY r.id, r.created_at
+    SELECT (date_trunc('week', created_at AT TIME ZONE %s))::date AS week,
+           GREATEST(EXTRACT(EPOCH FROM first_answered_at - created_at), 0) AS seconds
+    FROM {report}
+    WHERE production_id = %s AND created_at >= %s AND first_answered_at IS NOT NULL
 ) answered
 GROUP BY week
 """
@@ -181,12 +181,9 @@ def _answer_times(
     p90s: list[float | None] = [None] * len(week_list)
     counts = [0] * len(week_list)
     if connection.vendor == "postgresql":
-        sql = ANSWER_PERCENTILES_SQL.format(
-            event=connection.ops.quote_name(Event._meta.db_table),
-            report=connection.ops.quote_name(Report._meta.db_table),
-        )
+        sql = ANSWER_PERCENTILES_SQL.format(report=connection.ops.quote_name(Report._meta.db_table))
         with connection.cursor() as cursor:
-            cursor.execute(sql, [production.timezone, production.pk, start, *ANSWER_KINDS])
+            cursor.execute(sql, [production.timezone, production.pk, start])
             for week, count, median, p90 in cursor.fetchall():
                 i = index.get(week_start(week))
                 if i is not None:
@@ -194,17 +191,13 @@ def _answer_times(
         return medians, p90s, counts
 
     delays: list[list[float]] = [[] for _ in week_list]
-    answers = (
-        Event.objects.filter(report__production=production, report__created_at__gte=start, kind__in=ANSWER_KINDS)
-        .values("report_id", "report__created_at")
-        .annotate(first=Min("created_at"))
-        .order_by()[:ACK_SAMPLE_MAX]
-    )
-    for row in answers:
-        filed_at = row["report__created_at"]
+    answers = Report.objects.filter(
+        production=production, created_at__gte=start, first_answered_at__isnull=False
+    ).values_list("created_at", "first_answered_at")[:ACK_SAMPLE_MAX]
+    for filed_at, first in answers:
         i = index.get(week_start(timezone.localtime(filed_at, tz).date()))
         if i is not None:
-            delays[i].append(max((row["first"] - filed_at).total_seconds(), 0.0))
+            delays[i].append(max((first - filed_at).total_seconds(), 0.0))
     for i, bucket in enumerate(delays):
         bucket.sort()
         medians[i], p90s[i], counts[i] = percentile(bucket, 0.5), percentile(bucket, 0.9), len(bucket)
@@ -261,14 +254,10 @@ def week_summary(*, production: Production, start: datetime, end: datetime) -> W
     week_events = Event.objects.filter(report__production=production, created_at__gte=start, created_at__lt=end)
     missed = week_events.filter(kind=EventKind.ESCALATED).values("report_id").distinct().count()
     reopened = week_events.filter(kind=EventKind.REOPENED).count()
-    answers = (
-        Event.objects.filter(report__production=production, kind__in=ANSWER_KINDS)
-        .values("report_id", "report__created_at")
-        .annotate(first=Min("created_at"))
-        .filter(first__gte=start, first__lt=end)
-        .order_by()[:ACK_SAMPLE_MAX]
-    )
-    delays = sorted(max((row["first"] - row["report__created_at"]).total_seconds(), 0.0) for row in answers)
+    answers = Report.objects.filter(
+        production=production, first_answered_at__gte=start, first_answered_at__lt=end
+    ).values_list("created_at", "first_answered_at")[:ACK_SAMPLE_MAX]
+    delays = sorted(max((first - filed_at).total_seconds(), 0.0) for filed_at, first in answers)
     return WeekSummary(
         start=start,
         end=end,

@@ -21,7 +21,7 @@ from incidents.categories import Category, Severity
 from incidents.formatting import Countdown, countdown, local_datetime
 from incidents.ladder import Ladder, ladder_for
 from incidents.models import Report, ReportStatus
-from incidents.selectors.reports import active_stop_work_for
+from incidents.selectors.reports import active_stop_work_seen_by
 
 # What a phone shows without endless scrolling; the counts say how many more, the filters and the CSV
 # reach them.
@@ -226,7 +226,7 @@ def dashboard_queue(
     return Queue(
         production=production,
         now=now,
-        stop_work=active_stop_work_for([production.pk]),
+        stop_work=active_stop_work_seen_by(viewer, production.pk),
         needs_acknowledgement=_rows(needs, viewer, ladder, now, production.tzinfo),
         awaiting_action=_rows(awaiting, viewer, ladder, now, production.tzinfo),
         recently_resolved=_rows(resolved, viewer, ladder, now, production.tzinfo),

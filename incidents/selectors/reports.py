@@ -4,11 +4,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from accounts.models import PRODUCER_RANK, ROLE_RANKS, Membership, Production, Role, User
+from accounts.services import user_memberships
 from incidents import access
 from incidents.categories import Category
 from incidents.models import Event, EventKind, Report
 
 BANNER_LIMIT = 3
+# Read at most this many active calls per request for the banner and the dashboard (a real set has one or
+# two); past it, a page that needs them all asks for its production's alone.
+STOP_WORK_READ_LIMIT = 100
 
 
 def active_stop_work_for(production_ids: list[int], limit: int | None = None) -> list[Report]:
@@ -22,6 +26,25 @@ def active_stop_work_for(production_ids: list[int], limit: int | None = None) ->
         .order_by("-created_at")
     )
     return list(calls[:limit] if limit is not None else calls)
+
+
+def active_stop_work_seen_by(user: User, production_id: int | None = None) -> list[Report]:
+    """The active stop-work calls of the user's productions (of `production_id` alone when given), newest
+    first: one query per request, however many parts of the page ask (the banner on every page, the
+    dashboard's list). Kept on the request's user object, which lives as long as the request."""
+    memberships = user_memberships(user)
+    member_of = {m.production_id for m in memberships}
+    if production_id is not None and production_id not in member_of:
+        return active_stop_work_for([production_id])  # a superuser looking at another production
+    calls = getattr(user, "_active_stop_work", None)
+    if calls is None:
+        calls = active_stop_work_for(sorted(member_of), limit=STOP_WORK_READ_LIMIT)
+        user._active_stop_work = calls
+    if production_id is None:
+        return calls
+    if len(calls) >= STOP_WORK_READ_LIMIT:
+        return active_stop_work_for([production_id])
+    return [call for call in calls if call.production_id == production_id]
 
 
 def stop_work_contacts(production: Production) -> list[Membership]:

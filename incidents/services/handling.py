@@ -62,6 +62,7 @@ def report_acknowledge(*, report_id: int, user: User, via: str = "page", now: da
         report.status = ReportStatus.ACKNOWLEDGED
         report.acknowledged_by = user
         report.acknowledged_at = now
+        report.first_answered_at = report.first_answered_at or now
         report.next_escalation_at = ladder.deadline(
             status=ReportStatus.ACKNOWLEDGED, severity=report.severity, level_number=report.escalation_level, now=now
         )
@@ -78,7 +79,9 @@ def report_acknowledge(*, report_id: int, user: User, via: str = "page", now: da
             },
             fields=["status", "acknowledged_by", "acknowledged_at"],
         )
-        report.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "next_escalation_at"])
+        report.save(
+            update_fields=["status", "acknowledged_by", "acknowledged_at", "first_answered_at", "next_escalation_at"]
+        )
         notify.notify(event=event, report=report, recipients=_reporter_recipients(report), webhook=True)
         dispatch.escalation_schedule(report_id=report.pk, level=report.escalation_level, at=report.next_escalation_at)
     return AckResult(True, report, user, now)
@@ -126,6 +129,7 @@ def report_resolve(*, report_id: int, user: User, resolution: str, now: datetime
         report.resolved_by = user
         report.resolved_at = now
         report.resolution = resolution
+        report.first_answered_at = report.first_answered_at or now
         report.next_escalation_at = None
         event = event_append(
             report=report,
@@ -136,7 +140,8 @@ def report_resolve(*, report_id: int, user: User, resolution: str, now: datetime
             payload={"resolution": resolution, "level": report.escalation_level},
             fields=["status", "resolved_by", "resolved_at", "resolution"],
         )
-        report.save(update_fields=["status", "resolved_by", "resolved_at", "resolution", "next_escalation_at"])
+        changed = ["status", "resolved_by", "resolved_at", "resolution", "first_answered_at", "next_escalation_at"]
+        report.save(update_fields=changed)
         notify.notify(event=event, report=report, recipients=_reporter_recipients(report))
     return report
 

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 from incidents import access
 from incidents.ladder import ladder_for
 from incidents.selectors.productions import production_members
-from incidents.selectors.reports import active_stop_work_for, stop_work_contacts
+from incidents.selectors.reports import active_stop_work_seen_by, stop_work_contacts
 
 
 @login_required
@@ -17,7 +17,7 @@ def production_detail(request: HttpRequest, production_id: int) -> HttpResponse:
     production = access.production_for_member(request.user, production_id)
     membership = access.membership_in(request.user, production_id)
     is_handler = access.is_handler_in(request.user, production_id)
-    stop_work = active_stop_work_for([production.pk])
+    stop_work = active_stop_work_seen_by(request.user, production.pk)  # the banner's query too
     for call in stop_work:
         call.viewer_can_open = access.can_view_report(request.user, call)
     context = {

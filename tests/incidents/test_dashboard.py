@@ -379,6 +379,7 @@ def bulk_reports(production, reporter, handler, count):
                 next_escalation_at=None if status == ReportStatus.RESOLVED else now + timedelta(minutes=i - count // 2),
                 acknowledged_by=handler if status != ReportStatus.OPEN else None,
                 acknowledged_at=created + timedelta(minutes=3) if status != ReportStatus.OPEN else None,
+                first_answered_at=created + timedelta(minutes=3) if status != ReportStatus.OPEN else None,
                 resolved_by=handler if status == ReportStatus.RESOLVED else None,
                 resolved_at=now - timedelta(hours=i % 300) if status == ReportStatus.RESOLVED else None,
                 created_at=created,
@@ -413,7 +414,9 @@ def bulk_reports(production, reporter, handler, count):
     Event.objects.bulk_create(events)
 
 
-DASHBOARD_QUERIES = 14  # the ladder comes from the per-process cache (incidents.ladder.LADDERS)
+# The ladder comes from the per-process cache (incidents.ladder.LADDERS); the stop-work calls are read once
+# for the banner and the list (incidents.selectors.reports.active_stop_work_seen_by).
+DASHBOARD_QUERIES = 13
 FRAGMENT_QUERIES = 8
 
 
