@@ -267,7 +267,8 @@ def _resolve_locked(report: Report, last: CorrectiveAction, now: datetime) -> No
         payload={"resolution": report.resolution, "level": report.escalation_level, "actions_verified": verified},
         fields=fields,
     )
-    report.save(update_fields=[*fields, "next_escalation_at"])
+    report.first_answered_at = report.first_answered_at or now
+    report.save(update_fields=[*fields, "first_answered_at", "next_escalation_at"])
     notify.notify(event=event, report=report, recipients=_reporter(report))
 
 

@@ -84,7 +84,7 @@ def test_the_backfill_takes_each_reports_first_acknowledgement_or_resolution_fro
     report_reopen(report_id=reopened.pk, user=crew, reason="Not fixed.")
     untouched = file(production, crew, minutes_ago=30)
     Report.objects.update(first_answered_at=None)  # as the rows stood before the migration
-    migration = importlib.import_module("incidents.migrations.0015_report_first_answered_and_indexes")
+    migration = importlib.import_module("incidents.migrations.0016_report_first_answered_and_indexes")
 
     with connection.cursor() as cursor:
         cursor.execute(migration.BACKFILL)

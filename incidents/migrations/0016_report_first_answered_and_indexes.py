@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_production_config_version'),
-        ('incidents', '0014_config_version_triggers'),
+        ('incidents', '0015_corrective_actions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
