@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.models import PRODUCER_RANK, Membership, Production, Role, User
+from accounts.models import PRODUCER_RANK, Membership, Production, Role, User, rank_of
 from accounts.services import user_memberships
 from incidents.models import (
     ActionStatus,
@@ -23,6 +23,8 @@ from incidents.models import (
     Notification,
     Report,
     ReportStatus,
+    ShootingDay,
+    TimeRequest,
     Weapon,
 )
 
@@ -516,3 +518,84 @@ def custody_for_keeper(user: AnyUser, production_id: int, record_id: int) -> Cus
         raise Http404
     record.production = production
     return record
+
+
+# --- shooting days, safety meetings and time requests (DESIGN.md flow 6) ------------------------------
+# Every member reads the schedule and confirms their own attendance at a day's safety meeting; the
+# safety coordinator, the UPM and the producers (and above) schedule days and record the meetings.
+# Department heads and above ask for time for safety work; the UPM and above answer (never their own).
+
+
+def plans_days(user: AnyUser, production_id: int) -> bool:
+    membership = membership_in(user, production_id)
+    return membership is not None and (membership.role == Role.SAFETY or membership.rank >= rank_of(Role.UPM))
+
+
+def day_for_member(user: AnyUser, production_id: int, day_id: int) -> ShootingDay:
+    production = production_for_member(user, production_id)
+    day = ShootingDay.objects.filter(pk=day_id, production=production).first()
+    if day is None:
+        raise Http404
+    day.production = production
+    return day
+
+
+def production_for_day_planner(user: AnyUser, production_id: int) -> Production:
+    production = production_for_member(user, production_id)
+    if not plans_days(user, production_id):
+        raise PermissionDenied(_("Only the safety coordinator, the UPM and the producers plan the shooting days."))
+    return production
+
+
+def day_for_planner(user: AnyUser, production_id: int, day_id: int) -> ShootingDay:
+    day = day_for_member(user, production_id, day_id)
+    if not plans_days(user, production_id):
+        raise PermissionDenied(_("Only the safety coordinator, the UPM and the producers plan the shooting days."))
+    return day
+
+
+def can_request_time(user: AnyUser, production_id: int) -> bool:
+    return is_handler_in(user, production_id)
+
+
+def answers_time_requests(user: AnyUser, production_id: int) -> bool:
+    membership = membership_in(user, production_id)
+    return membership is not None and membership.rank >= rank_of(Role.UPM)
+
+
+def sees_every_time_request(user: AnyUser, production_id: int) -> bool:
+    membership = membership_in(user, production_id)
+    return membership is not None and (membership.role == Role.SAFETY or membership.rank >= rank_of(Role.UPM))
+
+
+def production_for_time_requester(user: AnyUser, production_id: int) -> Production:
+    production = production_for_member(user, production_id)
+    if not can_request_time(user, production_id):
+        raise PermissionDenied(_("Department heads, the armorer and those above them ask for time for safety work."))
+    return production
+
+
+def time_request_for_viewer(user: AnyUser, production_id: int, request_id: int) -> TimeRequest:
+    """A time request: the person who asked, the safety coordinator, and the UPM and above. Other
+    members 403, strangers 404."""
+    production = production_for_member(user, production_id)
+    request = (
+        TimeRequest.objects.filter(pk=request_id, production=production)
+        .select_related("requested_by", "answered_by")
+        .first()
+    )
+    if request is None:
+        raise Http404
+    if not (request.requested_by_id == user.pk or sees_every_time_request(user, production_id)):
+        raise PermissionDenied(_("Only the person who asked, the safety coordinator and the UPM and above see it."))
+    request.production = production
+    return request
+
+
+def time_request_for_answerer(user: AnyUser, production_id: int, request_id: int) -> TimeRequest:
+    request = time_request_for_viewer(user, production_id, request_id)
+    if not answers_time_requests(user, production_id):
+        raise PermissionDenied(_("Only the UPM and the producers answer time requests."))
+    if request.requested_by_id == user.pk:
+        raise PermissionDenied(_("Someone else answers your own request."))
+    return request

@@ -14,21 +14,34 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext as _
 
-from incidents.models import AmmoLot, ArmoryEvent, ArmoryTrail, CustodyRecord, Weapon
+from incidents.models import (
+    AmmoLot,
+    ArmoryEvent,
+    ArmoryTrail,
+    CustodyRecord,
+    MeetingAttendance,
+    SafetyMeeting,
+    ShootingDay,
+    TimeRequest,
+    Weapon,
+)
 from incidents.trail import ChainCheck, ChainLink, chain_verify
+
+
+def _every_field(model: type[models.Model]) -> tuple[str, ...]:
+    return tuple(f.name for f in model._meta.concrete_fields if f.name != "id")
+
 
 # The records on the armory trail: the name used in `ArmoryEvent.subject`, and the fields sealed.
 SEALED: dict[type[models.Model], tuple[str, tuple[str, ...]]] = {
     Weapon: ("weapon", ("production", "kind", "make", "model_name", "serial", "status")),
     AmmoLot: ("lot", ("production", "kind", "description", "count")),
-    CustodyRecord: (
-        "custody",
-        tuple(
-            f.name
-            for f in CustodyRecord._meta.concrete_fields
-            if f.name != "id"  # every field: the whole row is evidence
-        ),
-    ),
+    # Every field of these: the whole row is evidence.
+    CustodyRecord: ("custody", _every_field(CustodyRecord)),
+    ShootingDay: ("day", _every_field(ShootingDay)),
+    SafetyMeeting: ("meeting", _every_field(SafetyMeeting)),
+    MeetingAttendance: ("attendance", _every_field(MeetingAttendance)),
+    TimeRequest: ("request", _every_field(TimeRequest)),
 }
 
 

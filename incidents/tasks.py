@@ -69,6 +69,7 @@ def sweep() -> dict[str, int]:
         "requeued": result.requeued,
         "batches": result.batches,
         "armed": result.armed,
+        "armory": result.armory,
     }
 
 

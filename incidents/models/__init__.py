@@ -1,6 +1,15 @@
 from .action import ActionStatus, CorrectiveAction
 from .armory import LOADABLE_KINDS, MEETING_REQUIRED_KINDS, AmmoKind, AmmoLot, Weapon, WeaponKind, WeaponStatus
 from .armory_custody import LOAD_AMMO, CustodyRecord, Load, Presence
+from .armory_days import (
+    DAY_FLAGS,
+    MeetingAttendance,
+    SafetyMeeting,
+    ShootingDay,
+    TimeRequest,
+    TimeRequestKind,
+    TimeRequestStatus,
+)
 from .armory_trail import ArmoryEvent, ArmoryEventKind, ArmoryGap, ArmoryTrail, GapKind
 from .contact import ChannelPreference, PushSubscription
 from .event import AcknowledgedVia, EscalationReason, Event, EventKind, EventQuerySet
@@ -11,6 +20,7 @@ from .report import Ammunition, Attachment, Identity, Report, ReportStatus
 from .scanner import FirearmFlag, WarningTerm
 
 __all__ = [
+    "DAY_FLAGS",
     "LOADABLE_KINDS",
     "LOAD_AMMO",
     "MEETING_REQUIRED_KINDS",
@@ -40,11 +50,17 @@ __all__ = [
     "Heartbeat",
     "Identity",
     "Load",
+    "MeetingAttendance",
     "Notification",
     "Presence",
     "PushSubscription",
     "Report",
     "ReportStatus",
+    "SafetyMeeting",
+    "ShootingDay",
+    "TimeRequest",
+    "TimeRequestKind",
+    "TimeRequestStatus",
     "WarningTerm",
     "Weapon",
     "WeaponKind",

@@ -29,6 +29,16 @@ class ArmoryEventKind(models.TextChoices):
     CUSTODY_CONFIRMED = "custody_confirmed", _("Check confirmed")
     CHECKED_IN = "checked_in", _("Checked in")
     GAP_REPORTED = "gap_reported", _("Gap reported")
+    DAY_SCHEDULED = "day_scheduled", _("Shooting day scheduled")
+    DAY_CHANGED = "day_changed", _("Shooting day changed")
+    MEETING_RECORDED = "meeting_recorded", _("Safety meeting recorded")
+    ATTENDANCE_CONFIRMED = "attendance_confirmed", _("Attendance confirmed")
+    MEETING_CHECKED = "meeting_checked", _("Safety meeting checked at the first scene")
+    WRAP_CHECKED = "wrap_checked", _("Weapons checked at wrap")
+    TIME_REQUESTED = "time_requested", _("Time requested")
+    TIME_APPROVED = "time_approved", _("Time request approved")
+    TIME_REFUSED = "time_refused", _("Time request refused")
+    TIME_UNANSWERED = "time_unanswered", _("Time request unanswered")
 
 
 class ArmoryTrail(models.Model):
@@ -108,6 +118,11 @@ class GapKind(models.TextChoices):
     LIVE_AMMUNITION = "live_ammunition", _("Live ammunition brought to the armory")
     UNCHECKED_HANDOVER = "unchecked_handover", _("Weapon handed over without the armorer's check")
     COUNT_MISMATCH = "count_mismatch", _("Round count that does not add up")
+    MEETING_OVERRIDDEN = "meeting_overridden", _("Weapon checked out before the day's safety meeting")
+    MEETING_MISSED = "meeting_missed", _("Firearms day with no safety meeting by its first scene")
+    OUT_AT_WRAP = "out_at_wrap", _("Weapon not back in the armory at wrap")
+    TIME_REFUSED = "time_refused", _("Time for safety work refused")
+    TIME_UNANSWERED = "time_unanswered", _("Time for safety work not answered")
 
 
 class ArmoryGap(models.Model):
@@ -134,6 +149,22 @@ class ArmoryGap(models.Model):
         related_name="gaps",
         verbose_name=_("custody record"),
     )
+    day = models.ForeignKey(
+        "incidents.ShootingDay",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="gaps",
+        verbose_name=_("shooting day"),
+    )
+    time_request = models.ForeignKey(
+        "incidents.TimeRequest",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="gaps",
+        verbose_name=_("time request"),
+    )
     created_at = models.DateTimeField(_("filed"))
 
     class Meta:
@@ -144,6 +175,14 @@ class ArmoryGap(models.Model):
             # One report per gap of one custody record: a replayed check-in cannot file it twice.
             models.UniqueConstraint(
                 fields=["custody", "kind"], condition=models.Q(custody__isnull=False), name="armorygap_once_per_custody"
+            ),
+            models.UniqueConstraint(
+                fields=["day", "kind"], condition=models.Q(day__isnull=False), name="armorygap_once_per_day"
+            ),
+            models.UniqueConstraint(
+                fields=["time_request", "kind"],
+                condition=models.Q(time_request__isnull=False),
+                name="armorygap_once_per_time_request",
             ),
         ]
 

@@ -15,6 +15,8 @@ from incidents.models import Heartbeat, Report
 
 from . import dispatch
 from .action_escalation import actions_escalate_due
+from .armory.days import days_sweep
+from .armory.time_requests import time_requests_escalate_due
 from .delivery import notifications_recover
 from .escalation import ESCALATABLE, reports_escalate_due
 
@@ -34,6 +36,7 @@ class SweepResult:
     requeued: int
     batches: int
     armed: int = 0
+    armory: int = 0
 
 
 def sweep(*, now: datetime | None = None, batch_size: int | None = None, time_budget: float = 20.0) -> SweepResult:
@@ -53,8 +56,24 @@ def sweep(*, now: datetime | None = None, batch_size: int | None = None, time_bu
     except Exception:  # the timers only make escalation punctual; the sweeps above already made it safe
         logger.warning("could not queue the escalation timers; due reports are still swept", exc_info=True)
         armed = 0
-    heartbeat_record(SWEEPER, {"escalated": escalated, "requeued": requeued, "batches": batches, "armed": armed})
-    return SweepResult(escalated, requeued, batches, armed)
+    armory = armory_sweep(now=now)
+    heartbeat_record(
+        SWEEPER,
+        {"escalated": escalated, "requeued": requeued, "batches": batches, "armed": armed, "armory": armory},
+    )
+    return SweepResult(escalated, requeued, batches, armed, armory)
+
+
+def armory_sweep(*, now: datetime | None = None) -> int:
+    """The armory's looks at the clock: a firearms day at its first scene with no safety meeting, a
+    weapon still out at wrap, a time request unanswered in time. Each files a report (then escalated
+    like any report by the sweeps above); how many were filed. A failure here is logged and never
+    holds up the escalation of reports."""
+    try:
+        return days_sweep(now=now) + time_requests_escalate_due(now=now)
+    except Exception:
+        logger.exception("the armory's sweep failed; it runs again at the next sweep")
+        return 0
 
 
 def timers_arm(*, now: datetime | None = None, limit: int = 10_000) -> int:

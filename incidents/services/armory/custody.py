@@ -35,6 +35,7 @@ from incidents.models import (
     WeaponStatus,
 )
 
+from .days import meeting_gate, meeting_gate_refusal, meeting_override_clean, meeting_override_report
 from .gaps import Gap, gap_language, gap_report_file
 from .inventory import COUNT_MAX
 from .trail import armory_event_append
@@ -104,7 +105,11 @@ def _check_rounds(weapon: Weapon, checkout: CheckOut) -> AmmoLot | None:
 def custody_check_out(
     *, weapon_id: int, user: User, checkout: CheckOut, meeting_override: str = "", now: datetime | None = None
 ) -> CustodyOutcome:
-    """Hand a weapon from the armory to a member of the production, in front of the 1st AD."""
+    """Hand a weapon from the armory to a member of the production, in front of the 1st AD.
+
+    On a firearms day whose safety meeting is not recorded yet, a firearm stays in the armory: the
+    refusal says why, and only the armorer may check it out anyway with `meeting_override` (a reason),
+    which is sealed on the record and files a report to the safety coordinator."""
     scene = " ".join(checkout.scene.split())
     if not scene:
         raise ValidationError(_("Give the scene, e.g. 42A."), code="scene")
@@ -123,6 +128,12 @@ def custody_check_out(
         weapon = Weapon.objects.select_for_update().select_related("production").get(pk=weapon_id)
         _require_keeper(user, weapon.production_id)
         _check_available(weapon)
+        day = meeting_gate(weapon, now)
+        override = ""
+        if day is not None:
+            if not (meeting_override or "").strip():
+                raise meeting_gate_refusal(day)
+            override = meeting_override_clean(user=user, production_id=weapon.production_id, reason=meeting_override)
         if not _members(weapon.production_id, checkout.handed_to, checkout.first_ad):
             raise ValidationError(_("Both people must be members of this production."), code="handed_to")
         lot = _check_rounds(weapon, checkout)
@@ -140,7 +151,7 @@ def custody_check_out(
             receiver_confirmed_how=Presence.RECORDED if checkout.both_present else "",
             first_ad_confirmed_at=now if checkout.both_present else None,
             first_ad_confirmed_how=Presence.RECORDED if checkout.both_present else "",
-            meeting_override=meeting_override,
+            meeting_override=override,
             checked_out_by=user,
             checked_out_at=now,
         )
@@ -158,6 +169,9 @@ def custody_check_out(
             at=now,
         )
         gap_report = None if record.checked else _report_unchecked(record, user, now)
+        if day is not None:
+            override_report = meeting_override_report(record=record, day=day, armorer=user, now=now)
+            gap_report = gap_report or override_report
     return CustodyOutcome(record, gap_report)
 
 

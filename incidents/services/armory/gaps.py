@@ -16,7 +16,17 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Department, Membership, Production, User, rank_of
 from incidents.ladder import Ladder, ladder_for
-from incidents.models import ArmoryEventKind, ArmoryGap, CustodyRecord, Identity, Notification, Report, Weapon
+from incidents.models import (
+    ArmoryEventKind,
+    ArmoryGap,
+    CustodyRecord,
+    Identity,
+    Notification,
+    Report,
+    ShootingDay,
+    TimeRequest,
+    Weapon,
+)
 
 from .. import notify
 from ..filing import ReportDraft, report_file
@@ -34,9 +44,12 @@ class Gap:
     description: str
     weapon: Weapon | None = None
     custody: CustodyRecord | None = None
+    day: ShootingDay | None = None
+    time_request: TimeRequest | None = None
     ammunition: str = ""
     armorer_present: bool | None = None
     first_role: str | None = None  # start at the first ladder level this role sits at (default: level 1)
+    first_level: int | None = None  # or at this level
     also_tell_roles: Sequence[str] = ()
 
 
@@ -58,10 +71,20 @@ def level_for_role(ladder: Ladder, role: str) -> int:
     return ladder.top
 
 
+def level_above_rank(ladder: Ladder, rank: int) -> int:
+    """The first level of the ladder that reaches above `rank` (the top if none does)."""
+    for level in ladder.levels:
+        if level.min_rank > rank:
+            return level.number
+    return ladder.top
+
+
 def gap_report_file(*, production: Production, gap: Gap, now: datetime) -> Report:
     """File the gap's report; the caller holds the transaction (and whatever locks made it a gap) and
     builds the gap's words inside `translation.override(gap_language(...))`."""
-    first_level = level_for_role(ladder_for(production), gap.first_role) if gap.first_role else None
+    first_level = gap.first_level
+    if first_level is None and gap.first_role:
+        first_level = level_for_role(ladder_for(production), gap.first_role)
     report = report_file(
         production=production,
         reporter=None,
@@ -82,7 +105,14 @@ def gap_report_file(*, production: Production, gap: Gap, now: datetime) -> Repor
         first_level=first_level,
     )
     ArmoryGap.objects.create(
-        report=report, production=production, kind=gap.kind, weapon=gap.weapon, custody=gap.custody, created_at=now
+        report=report,
+        production=production,
+        kind=gap.kind,
+        weapon=gap.weapon,
+        custody=gap.custody,
+        day=gap.day,
+        time_request=gap.time_request,
+        created_at=now,
     )
     if gap.also_tell_roles:
         _tell_roles(report=report, roles=gap.also_tell_roles)
@@ -95,6 +125,8 @@ def gap_report_file(*, production: Production, gap: Gap, now: datetime) -> Repor
             "report": report.pk,
             "weapon": gap.weapon.pk if gap.weapon else None,
             "custody": gap.custody.pk if gap.custody else None,
+            "day": gap.day.pk if gap.day else None,
+            "time_request": gap.time_request.pk if gap.time_request else None,
         },
         at=now,
     )

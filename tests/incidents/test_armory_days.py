@@ -1,0 +1,285 @@
+"""Shooting days and the daily safety meeting: no firearm leaves the armory before the meeting of a
+firearms day (the armorer may override, telling the safety coordinator), a firearms day without a
+meeting by its first scene files a report to the safety coordinator and the producers, a weapon still
+out at wrap files a report, and every step is on the armory trail."""
+
+from datetime import date, time, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from incidents.armory_chain import armory_trail_check
+from incidents.models import (
+    ArmoryEvent,
+    ArmoryEventKind,
+    ArmoryGap,
+    CustodyRecord,
+    GapKind,
+    Identity,
+    MeetingAttendance,
+    Notification,
+    Report,
+    SafetyMeeting,
+    ShootingDay,
+    WeaponKind,
+)
+from incidents.services.armory.custody import CheckOut, custody_check_in, custody_check_out
+from incidents.services.armory.days import (
+    DayPlan,
+    attendance_confirm,
+    day_change,
+    day_schedule,
+    days_sweep,
+    meeting_record,
+)
+from incidents.services.sweeper import sweep
+from tests.factories import check_out, member, weapon
+
+pytestmark = pytest.mark.django_db
+
+NOON = time(12, 0)
+
+
+@pytest.fixture
+def actor(production):
+    return member(production, full_name="Rhett Actor", department="cast")
+
+
+@pytest.fixture
+def revolver(production, armorer):
+    return weapon(production, armorer)
+
+
+def _today(production) -> date:
+    return timezone.localtime(timezone.now(), production.tzinfo).date()
+
+
+def _plan(day: date, **fields) -> DayPlan:
+    values = {"date": day, "scenes": "12, 14A", "first_scene": time(7, 0), "wrap": time(19, 0), "firearms": True}
+    values.update(fields)
+    return DayPlan(**values)
+
+
+def _firearms_day(production, planner, **fields) -> ShootingDay:
+    return day_schedule(production=production, user=planner, plan=_plan(_today(production), **fields))
+
+
+def _notified(report: Report) -> set[int]:
+    return set(Notification.objects.filter(report=report).values_list("recipient_id", flat=True))
+
+
+def test_a_firearms_day_without_its_meeting_refuses_the_check_out_with_the_reason(
+    production, armorer, safety, actor, revolver
+):
+    _firearms_day(production, safety)
+
+    with pytest.raises(ValidationError) as refused:
+        check_out(revolver, armorer, actor, safety)
+
+    assert refused.value.code == "meeting"
+    assert "safety meeting is not recorded" in refused.value.messages[0]
+    assert not CustodyRecord.objects.exists()
+    assert revolver.__class__.objects.get().status == "in_armory"
+
+
+def test_once_the_meeting_is_recorded_the_firearm_goes_out(production, armorer, safety, actor, revolver):
+    day = _firearms_day(production, safety)
+    meeting_record(day_id=day.pk, user=safety, led_by=safety, held_at=time(0, 0), topics="Cold guns, sightlines")
+
+    record = check_out(revolver, armorer, actor, safety)
+
+    assert record.meeting_override == ""
+    assert armory_trail_check(production.pk).intact
+
+
+def test_a_rubber_prop_needs_no_meeting(production, armorer, safety, actor):
+    _firearms_day(production, safety)
+    prop = weapon(production, armorer, kind=WeaponKind.RUBBER, serial="RUB-1")
+
+    assert check_out(prop, armorer, actor, safety).pk
+
+
+def test_a_day_without_firearms_does_not_hold_the_weapons(production, armorer, safety, actor, revolver):
+    _firearms_day(production, safety, firearms=False, stunts=True)
+
+    assert check_out(revolver, armorer, actor, safety).pk
+
+
+def test_the_armorer_overrides_with_a_reason_and_the_safety_coordinator_is_told(
+    production, armorer, safety, producer, actor, revolver
+):
+    _firearms_day(production, safety)
+
+    outcome = custody_check_out(
+        weapon_id=revolver.pk,
+        user=armorer,
+        checkout=CheckOut(handed_to=actor, first_ad=safety, scene="12", checked=True),
+        meeting_override="  Insert shot at dawn, meeting at 8   ",
+    )
+
+    assert outcome.record.meeting_override == "Insert shot at dawn, meeting at 8"
+    report = outcome.gap_report
+    assert report.identity == Identity.SYSTEM and report.escalation_level == 2  # the safety coordinator's level
+    assert safety.pk in _notified(report)
+    assert ArmoryGap.objects.get(report=report).kind == GapKind.MEETING_OVERRIDDEN
+    checked_out = ArmoryEvent.objects.get(kind=ArmoryEventKind.CHECKED_OUT)
+    assert checked_out.payload["snapshots"][f"custody:{outcome.record.pk}"]["meeting_override"].startswith("Insert")
+    assert armory_trail_check(production.pk).intact
+
+
+@pytest.mark.parametrize("who", ["safety", "producer"])
+def test_only_the_armorer_may_override_the_meeting(request, production, armorer, safety, actor, revolver, who):
+    _firearms_day(production, safety)
+    keeper = request.getfixturevalue(who)
+
+    with pytest.raises(ValidationError) as refused:
+        custody_check_out(
+            weapon_id=revolver.pk,
+            user=keeper,
+            checkout=CheckOut(handed_to=actor, first_ad=safety, scene="12", checked=True),
+            meeting_override="The schedule says so",
+        )
+    assert refused.value.code == "meeting"
+    assert not CustodyRecord.objects.exists() and not Report.objects.exists()
+
+
+def test_a_firearms_day_with_no_meeting_by_its_first_scene_tells_the_safety_coordinator_and_the_producers(
+    production, armorer, safety, producer, upm
+):
+    day = _firearms_day(production, safety, first_scene=time(9, 0))
+    before = day.first_scene_at - timedelta(minutes=1)
+
+    assert days_sweep(now=before) == 0
+    assert not Report.objects.exists()
+
+    assert sweep(now=day.first_scene_at).armory == 1
+
+    report = Report.objects.get()
+    assert ArmoryGap.objects.get(report=report).kind == GapKind.MEETING_MISSED
+    assert {safety.pk, producer.pk} <= _notified(report)
+    assert days_sweep(now=day.first_scene_at + timedelta(minutes=5)) == 0  # once
+    assert Report.objects.count() == 1
+    assert armory_trail_check(production.pk).intact
+
+
+def test_a_firearms_day_whose_meeting_was_held_files_nothing_at_its_first_scene(production, safety, producer):
+    day = _firearms_day(production, safety, first_scene=time(0, 30))
+    meeting_record(day_id=day.pk, user=safety, led_by=safety, held_at=time(0, 10), topics="Blanks on set today")
+
+    assert days_sweep(now=day.first_scene_at + timedelta(seconds=1)) == 0
+    assert ArmoryEvent.objects.filter(kind=ArmoryEventKind.MEETING_CHECKED, payload__held=True).exists()
+    assert not Report.objects.exists()
+
+
+def test_a_weapon_still_out_at_wrap_files_a_report_once(production, armorer, safety, actor):
+    prop = weapon(production, armorer, kind=WeaponKind.RUBBER, serial="RUB-1")
+    day = _firearms_day(production, safety, firearms=False, first_scene=time(0, 0), wrap=time(0, 1))
+    record = custody_check_out(
+        weapon_id=prop.pk,
+        user=armorer,
+        checkout=CheckOut(handed_to=actor, first_ad=safety, scene="99", checked=True),
+        now=day.first_scene_at + timedelta(seconds=30),
+    ).record
+
+    assert days_sweep(now=day.wrap_at - timedelta(seconds=1)) == 0
+    assert days_sweep(now=day.wrap_at) == 1
+
+    report = Report.objects.get()
+    gap = ArmoryGap.objects.get(report=report)
+    assert (gap.kind, gap.custody_id) == (GapKind.OUT_AT_WRAP, record.pk)
+    assert armorer.pk in _notified(report) and safety.pk in _notified(report)
+    assert days_sweep(now=day.wrap_at + timedelta(minutes=1)) == 0
+    assert armory_trail_check(production.pk).intact
+
+
+def test_a_weapon_back_before_wrap_files_nothing(production, armorer, safety, actor):
+    prop = weapon(production, armorer, kind=WeaponKind.RUBBER, serial="RUB-1")
+    day = _firearms_day(production, safety, firearms=False, first_scene=time(0, 0), wrap=time(0, 1))
+    record = check_out(prop, armorer, actor, safety)
+    custody_check_in(record_id=record.pk, user=armorer, rounds_back=0, rounds_fired=0)
+
+    assert days_sweep(now=max(day.wrap_at, timezone.now())) == 0
+    assert ArmoryEvent.objects.filter(kind=ArmoryEventKind.WRAP_CHECKED, payload__out=[]).exists()
+
+
+def test_attendance_is_confirmed_once_from_ones_own_phone(production, safety, crew):
+    day = _firearms_day(production, safety)
+    with pytest.raises(ValidationError):
+        attendance_confirm(day_id=day.pk, user=crew)
+    meeting_record(day_id=day.pk, user=safety, led_by=safety, held_at=time(0, 0), topics="Cold guns")
+
+    first = attendance_confirm(day_id=day.pk, user=crew)
+    again = attendance_confirm(day_id=day.pk, user=crew)
+
+    assert first.pk == again.pk and MeetingAttendance.objects.count() == 1
+    assert ArmoryEvent.objects.filter(kind=ArmoryEventKind.ATTENDANCE_CONFIRMED).count() == 1
+
+
+def test_a_stranger_cannot_confirm_attendance(production, other_production, safety):
+    day = _firearms_day(production, safety)
+    meeting_record(day_id=day.pk, user=safety, led_by=safety, held_at=time(0, 0), topics="Cold guns")
+    stranger = member(other_production)
+
+    with pytest.raises(PermissionDenied):
+        attendance_confirm(day_id=day.pk, user=stranger)
+
+
+@pytest.mark.parametrize("who", ["crew", "department_head", "armorer"])
+def test_wrong_roles_cannot_plan_days_or_record_meetings(request, production, safety, who):
+    user = request.getfixturevalue(who)
+    with pytest.raises(PermissionDenied):
+        day_schedule(production=production, user=user, plan=_plan(_today(production)))
+    day = _firearms_day(production, safety)
+    with pytest.raises(PermissionDenied):
+        meeting_record(day_id=day.pk, user=user, led_by=safety, held_at=time(0, 0), topics="x")
+    with pytest.raises(PermissionDenied):
+        day_change(day_id=day.pk, user=user, plan=_plan(day.date, scenes="1"))
+    assert not SafetyMeeting.objects.exists()
+
+
+def test_a_meeting_cannot_be_recorded_before_it_is_held_or_twice(production, safety):
+    day = day_schedule(production=production, user=safety, plan=_plan(_today(production) + timedelta(days=1)))
+    with pytest.raises(ValidationError) as early:
+        meeting_record(day_id=day.pk, user=safety, led_by=safety, held_at=time(6, 0), topics="Cold guns")
+    assert early.value.code == "held_at"
+
+    today = _firearms_day(production, safety)
+    meeting_record(day_id=today.pk, user=safety, led_by=safety, held_at=time(0, 0), topics="Cold guns")
+    with pytest.raises(ValidationError) as twice:
+        meeting_record(day_id=today.pk, user=safety, led_by=safety, held_at=time(0, 0), topics="Again")
+    assert twice.value.code == "recorded"
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"scenes": "   "}, "scenes"),
+        ({"scenes": "1" * 301}, "scenes"),
+        ({"date": date(1999, 1, 1)}, "date"),
+        ({"date": date(9999, 12, 31)}, "date"),
+    ],
+)
+def test_a_day_with_a_bad_plan_is_refused(production, safety, fields, code):
+    plan = _plan(fields.pop("date", _today(production)), **fields)
+    with pytest.raises(ValidationError) as refused:
+        day_schedule(production=production, user=safety, plan=plan)
+    assert refused.value.code == code
+    assert not ShootingDay.objects.exists()
+
+
+def test_a_date_is_scheduled_once_and_a_night_shoot_wraps_the_next_morning(production, safety):
+    day = _firearms_day(production, safety, first_scene=time(18, 0), wrap=time(4, 0))
+    assert day.wrap_at - day.first_scene_at == timedelta(hours=10)
+    with pytest.raises(ValidationError) as twice:
+        _firearms_day(production, safety)
+    assert twice.value.code == "date"
+
+
+def test_changing_a_day_is_sealed_on_the_trail(production, safety):
+    day = _firearms_day(production, safety)
+    day_change(day_id=day.pk, user=safety, plan=_plan(day.date, scenes="12, 14A, 15", pyrotechnics=True))
+
+    changed = ArmoryEvent.objects.get(kind=ArmoryEventKind.DAY_CHANGED)
+    assert changed.payload["changed"] == ["pyrotechnics", "scenes"]
+    assert armory_trail_check(production.pk).intact
