@@ -68,6 +68,11 @@ def _describe(event: Event, report: Report) -> tuple[str, str, list[str]]:
             details.append(_("Severity: %(severity)s") % {"severity": Severity(severity).label})
         if payload.get("level"):
             details.append(_("Sent to level %(level)s") % {"level": payload["level"]})
+        details.extend(nobody_lines(payload))
+        if payload.get("everyone"):
+            details.append(_("Every member of the production was told at once."))
+        if payload.get("live_round"):
+            details.append(_("The armorer, the safety coordinator and the producers were told at once."))
         if payload.get("attachments"):
             count = payload["attachments"]
             details.append(ngettext("%(count)s attachment", "%(count)s attachments", count) % {"count": count})
@@ -77,12 +82,13 @@ def _describe(event: Event, report: Report) -> tuple[str, str, list[str]]:
                 % {"when": local_datetime(payload_datetime(payload["saved_on_phone_at"]), report.production)}
             )
     elif kind == EventKind.ESCALATED:
-        if payload.get("repeat_of_top"):
+        if payload.get("repeat_of_top"):  # written before reminders were counted (issue 14)
             headline = _("Reminder to the top level")
         else:
             headline = _("Escalated to level %(level)s") % {"level": payload.get("to_level")}
         if payload.get("reason") in EscalationReason.values:
             details.append(str(EscalationReason(payload["reason"]).label))
+        details.extend(nobody_lines(payload))
         if payload.get("roles"):
             details.append(_("Now with: %(roles)s") % {"roles": _roles(payload["roles"])})
         if payload.get("deadline"):
@@ -90,6 +96,18 @@ def _describe(event: Event, report: Report) -> tuple[str, str, list[str]]:
                 _("Next deadline: %(when)s")
                 % {"when": local_datetime(payload_datetime(payload["deadline"]), report.production)}
             )
+    elif kind == EventKind.REMINDED:
+        # One compact line a reminder: the report page and the record stay short however long it waits.
+        headline = _("Reminder %(count)s of %(limit)s to level %(level)s (%(roles)s)") % {
+            "count": payload.get("reminder"),
+            "limit": payload.get("of"),
+            "level": payload.get("level"),
+            "roles": _roles(payload.get("roles") or []),
+        }
+    elif kind == EventKind.UNANSWERED_AT_TOP:
+        headline = _("Unanswered at the top: no more reminders")
+        if payload.get("alerted"):
+            details.append(_("The production's admins were alerted."))
     elif kind == EventKind.ACKNOWLEDGED:
         if payload.get("via") in AcknowledgedVia.values:
             details.append(_("Acknowledged %(how)s.") % {"how": AcknowledgedVia(payload["via"]).label})
@@ -143,6 +161,25 @@ def _describe(event: Event, report: Report) -> tuple[str, str, list[str]]:
             % {"count": count}
         )
     return headline, text, details
+
+
+def nobody_lines(payload: dict[str, Any]) -> list[str]:
+    """The words "Level 3 reaches nobody: went on to level 4", for each level a report passed on its way."""
+    nobody = [n for n in payload.get("nobody_at") or [] if isinstance(n, int)]
+    lines = []
+    for index, number in enumerate(nobody):
+        following = nobody[index + 1] if index + 1 < len(nobody) else None
+        if number == payload.get("to_level", payload.get("level")):
+            lines.append(
+                _("Level %(level)s, the top, reaches nobody either: the production's admins are alerted.")
+                % {"level": number}
+            )
+        else:
+            lines.append(
+                _("Level %(level)s reaches nobody: went on to level %(next)s.")
+                % {"level": number, "next": following or payload.get("to_level", payload.get("level"))}
+            )
+    return lines
 
 
 def _delivery_line(event: Event, notification: Notification | None, report: Report, viewer: AnyUser) -> str:

@@ -133,6 +133,8 @@ def countdown(report: Report, now: datetime) -> Countdown:
     """What the deadline means for this report, in words (overdue is said in text, not only colour)."""
     deadline = report.next_escalation_at
     if deadline is None:
+        if report.status == ReportStatus.OPEN and getattr(report, "unanswered_at_top_at", None):
+            return Countdown(None, True, _("unanswered at the top"))
         return Countdown(None, False, _("no deadline"))
     left = (deadline - now).total_seconds()
     if report.status == ReportStatus.OPEN:

@@ -5,12 +5,14 @@ policy gets the default film-set ladder here, through the model's manager, so re
 service."""
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from accounts.models import Production
+from django.utils.translation import gettext as _
+
+from accounts.models import Membership, Production
 from incidents.models import EscalationLevel, EscalationPolicy, Report, ReportStatus
 
 
@@ -34,10 +36,19 @@ class Ladder:
         return best
 
     def next_number(self, number: int) -> int:
+        """The level above `number`; at (or, for a report left there by an older ladder, past) the top,
+        the top itself: a report never climbs past it, the top level is reminded instead."""
         for level in self.levels:
             if level.number > number:
                 return level.number
-        return number + 1  # past the top: a repeat of the top level
+        return self.top
+
+    def at_top(self, number: int) -> bool:
+        return number >= self.top
+
+    @property
+    def top_reminders(self) -> int:
+        return self.policy.top_reminders
 
     def deadline(self, *, status: str, severity: str, level_number: int, now: datetime) -> datetime | None:
         if status == ReportStatus.OPEN:
@@ -124,7 +135,47 @@ def level_label(ladder: Ladder, number: int) -> str:
     return ladder.level(number).roles_display()
 
 
+def level_words(ladder: Ladder, report: Report) -> str:
+    """Where a report is on its ladder, the one way every badge, list, email and chart says it:
+    "Level 5 of 5 (Executive) · reminder 2 of 3", and "· unanswered at the top" once reminders ran out.
+    A report an older, longer ladder left past today's top is shown at the top."""
+    number = min(report.escalation_level, ladder.top)
+    words = _("Level %(level)s of %(top)s (%(roles)s)") % {
+        "level": number,
+        "top": ladder.top,
+        "roles": level_label(ladder, number),
+    }
+    if report.status == ReportStatus.RESOLVED:
+        return words
+    if report.reminder_count and ladder.at_top(number):
+        words += " · " + _("reminder %(count)s of %(limit)s") % {
+            "count": report.reminder_count,
+            "limit": max(ladder.top_reminders, report.reminder_count),
+        }
+    if report.unanswered_at_top_at is not None and report.status == ReportStatus.OPEN:
+        words += " · " + _("unanswered at the top")
+    return words
+
+
 def report_deadline(report: Report, ladder: Ladder, now: datetime) -> datetime | None:
     return ladder.deadline(
         status=report.status, severity=report.severity, level_number=report.escalation_level, now=now
     )
+
+
+def levels_reaching_nobody(ladder: Ladder, memberships: Iterable[Membership]) -> list[EscalationLevel]:
+    """The levels no member of the production sits at (nobody holds their roles, nobody they name is a
+    member): a report passes them on its way up, and the production page and the admin warn about them.
+    The same rule as the escalation's `Crew.level_recipients`, read from a list already loaded."""
+    roles: set[str] = set()
+    people: set[int] = set()
+    for membership in memberships:
+        if membership.user.is_active:
+            roles.add(membership.role)
+            people.add(membership.user_id)
+    return [
+        level
+        for level in ladder.levels
+        if not roles.intersection(level.roles)
+        and not any(person.pk in people or person.is_superuser for person in level.people.all())
+    ]

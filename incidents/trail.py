@@ -171,6 +171,8 @@ TRAILED_FIELDS = (
     "receipt_hash",
     "status",
     "escalation_level",
+    "reminder_count",
+    "unanswered_at_top_at",
     "acknowledged_by",
     "acknowledged_at",
     "resolved_by",

@@ -3,9 +3,10 @@ soak run and the sweeper benchmark all call `invariants_check`):
 
 1. every report that was filed is in the database (once);
 2. each level was escalated exactly once: a report's `escalated` events chain from the level it was
-   filed at, each starting where the previous one ended, and the report sits where the last one ended;
-   every escalation wrote the in-app notifications of the people it names; and, once things settle,
-   no open report is left past its deadline;
+   filed at, each starting where the previous one ended, and the report sits where the last one ended
+   (reminders at the top are `reminded` events and leave the level where it is); every escalation,
+   reminder and "unanswered at the top" alert wrote the in-app notifications of the people it names;
+   and, once things settle, no open report is left past its deadline;
 3. every notification was sent exactly once or marked failed: no row left pending or half-sent, one
    `notified` event per sent email/webhook row and none for a failed one, and (given the SMTP server's
    messages) one message per sent email;
@@ -24,6 +25,8 @@ from incidents.services.escalation import ESCALATABLE
 from incidents.trail import GENESIS, event_hash
 
 FILED_KINDS = (EventKind.FILED, EventKind.STOP_WORK_CALLED)
+# Events that name who they tell (`recipients`): each must have written those people's in-app rows.
+TOLD_KINDS = (EventKind.ESCALATED, EventKind.REMINDED, EventKind.UNANSWERED_AT_TOP)
 
 
 @dataclass
@@ -188,7 +191,7 @@ def _check_notifications(
         for event in events:
             if event["kind"] == EventKind.NOTIFIED:
                 notified[event["payload"]["notification"]] += 1
-            elif event["kind"] == EventKind.ESCALATED:
+            elif event["kind"] in TOLD_KINDS:
                 escalations[event["pk"]] = (event["report_id"], set(event["payload"]["recipients"]))
     in_app_by_event: dict[int, set[int]] = defaultdict(set)
     for n in notifications:

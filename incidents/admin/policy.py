@@ -16,12 +16,13 @@ from django.db.models import F, Model, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Production, Role
+from accounts.models import Membership, Production, Role
 from incidents.admin_scope import ProductionScopedAdmin, ScopedChoicesMixin
 from incidents.categories import Severity
+from incidents.ladder import ladder_for, levels_reaching_nobody
 from incidents.models import EscalationLevel, EscalationPolicy
 
 MAX_LEVEL = 99
@@ -179,14 +180,15 @@ class EscalationPolicyAdmin(ProductionScopedAdmin):
     list_filter = ["repeat_incident_enabled"]
     search_fields = ["production__name"]
     list_select_related = ["production"]
-    readonly_fields = ["production_link", "updated_at"]
+    readonly_fields = ["production_link", "updated_at", "levels_warning"]
     fieldsets = [
-        (None, {"fields": ["production_link", "updated_at"]}),
+        (None, {"fields": ["production_link", "updated_at", "levels_warning"]}),
         (
             _("Once acknowledged, resolve within"),
             {"fields": ["resolve_critical", "resolve_high", "resolve_medium", "resolve_low"]},
         ),
         (_("Repeat firearm incidents"), {"fields": ["repeat_incident_enabled", "repeat_incident_window"]}),
+        (_("At the top level"), {"fields": ["top_reminders"]}),
     ]
     inlines = [EscalationLevelInline]
 
@@ -202,6 +204,27 @@ class EscalationPolicyAdmin(ProductionScopedAdmin):
     @admin.display(description=_("levels"))
     def levels_count(self, obj: EscalationPolicy) -> int:
         return len(obj.levels.all())
+
+    @admin.display(description=_("levels that reach nobody"))
+    def levels_warning(self, obj: EscalationPolicy) -> str:
+        """Levels no member of the production sits at: reports pass them, and the admin should know."""
+        if obj.pk is None:
+            return "—"
+        members = Membership.objects.filter(production_id=obj.production_id).select_related("user")
+        empty = levels_reaching_nobody(ladder_for(obj.production_id), members)
+        if not empty:
+            return _("None: every level reaches someone.")
+        return format_html_join(
+            "",
+            '<p class="errornote">{}</p>',
+            (
+                (
+                    _("Level %(number)s (%(roles)s) reaches nobody: reports pass it and go straight to the next level.")
+                    % {"number": level.number, "roles": level.roles_display()},
+                )
+                for level in empty
+            ),
+        )
 
     @admin.display(description=_("production"))
     def production_link(self, obj: EscalationPolicy) -> str:

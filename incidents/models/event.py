@@ -21,6 +21,8 @@ class EventKind(models.TextChoices):
     FILED = "filed", _("Filed")
     NOTIFIED = "notified", _("Notified")
     ESCALATED = "escalated", _("Escalated")
+    REMINDED = "reminded", _("Reminder to the top level")
+    UNANSWERED_AT_TOP = "unanswered_at_top", _("Unanswered at the top")
     VIEWED = "viewed", _("Viewed by a handler")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     COMMENTED = "commented", _("Comment")

@@ -63,6 +63,14 @@ class EscalationPolicy(models.Model):
         help_text=_("A second firearm report within the window is raised to critical and sent to the top level."),
     )
     repeat_incident_window = models.DurationField(_("repeat incident window"), default=timedelta(days=14))
+    top_reminders = models.PositiveSmallIntegerField(
+        _("reminders at the top level"),
+        default=3,
+        help_text=_(
+            "Repeat the top level this many times, at its interval, while nobody acknowledges. After the last "
+            "reminder the report is marked unanswered at the top and the production's admins are alerted."
+        ),
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = EscalationPolicyManager()
@@ -83,6 +91,7 @@ class EscalationPolicy(models.Model):
             models.CheckConstraint(
                 condition=models.Q(repeat_incident_window__gt=timedelta(0)), name="policy_repeat_window_positive"
             ),
+            models.CheckConstraint(condition=models.Q(top_reminders__lte=20), name="policy_top_reminders_bounded"),
         ]
 
     def __str__(self) -> str:

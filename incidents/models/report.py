@@ -84,6 +84,10 @@ class Report(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.OPEN)
     escalation_level = models.PositiveIntegerField(_("escalation level"), default=1)
     next_escalation_at = models.DateTimeField(_("escalates at"), null=True, blank=True)
+    # At the top level the level stays put; reminders are counted here instead (bounded by the policy's
+    # `top_reminders`), and after the last one the report is marked unanswered at the top.
+    reminder_count = models.PositiveSmallIntegerField(_("reminders at the top"), default=0)
+    unanswered_at_top_at = models.DateTimeField(_("unanswered at the top since"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -11,8 +11,10 @@ from django.utils import timezone, translation
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from incidents import access
-from incidents.models import EscalationReason, EventKind, Notification
+from incidents.ladder import ladder_for, level_words
+from incidents.models import EscalationReason, EventKind, Notification, Report
 
 ACK_SALT = "safetrack.ack-link"
 
@@ -25,6 +27,7 @@ class Message:
     url: str
     ack_url: str | None
     open_for: str
+    path: str = ""  # the page, without the site's address (the inbox links it)
 
 
 def ack_token(notification: Notification) -> str:
@@ -34,6 +37,14 @@ def ack_token(notification: Notification) -> str:
 def ack_token_notification_id(token: str, max_age: int) -> int:
     """The notification id in a signed acknowledge link; raises signing.BadSignature when forged or expired."""
     return int(signing.TimestampSigner(salt=ACK_SALT).unsign(token, max_age=max_age))
+
+
+def report_url_for(report: Report, recipient: User | None) -> str:
+    """Where a notification takes its recipient: the report; for crew told of a stop-work call they
+    cannot open (they did not call it), the production page's account of the call, with who to ask."""
+    if report.is_stop_work and recipient is not None and not access.can_view_report(recipient, report):
+        return f"{report.production.get_absolute_url()}#stop-work-{report.pk}"
+    return report.get_absolute_url()
 
 
 def _actor(notification: Notification) -> str:
@@ -53,6 +64,13 @@ def _headline(notification: Notification) -> str:
         if payload.get("repeat_of_top"):
             return _("Still not acknowledged: reminder to the top level")
         return _("Not acknowledged in time: escalated to level %(level)s") % {"level": payload.get("to_level")}
+    if kind == EventKind.REMINDED:
+        return _("Still not acknowledged: reminder %(count)s of %(limit)s") % {
+            "count": payload.get("reminder"),
+            "limit": payload.get("of"),
+        }
+    if kind == EventKind.UNANSWERED_AT_TOP:
+        return _("Unanswered at the top: nobody acknowledged it after every reminder")
     if kind == EventKind.STOP_WORK_CALLED:
         return _("STOP WORK called")
     if kind == EventKind.STOP_WORK_LIFTED:
@@ -115,28 +133,37 @@ def message_for(notification: Notification, now: datetime | None = None, languag
             _("Severity: %(severity)s") % {"severity": report.get_severity_display()},
             _("Reported by: %(who)s") % {"who": access.reporter_label(report)},
             _("Open for: %(duration)s") % {"duration": open_for},
-            _("Status: %(status)s, level %(level)s")
-            % {"status": report.get_status_display(), "level": report.escalation_level},
+            _("Status: %(status)s, %(level)s")
+            % {"status": report.get_status_display(), "level": level_words(ladder_for(report.production), report)},
         ]
         if report.location:
             lines.append(_("Where: %(location)s") % {"location": report.location})
         detail = _detail_line(notification.event.kind, notification.event.payload or {})
         if detail:
             lines.append(detail)
-        url = settings.SITE_URL + report.get_absolute_url()
+        path = report_url_for(report, recipient)
+        url = settings.SITE_URL + path
         ack_url = None
         if (
             recipient is not None
             and report.status == "open"
+            and access.is_report_handler(recipient, report)
             and notification.event.kind
             in (
                 EventKind.FILED,
                 EventKind.ESCALATED,
+                EventKind.REMINDED,
                 EventKind.STOP_WORK_CALLED,
                 EventKind.REOPENED,
             )
         ):
             ack_url = settings.SITE_URL + reverse("report_acknowledge_link", args=[report.pk, ack_token(notification)])
         return Message(
-            subject=subject[:250], headline=headline, lines=lines, url=url, ack_url=ack_url, open_for=open_for
+            subject=subject[:250],
+            headline=headline,
+            lines=lines,
+            url=url,
+            ack_url=ack_url,
+            open_for=open_for,
+            path=path,
         )

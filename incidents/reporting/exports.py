@@ -25,6 +25,7 @@ from incidents import access
 from incidents.categories import Category, Severity
 from incidents.event_words import event_words
 from incidents.formatting import filename_stamp, local_stamp
+from incidents.ladder import ladder_for, level_words
 from incidents.models import (
     Ammunition,
     Event,
@@ -233,7 +234,7 @@ def _sections(report: Report, viewer: User) -> list[RecordSection]:
     ]
     handling = [
         f(_("Status"), report.get_status_display()),
-        f(_("Escalation level"), report.escalation_level),
+        f(_("Escalation level"), level_words(ladder_for(report.production), report)),
         f(_("Next deadline"), when(report.next_escalation_at)),
         f(_("Acknowledged by"), access.person_label(report.acknowledged_by, report, viewer)),
         f(_("Acknowledged"), when(report.acknowledged_at)),

@@ -214,7 +214,8 @@ def open_by_level(*, production: Production, ladder: Ladder) -> list[LevelCount]
         .order_by()
     )
     for row in rows:
-        counts[row["escalation_level"]][row["status"]] = row["n"]
+        # A report an older, longer ladder left past today's top is counted at the top, as it is shown.
+        counts[min(row["escalation_level"], ladder.top)][row["status"]] += row["n"]
     numbers = sorted({level.number for level in ladder.levels} | set(counts))
     return [
         LevelCount(

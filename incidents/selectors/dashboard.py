@@ -12,14 +12,14 @@ from datetime import datetime, timedelta, tzinfo
 from functools import cached_property
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.urls import reverse
 
 from accounts.models import Department, Production, User
 from incidents import access
 from incidents.categories import Category, Severity
 from incidents.formatting import Countdown, countdown, local_datetime
-from incidents.ladder import Ladder, ladder_for
+from incidents.ladder import Ladder, ladder_for, level_words
 from incidents.models import Report, ReportStatus
 from incidents.selectors.reports import active_stop_work_seen_by
 
@@ -47,6 +47,8 @@ LIST_COLUMNS = (
     "status",
     "escalation_level",
     "next_escalation_at",
+    "reminder_count",
+    "unanswered_at_top_at",
     "acknowledged_by_id",
     "acknowledged_at",
     "resolved_by_id",
@@ -165,12 +167,9 @@ def _labels(choices: list[tuple[str, Any]]) -> dict[str, str]:
 def _rows(reports: list[Report], viewer: User, ladder: Ladder, now: datetime, production_tz: tzinfo) -> list[QueueRow]:
     categories, severities = _labels(Category.choices), _labels(Severity.choices)
     departments = _labels(Department.choices)
-    levels: dict[int, str] = {}
     detail_url = _url_pattern("report_detail")
     rows = []
     for report in reports:
-        if report.escalation_level not in levels:
-            levels[report.escalation_level] = ladder.level(report.escalation_level).roles_display()
         due = countdown(report, now)
         rows.append(
             QueueRow(
@@ -180,7 +179,7 @@ def _rows(reports: list[Report], viewer: User, ladder: Ladder, now: datetime, pr
                 severity=severities.get(report.severity, report.severity),
                 department=departments.get(report.department, ""),
                 reporter=access.reporter_label(report, viewer),
-                level_label=levels[report.escalation_level],
+                level_label=level_words(ladder, report),
                 countdown=due,
                 can_acknowledge=report.status == ReportStatus.OPEN and access.can_acknowledge(viewer, report, ladder),
                 acknowledged_by=access.person_label(report.acknowledged_by, report, viewer),
@@ -192,7 +191,13 @@ def _rows(reports: list[Report], viewer: User, ladder: Ladder, now: datetime, pr
 
 
 def _by_deadline(reports: QuerySet[Report]) -> QuerySet[Report]:
-    return reports.order_by(F("next_escalation_at").asc(nulls_last=True), "created_at", "pk")
+    """Unanswered at the top first (they have no deadline left), then by deadline."""
+    unanswered = Case(
+        When(status=ReportStatus.OPEN, unanswered_at_top_at__isnull=False, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return reports.order_by(unanswered, F("next_escalation_at").asc(nulls_last=True), "created_at", "pk")
 
 
 def dashboard_queue(

@@ -14,7 +14,7 @@ from django.db.models import F
 from accounts.models import User
 from incidents import access
 from incidents.formatting import Countdown, countdown
-from incidents.ladder import ladders_for, level_label
+from incidents.ladder import ladders_for, level_words
 from incidents.models import Report, ReportStatus
 
 HOME_LIMIT = 8
@@ -48,7 +48,12 @@ def waiting_for(user: User, now: datetime) -> Waiting:
     ladders = ladders_for(set(production_ids))
     reports = Report.objects.filter(production_id__in=production_ids).select_related("production")
     by_deadline = (F("next_escalation_at").asc(nulls_last=True), "created_at", "pk")
-    open_reports = list(reports.filter(status=ReportStatus.OPEN).order_by(*by_deadline)[:CANDIDATES])
+    # Unanswered at the top first: they have no deadline left, and nobody answered every reminder.
+    open_reports = list(
+        reports.filter(status=ReportStatus.OPEN).order_by(F("unanswered_at_top_at").asc(nulls_last=True), *by_deadline)[
+            :CANDIDATES
+        ]
+    )
     takeable = [r for r in open_reports if access.can_acknowledge(user, r, ladders[r.production_id])]
     mine = list(
         reports.filter(status=ReportStatus.ACKNOWLEDGED, acknowledged_by=user).order_by(*by_deadline)[: HOME_LIMIT + 1]
@@ -58,7 +63,7 @@ def waiting_for(user: User, now: datetime) -> Waiting:
         return [
             WaitingRow(
                 report=report,
-                level_label=level_label(ladders[report.production_id], report.escalation_level),
+                level_label=level_words(ladders[report.production_id], report),
                 countdown=countdown(report, now),
             )
             for report in chosen[:HOME_LIMIT]

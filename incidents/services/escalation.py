@@ -1,4 +1,9 @@
-"""Escalation: move due reports one level up, exactly once.
+"""Escalation: move due reports one level up, exactly once; at the top, remind it a bounded number of times.
+
+A report never goes past the ladder's top. There its top level is reminded (`reminded` events,
+counted on the report) up to the policy's `top_reminders`; after that the report is "unanswered at the
+top": it keeps no deadline, stays first on the dashboards, and the production's admins and its webhook
+are alerted once. A level that reaches nobody is named in the escalation and passed on the way.
 
 Both paths lock the rows they escalate with a conditional `SELECT ... FOR UPDATE`, then write the new
 level, the event and the notifications in that one transaction. The sweeper's batches
@@ -10,6 +15,8 @@ found. A stale, duplicate or replayed call finds no row and writes nothing.
 """
 
 import enum
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -18,7 +25,8 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from incidents.ladder import ladders_for
+from accounts.models import Production, User
+from incidents.ladder import Ladder, ladders_for
 from incidents.models import EscalationReason, Event, EventKind, Report, ReportStatus
 from incidents.selectors.contacts import ContactBook
 
@@ -95,53 +103,172 @@ def _per_report(field_name: str, values: dict[int, object]) -> RawSQL:
         whens.append("WHEN %s THEN %s")
         params.extend([pk, field.get_db_prep_save(value, connection)])
     sql = f"CASE {connection.ops.quote_name(Report._meta.pk.column)} {' '.join(whens)} END"
+    if connection.vendor == "postgresql":
+        # A batch whose values are all NULL (no deadline once unanswered at the top) would be typed text.
+        sql = f"CAST({sql} AS {field.db_type(connection)})"
     # Only the quoted primary-key column and placeholders are in the SQL; every value is a bound parameter.
     return RawSQL(sql, params, output_field=field)  # noqa: S611  # nosec B611
+
+
+@dataclass
+class _Batch:
+    """What one batch writes: the events (in trail order per report) and who each one tells."""
+
+    now: datetime
+    actor: AbstractBaseUser | None
+    crew: Crew
+    admins: dict[int, list[User]]
+    events: list[Event] = field(default_factory=list)
+    told: list[tuple[Event, Report, list[User], int | None, bool]] = field(default_factory=list)
+
+    def add(
+        self, event: Event, report: Report, recipients: list[User], level: int | None, *, webhook_always: bool = False
+    ) -> None:
+        self.events.append(event)
+        self.told.append((event, report, recipients, level, webhook_always))
+
+
+def _reason(report: Report, actor: AbstractBaseUser | None) -> str:
+    if actor is not None:
+        return EscalationReason.BY_ADMIN
+    if report.status == ReportStatus.ACKNOWLEDGED:
+        return EscalationReason.NOT_RESOLVED
+    return EscalationReason.NOT_ACKNOWLEDGED
+
+
+def _reopen(report: Report) -> None:
+    """A missed deadline puts the report back in everyone's queue: nobody holds it any more."""
+    report.status = ReportStatus.OPEN
+    report.acknowledged_by = None
+    report.acknowledged_at = None
+
+
+def _climb(batch: _Batch, report: Report, ladder: Ladder) -> None:
+    """One level up; a level that reaches nobody is named in the event and passed on the way."""
+    from_level = report.escalation_level
+    reason = _reason(report, batch.actor)
+    to_level = ladder.next_number(from_level)
+    recipients = batch.crew.level_recipients(ladder.level(to_level), report)
+    nobody_at = []
+    while not recipients and not ladder.at_top(to_level):
+        nobody_at.append(to_level)
+        to_level = ladder.next_number(to_level)
+        recipients = batch.crew.level_recipients(ladder.level(to_level), report)
+    if not recipients:
+        nobody_at.append(to_level)
+    level = ladder.level(to_level)
+    _reopen(report)
+    report.escalation_level = to_level
+    report.reminder_count = 0
+    report.next_escalation_at = batch.now + level.timeout(report.severity)
+    event = event_build(
+        report=report,
+        kind=EventKind.ESCALATED,
+        actor=batch.actor,
+        at=batch.now,
+        payload={
+            "from_level": from_level,
+            "to_level": to_level,
+            "reason": reason,
+            "roles": list(level.roles),
+            "recipients": [user.pk for user in recipients],
+            "deadline": report.next_escalation_at.isoformat(),
+            **({"nobody_at": nobody_at} if nobody_at else {}),
+        },
+        fields=["status", "escalation_level", "acknowledged_by", "acknowledged_at", "reminder_count"],
+    )
+    batch.add(event, report, recipients, to_level)
+    if not recipients:  # the top reaches nobody either: straight on to the production's admins
+        _mark_unanswered(batch, report, ladder)
+
+
+def _remind(batch: _Batch, report: Report, ladder: Ladder) -> None:
+    """At the top the level stays put: the top level is reminded, at most `top_reminders` times in a row.
+
+    A missed resolution deadline (acknowledged, then left) starts a new run of reminders: someone took
+    it on since the last ones, and that person's silence is news to the top."""
+    reason = _reason(report, batch.actor)
+    count = 0 if report.status == ReportStatus.ACKNOWLEDGED else report.reminder_count
+    top = ladder.level(ladder.top)
+    recipients = batch.crew.level_recipients(top, report)
+    if count >= ladder.top_reminders or not recipients:
+        _reopen(report)
+        report.reminder_count = count
+        _mark_unanswered(batch, report, ladder, reason=reason)
+        return
+    _reopen(report)
+    report.reminder_count = count + 1
+    report.next_escalation_at = batch.now + top.timeout(report.severity)
+    event = event_build(
+        report=report,
+        kind=EventKind.REMINDED,
+        actor=batch.actor,
+        at=batch.now,
+        payload={
+            "level": top.number,
+            "reminder": report.reminder_count,
+            "of": ladder.top_reminders,
+            "reason": reason,
+            "roles": list(top.roles),
+            "recipients": [user.pk for user in recipients],
+            "deadline": report.next_escalation_at.isoformat(),
+        },
+        fields=["status", "acknowledged_by", "acknowledged_at", "reminder_count"],
+    )
+    batch.add(event, report, recipients, top.number)
+
+
+def _mark_unanswered(batch: _Batch, report: Report, ladder: Ladder, *, reason: str = "") -> None:
+    """No more reminders: the report waits at the top, first on every dashboard, without a deadline.
+    The first time, the production's admins (and its webhook) are alerted."""
+    first = report.unanswered_at_top_at is None
+    report.next_escalation_at = None
+    fields = ["status", "acknowledged_by", "acknowledged_at", "reminder_count"]
+    if first:
+        report.unanswered_at_top_at = batch.now
+        fields.append("unanswered_at_top_at")
+    admins = batch.admins.get(report.production_id, []) if first else []
+    event = event_build(
+        report=report,
+        kind=EventKind.UNANSWERED_AT_TOP,
+        actor=batch.actor,
+        at=batch.now,
+        payload={
+            "level": min(report.escalation_level, ladder.top),
+            "reminders": report.reminder_count,
+            "alerted": first,
+            "recipients": [user.pk for user in admins],
+            **({"reason": reason} if reason else {}),
+        },
+        fields=fields,
+    )
+    batch.add(event, report, admins, None, webhook_always=first)
+
+
+def _admins_of(production_ids: set[int]) -> dict[int, list[User]]:
+    """Each production's admin staff who can still sign in, read once for the batch."""
+    admins: dict[int, list[User]] = defaultdict(list)
+    through = Production.admins.through.objects.filter(
+        production_id__in=production_ids, user__is_active=True
+    ).select_related("user")
+    for row in through.order_by("user_id"):
+        admins[row.production_id].append(row.user)
+    return admins
 
 
 def _escalate_locked(reports: list[Report], *, now: datetime, actor: AbstractBaseUser | None = None) -> None:
     """Escalate rows the caller has locked, in a constant number of queries for the whole batch."""
     production_ids = {r.production_id for r in reports}
     ladders = ladders_for(production_ids)
-    crew = Crew.of(production_ids)
-    events: list[Event] = []
-    pending_notifications = []
+    batch = _Batch(now=now, actor=actor, crew=Crew.of(production_ids), admins={})
+    if any(ladders[r.production_id].at_top(r.escalation_level) for r in reports):
+        batch.admins = _admins_of(production_ids)
     for report in reports:
         ladder = ladders[report.production_id]
-        from_level = report.escalation_level
-        reason = (
-            EscalationReason.BY_ADMIN
-            if actor is not None
-            else EscalationReason.NOT_RESOLVED
-            if report.status == ReportStatus.ACKNOWLEDGED
-            else EscalationReason.NOT_ACKNOWLEDGED
-        )
-        to_level = ladder.next_number(from_level)
-        level = ladder.level(to_level)
-        recipients = crew.level_recipients(level, report)
-        report.status = ReportStatus.OPEN
-        report.acknowledged_by = None
-        report.acknowledged_at = None
-        report.escalation_level = to_level
-        report.next_escalation_at = now + level.timeout(report.severity)
-        event = event_build(
-            report=report,
-            kind=EventKind.ESCALATED,
-            actor=actor,
-            at=now,
-            payload={
-                "from_level": from_level,
-                "to_level": to_level,
-                "repeat_of_top": to_level > ladder.top,
-                "reason": reason,
-                "roles": list(level.roles),
-                "recipients": [user.pk for user in recipients],
-                "deadline": report.next_escalation_at.isoformat(),
-            },
-            fields=["status", "escalation_level", "acknowledged_by", "acknowledged_at"],
-        )
-        events.append(event)
-        pending_notifications.append((event, report, recipients, to_level))
+        if ladder.at_top(report.escalation_level):
+            _remind(batch, report, ladder)
+        else:
+            _climb(batch, report, ladder)
 
     ids = [r.pk for r in reports]
     updated = Report.objects.filter(pk__in=ids, status__in=ESCALATABLE).update(
@@ -150,16 +277,24 @@ def _escalate_locked(reports: list[Report], *, now: datetime, actor: AbstractBas
         acknowledged_at=None,
         **{
             name: _per_report(name, {r.pk: getattr(r, name) for r in reports})
-            for name in ("escalation_level", "next_escalation_at", "trail_seq", "trail_head", "trail_seal")
+            for name in (
+                "escalation_level",
+                "next_escalation_at",
+                "reminder_count",
+                "unanswered_at_top_at",
+                "trail_seq",
+                "trail_head",
+                "trail_seal",
+            )
         },
     )
     if updated != len(reports):  # impossible while we hold the locks; refuse to write a partial batch
         raise RuntimeError(f"escalation batch changed under its lock ({updated} of {len(reports)} rows)")
-    Event.objects.bulk_create(events)
+    Event.objects.bulk_create(batch.events)
     rows = []
     # How each person is reached (email, push, their choices), read once for the whole batch.
-    contacts = ContactBook.of(user.pk for _, _, recipients, _ in pending_notifications for user in recipients)
-    for event, report, recipients, level_number in pending_notifications:
+    contacts = ContactBook.of(user.pk for _, _, recipients, _, _ in batch.told for user in recipients)
+    for event, report, recipients, level_number, webhook_always in batch.told:
         rows.extend(
             notify.notifications_build(
                 event=event,
@@ -170,5 +305,7 @@ def _escalate_locked(reports: list[Report], *, now: datetime, actor: AbstractBas
                 contacts=contacts,
             )
         )
+        if webhook_always and not recipients:
+            rows.extend(notify.webhook_rows(event=event, report=report, level=level_number))
     notify.notifications_save(rows)
     dispatch.escalations_schedule((r.pk, r.escalation_level, r.next_escalation_at) for r in reports)

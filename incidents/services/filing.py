@@ -20,12 +20,12 @@ from django.utils.translation import gettext as _
 from accounts.models import Production, User
 from incidents.categories import FIREARM_CATEGORIES, SEVERITY_ORDER, Category, Severity, default_severity
 from incidents.ladder import Ladder, ladder_for
-from incidents.models import EventKind, FirearmFlag, Identity, Report, ReportStatus
+from incidents.models import Ammunition, EventKind, FirearmFlag, Identity, Report, ReportStatus
 from incidents.models.report import WITHOUT_REPORTER
 
 from . import attachments as attachment_service
 from . import dispatch, firearm_flags, notify
-from .recipients import Crew
+from .recipients import Crew, production_members
 from .trail import FILED_FIELDS, event_append
 from .warnings import warnings_link
 
@@ -159,6 +159,9 @@ def _report_file(
     ladder = ladder_for(production)
     severity = effective_severity(draft.category, draft.severity)
     is_stop_work = draft.category == Category.STOP_WORK
+    is_live_round = not is_stop_work and (
+        draft.category == Category.LIVE_AMMUNITION or draft.ammunition == Ammunition.LIVE
+    )
     repeat_of = None
     if draft.category in FIREARM_CATEGORIES:
         repeat_of = earlier_firearm_report(production, ladder, now)
@@ -198,6 +201,15 @@ def _report_file(
             idempotency_key=draft.idempotency_key,
         )
         attachment_service.attachments_save(report=report, uploads=draft.uploads)
+        crew = Crew.of_production(production)
+        nobody_at = [] if is_stop_work else _levels_reaching_nobody(crew, ladder, report)
+        if nobody_at:
+            # The first level reaches nobody (a production with no armorer yet): straight on to the next.
+            level = report.escalation_level = ladder.next_number(nobody_at[-1])  # the top stays the top
+            report.next_escalation_at = now + ladder.level(level).timeout(severity)
+            Report.objects.filter(pk=report.pk).update(
+                escalation_level=level, next_escalation_at=report.next_escalation_at
+            )
         payload: dict[str, object] = {
             "category": draft.category,
             "severity": severity,
@@ -205,6 +217,12 @@ def _report_file(
             "level": level,
             "attachments": len(draft.uploads),
         }
+        if nobody_at:
+            payload["nobody_at"] = nobody_at
+        if is_live_round:
+            payload["live_round"] = True  # the armorer, the safety coordinator and the producers: at once
+        if is_stop_work:
+            payload["everyone"] = True  # every member of the production is told
         if draft.saved_at is not None:
             # Saved on the phone without signal and sent when it came back: filed late, and since when.
             payload["saved_on_phone_at"] = draft.saved_at.isoformat()
@@ -218,7 +236,6 @@ def _report_file(
             payload=payload,
             fields=FILED_FIELDS,
         )
-        crew = Crew.of_production(production)
         if is_stop_work:
             notified_levels = list(ladder.levels)
         elif repeat_of is not None:
@@ -229,6 +246,14 @@ def _report_file(
         for notified in notified_levels:
             for user in crew.level_recipients(notified, report):
                 recipients[user.pk] = user
+        if is_live_round:
+            for user in crew.who_can_stop_it(report):
+                recipients[user.pk] = user
+        if is_stop_work:
+            # Everyone must stop: every member, crew included, hears it; the caller already knows.
+            for user in production_members(production.pk):
+                if user.pk != report.reporter_id:
+                    recipients.setdefault(user.pk, user)
         notify.notify(event=filed, report=report, recipients=list(recipients.values()), level=level)
         firearm_flags.report_scan(
             report=report,
@@ -242,6 +267,19 @@ def _report_file(
             warnings_link(report=report, earlier_reports=draft.earlier_reports, now=now)
         dispatch.escalation_schedule(report_id=report.pk, level=level, at=report.next_escalation_at)
     return report
+
+
+def _levels_reaching_nobody(crew: Crew, ladder: Ladder, report: Report) -> list[int]:
+    """The levels from the report's first one up that reach nobody, until one reaches someone; the top
+    is among them when nobody is on the ladder at all (then its deadline alerts the admins)."""
+    nobody_at = []
+    number = report.escalation_level
+    while not crew.level_recipients(ladder.level(number), report):
+        nobody_at.append(number)
+        if ladder.at_top(number):
+            break
+        number = ladder.next_number(number)
+    return nobody_at
 
 
 def _link_repeat(*, report: Report, earlier: Report, now: datetime) -> None:

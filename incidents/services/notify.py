@@ -42,6 +42,14 @@ def notifications_build(
     return rows
 
 
+def webhook_rows(*, event: Event, report: Report, level: int | None) -> list[Notification]:
+    """The production's webhook row for an event that tells it even when no person is told (an alert
+    to the admins of a production without admins still reaches its chat channel)."""
+    if not report.production.webhook_url:
+        return []
+    return [_row(report=report, event=event, level=level, recipient=None, channel=Channel.WEBHOOK, now=timezone.now())]
+
+
 def _row(
     *, report: Report, event: Event, level: int | None, recipient: User | None, channel: str, now: datetime
 ) -> Notification:

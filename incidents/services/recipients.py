@@ -1,9 +1,10 @@
-"""Who a level of the ladder reaches, for one report."""
+"""Who a level of the ladder reaches, for one report; and who must hear at once whatever the level
+(every member for a stop-work call, the people who can stop a live round)."""
 
 from collections import defaultdict
 from collections.abc import Iterable
 
-from accounts.models import Membership, Production, Role, User
+from accounts.models import PRODUCER_RANK, Membership, Production, Role, User, rank_of
 from incidents.ladder import VersionedCache
 from incidents.models import EscalationLevel, Report
 
@@ -52,3 +53,21 @@ class Crew:
             if person.pk in production_users or person.is_superuser:
                 chosen[person.pk] = person
         return sorted(chosen.values(), key=lambda user: user.pk)
+
+    def who_can_stop_it(self, report: Report) -> list[User]:
+        """The armorer, the safety coordinator and the producers (and above): told of a live round at once,
+        whatever level it starts at."""
+        by_role = self._by_role[report.production_id]
+        chosen = {
+            membership.user_id: membership.user
+            for role, members in by_role.items()
+            if role in (Role.ARMORER, Role.SAFETY) or rank_of(role) >= PRODUCER_RANK
+            for membership in members
+        }
+        return sorted(chosen.values(), key=lambda user: user.pk)
+
+
+def production_members(production_id: int) -> list[User]:
+    """Every member of a production who can sign in, crew included: a stop-work call reaches them all.
+    One query, whatever the size of the production."""
+    return list(User.objects.filter(memberships__production_id=production_id, is_active=True).distinct().order_by("pk"))

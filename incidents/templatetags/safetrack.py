@@ -2,6 +2,8 @@ from django import template
 
 from incidents import access
 from incidents.formatting import local_datetime
+from incidents.ladder import ladder_for
+from incidents.ladder import level_words as ladder_level_words
 from incidents.models import Report
 
 register = template.Library()
@@ -13,6 +15,12 @@ register.filter("in_production_tz", local_datetime)
 def reporter_for(report: Report, user: object) -> str:
     """The reporter as this viewer may see them ("A crew member" for confidential and anonymous)."""
     return access.reporter_label(report, user)  # type: ignore[arg-type]
+
+
+@register.filter
+def level_words(report: Report) -> str:
+    """ "Level 5 of 5 (Executive) · reminder 2 of 3" (the production's ladder is cached per process)."""
+    return ladder_level_words(ladder_for(report.production), report)
 
 
 @register.simple_tag(takes_context=True)

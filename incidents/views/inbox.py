@@ -24,6 +24,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     notifications = inbox_for(request.user).select_related("recipient")
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
     language = translation.get_language()  # the page's language: the switcher's choice wins over the account's
+    for notification in page:
+        notification.recipient = request.user  # one user object: their memberships are read once
     items = [(notification, message_for(notification, language=language)) for notification in page]
     return render(request, "incidents/inbox.html", {"page": page, "items": items})
 

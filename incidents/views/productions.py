@@ -4,7 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from incidents import access
-from incidents.ladder import ladder_for
+from incidents.ladder import ladder_for, levels_reaching_nobody
 from incidents.selectors.productions import production_members
 from incidents.selectors.reports import active_stop_work_seen_by, stop_work_contacts
 
@@ -20,13 +20,16 @@ def production_detail(request: HttpRequest, production_id: int) -> HttpResponse:
     stop_work = active_stop_work_seen_by(request.user, production.pk)  # the banner's query too
     for call in stop_work:
         call.viewer_can_open = access.can_view_report(request.user, call)
+    ladder = ladder_for(production) if is_handler else None
+    members = list(production_members(production)) if is_handler else []
     context = {
         "production": production,
         "membership": membership,
         "is_handler": is_handler,
         "stop_work": stop_work,
         "stop_work_contacts": stop_work_contacts(production) if stop_work else [],
-        "ladder": ladder_for(production) if is_handler else None,
-        "members": production_members(production) if is_handler else [],
+        "ladder": ladder,
+        "members": members,
+        "levels_reaching_nobody": levels_reaching_nobody(ladder, members) if ladder else [],
     }
     return render(request, "incidents/production_detail.html", context)

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import User
 from incidents import access
-from incidents.ladder import Ladder, ladder_for, level_label
+from incidents.ladder import Ladder, ladder_for, level_words
 from incidents.models import Report
 from incidents.selectors.timeline import TimelineEntry, report_timeline
 
@@ -37,22 +37,25 @@ def live_context(report: Report, user: User, ladder: Ladder) -> dict[str, Any]:
     """The moving parts of a report's page for this viewer: newest trail entries first."""
     entries = list(reversed(report_timeline(report, user)))
     latest: TimelineEntry | None = entries[0] if entries else None
-    level = level_label(ladder, report.escalation_level)
+    level = level_words(ladder, report)
     return {
         "report": report,
         "production": report.production,
         "is_handler": access.is_report_handler(user, report),
         "level_label": level,
+        "at_top": ladder.at_top(report.escalation_level),
+        # At the top, what its deadline brings: another reminder, or (the last one used) the admins.
+        "reminders_left": max(ladder.top_reminders - report.reminder_count, 0),
         "can_acknowledge": access.can_acknowledge(user, report, ladder),
         "timeline_latest": entries[:LATEST_ENTRIES],
         "timeline_earlier": entries[LATEST_ENTRIES:],
         "live": {
             "status": report.status,
-            "level": report.escalation_level,
+            "level": f"{report.escalation_level}.{report.reminder_count}",
             "latest_seq": latest.event.seq if latest else 0,
             # What a screen reader says when it changes (the script picks the one that did).
             "status_text": _("Status: %(status)s.") % {"status": report.get_status_display()},
-            "level_text": _("Now at level %(level)s: %(roles)s.") % {"level": report.escalation_level, "roles": level},
+            "level_text": _("Now at %(level)s.") % {"level": level},
             "latest_text": _("New in the trail: %(headline)s.") % {"headline": latest.headline} if latest else "",
         },
         "poll_seconds": POLL_SECONDS,

@@ -1,5 +1,6 @@
 """Filing a report, "my reports", and the report page with its trail and the actions the viewer may take."""
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -19,14 +20,17 @@ from django_ratelimit.core import is_ratelimited
 from accounts.models import Production
 from accounts.services import user_memberships
 from incidents import access
+from incidents.access import AnyUser
+from incidents.categories import Category
 from incidents.forms.handling import CommentForm, ReopenForm, ResolveForm
 from incidents.forms.report import ReportForm
 from incidents.ladder import ladder_for
-from incidents.models import Attachment, Channel, EventKind, Identity, Notification, Report, ReportStatus
+from incidents.models import Ammunition, Attachment, Channel, EventKind, Identity, Notification, Report, ReportStatus
 from incidents.services.filing import report_file
 from incidents.services.handling import report_mark_viewed
 from incidents.services.inbox import notifications_mark_read
 from incidents.services.receipt import Receipt, receipt_for_key, receipt_new
+from incidents.services.stop_work import REASON_MAX_LENGTH
 from incidents.views.guards import joined_first
 from safetrack.ids import id_from
 
@@ -164,7 +168,32 @@ def report_new(request: HttpRequest) -> HttpResponse:
         )
 
 
-def filed_context(report: Report, receipt_code: str = "") -> dict[str, Any]:
+def _is_live_round(report: Report) -> bool:
+    """Told at once to the armorer, the safety coordinator and the producers (services.filing)."""
+    return not report.is_stop_work and (
+        report.category == Category.LIVE_AMMUNITION or report.ammunition == Ammunition.LIVE
+    )
+
+
+def stop_work_offer(report: Report, user: AnyUser | None) -> dict[str, Any] | None:
+    """A live round: the confirmation offers "Call STOP WORK now", one tap, its reason naming the report.
+    Only to a member who can call it (signed in), and only while no call stops the production already."""
+    if not _is_live_round(report) or user is None or access.membership_in(user, report.production_id) is None:
+        return None
+    if Report.objects.active_stop_work().filter(production_id=report.production_id).exists():
+        return None
+    reason = _("Live round reported (report #%(number)s): %(title)s") % {"number": report.pk, "title": report.title}
+    return {
+        "production": report.production_id,
+        "title": reason[:REASON_MAX_LENGTH],
+        "description": _("See report #%(number)s.") % {"number": report.pk},
+        "location": report.location,
+        "identity": report.identity,
+        "idempotency_key": str(uuid.uuid4()),
+    }
+
+
+def filed_context(report: Report, receipt_code: str = "", user: AnyUser | None = None) -> dict[str, Any]:
     """What the reporter is told after filing: who is told now, and when it climbs if nobody answers."""
     ladder = ladder_for(report.production)
     if report.is_stop_work:
@@ -185,8 +214,11 @@ def filed_context(report: Report, receipt_code: str = "") -> dict[str, Any]:
         "told_levels": told_levels,
         "people_told": people_told,
         "next_level": ladder.level(next_number),
-        "next_is_repeat": next_number > ladder.top,
+        "next_is_repeat": ladder.at_top(report.escalation_level),
+        "top_reminders": ladder.top_reminders,
         "receipt_code": receipt_code,
+        "live_round": _is_live_round(report),
+        "stop_work_offer": stop_work_offer(report, user),
     }
 
 
@@ -194,7 +226,7 @@ def filed_context(report: Report, receipt_code: str = "") -> dict[str, Any]:
 @require_GET
 def report_filed(request: HttpRequest, report_id: int) -> HttpResponse:
     report = access.report_for_viewer(request.user, report_id, queryset=REPORT_PAGE_QUERYSET)
-    return render(request, "incidents/report_filed.html", filed_context(report))
+    return render(request, "incidents/report_filed.html", filed_context(report, user=request.user))
 
 
 def report_page(

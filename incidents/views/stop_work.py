@@ -106,7 +106,7 @@ def stop_work_new(request: HttpRequest) -> HttpResponse:
                 )
             messages.warning(
                 request,
-                _("STOP WORK called on %(production)s. Every level, up to %(top)s, has been alerted.")
+                _("STOP WORK called on %(production)s. Every member, and every level up to %(top)s, has been alerted.")
                 % {"production": production.name, "top": ladder.levels[-1].roles_display()},
             )
             return redirect(report.get_absolute_url())

@@ -228,8 +228,8 @@ def assorted(production, crew):
         ({"q": "FUMES"}, ["gas"], ["stunt", "cable"]),
     ],
 )
-def test_filters_and_search_narrow_the_queue(client, producer, assorted, params, shown, hidden):
-    client.force_login(producer)
+def test_filters_and_search_narrow_the_queue(client, ladder_cast, assorted, params, shown, hidden):
+    client.force_login(ladder_cast["producer"])  # everyone on the ladder: reports start at level 1
     html = client.get(DASHBOARD, params).content.decode()
     fragment = client.get(FRAGMENT, params).content.decode()
     for key in shown:

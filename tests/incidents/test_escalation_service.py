@@ -90,22 +90,46 @@ def test_a_handler_below_the_current_level_cannot_acknowledge(production, crew, 
     assert report_acknowledge(report_id=report.pk, user=ladder_cast["upm"]).won
 
 
-def test_past_the_top_level_the_top_level_is_reminded_every_interval(production, crew, ladder_cast):
+def test_at_the_top_the_level_stays_and_the_top_level_is_reminded_a_bounded_number_of_times(
+    production, crew, ladder_cast
+):
     report = file_report(production, crew, Category.LIVE_AMMUNITION)
-    for expected in range(1, 7):
+    for expected in (1, 2, 3, 4, 5, 5, 5, 5):
         report.refresh_from_db()
         assert (
             report_escalate(report_id=report.pk, expected_level=expected, now=report.next_escalation_at)
             is Outcome.ESCALATED
         )
     report.refresh_from_db()
-    assert report.escalation_level == 7
-    reminders = report.events.filter(kind=EventKind.ESCALATED, payload__repeat_of_top=True)
-    assert reminders.count() == 2
+    assert (report.escalation_level, report.reminder_count, report.next_escalation_at) == (5, 3, None)
+    assert report_escalate(report_id=report.pk, expected_level=5, now=timezone.now()) is Outcome.STALE
+    assert [e.payload["to_level"] for e in report.events.filter(kind=EventKind.ESCALATED)] == [2, 3, 4, 5]
+    reminders = report.events.filter(kind=EventKind.REMINDED)
+    assert reminders.count() == 3
     for event in reminders:
         assert {n.recipient_id for n in event.notifications.filter(channel=Channel.IN_APP)} == {
             ladder_cast["executive"].pk
         }
+    # Emails to the executive about this report: the live round at once, level 5, three reminders.
+    assert Notification.objects.filter(report=report, recipient=ladder_cast["executive"], channel="email").count() == 5
+    assert report.events.filter(kind=EventKind.UNANSWERED_AT_TOP).count() == 1
+    assert verify_trail(report).intact
+
+
+def test_a_resolution_deadline_missed_at_the_top_starts_a_new_run_of_reminders(production, crew, ladder_cast):
+    report = file_report(production, crew, Category.MISFIRE)
+    for expected in (1, 2, 3, 4, 5):
+        report.refresh_from_db()
+        report_escalate(report_id=report.pk, expected_level=expected, now=report.next_escalation_at)
+    report.refresh_from_db()
+    assert report.reminder_count == 1
+    assert report_acknowledge(report_id=report.pk, user=ladder_cast["executive"]).won
+    report.refresh_from_db()
+    report_escalate(report_id=report.pk, expected_level=5, now=report.next_escalation_at)
+    report.refresh_from_db()
+    assert (report.status, report.escalation_level, report.reminder_count) == (ReportStatus.OPEN, 5, 1)
+    last = report.events.filter(kind=EventKind.REMINDED).order_by("-seq").first()
+    assert last.payload["reason"] == "not_resolved"
 
 
 def test_resolve_then_reopen_puts_it_back_to_open_with_a_fresh_deadline(production, crew, ladder_cast):

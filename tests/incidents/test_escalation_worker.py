@@ -82,18 +82,20 @@ def test_a_report_climbs_every_level_on_time_and_stops_when_acknowledged(
     celery_worker_process()
     report = file_report(production, crew, Category.MISFIRE)
 
-    wait_until(lambda: _level(report.pk) > 5, timeout=15, message="the report to climb past the top level")
+    wait_until(
+        lambda: Event.objects.filter(report_id=report.pk, kind=EventKind.REMINDED).exists(),
+        timeout=15,
+        message="the report to reach the top and its first reminder",
+    )
     result = report_acknowledge(report_id=report.pk, user=ladder_cast["executive"])
 
     assert result.won
-    climbed = _escalations(report.pk)
-    assert [(e.payload["from_level"], e.payload["to_level"]) for e in climbed[:5]] == [
-        (1, 2),
-        (2, 3),
-        (3, 4),
-        (4, 5),
-        (5, 6),
-    ]
+    climbed = _escalations(report.pk) + list(
+        Event.objects.filter(report_id=report.pk, kind=EventKind.REMINDED).order_by("seq")
+    )
+    assert [(e.payload["from_level"], e.payload["to_level"]) for e in climbed[:4]] == [(1, 2), (2, 3), (3, 4), (4, 5)]
+    assert (climbed[4].kind, climbed[4].payload["level"], climbed[4].payload["reminder"]) == (EventKind.REMINDED, 5, 1)
+    assert _level(report.pk) == 5  # the level never passes the top
     deadlines = [report.next_escalation_at] + [datetime.fromisoformat(e.payload["deadline"]) for e in climbed]
     lags = [(event.created_at - deadline).total_seconds() for event, deadline in zip(climbed, deadlines, strict=False)]
     assert all(0 <= lag < 1 for lag in lags), f"escalation lags past each deadline: {lags}"
@@ -103,7 +105,10 @@ def test_a_report_climbs_every_level_on_time_and_stops_when_acknowledged(
 
     time.sleep(2.5)  # two more deadlines would have passed
     report.refresh_from_db()
-    assert (report.status, len(_escalations(report.pk))) == (ReportStatus.ACKNOWLEDGED, len(climbed))
+    assert (report.status, len(_escalations(report.pk)) + report.reminder_count) == (
+        ReportStatus.ACKNOWLEDGED,
+        len(climbed),
+    )
 
 
 @pytest.mark.worker

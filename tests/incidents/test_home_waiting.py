@@ -21,7 +21,7 @@ def test_a_handlers_home_lists_the_open_report_they_can_take_with_its_deadline(c
     page = _home(client, ladder_cast["department_head"])
     assert "Waiting for you" in page and "To acknowledge" in page
     assert f'href="{report.get_absolute_url()}"' in page and "Sandbag missing on stand 3" in page
-    assert "escalates in" in page and "Level 1:" in page
+    assert "escalates in" in page and "Level 1 of 5" in page
     assert f'href="{reverse("dashboard")}"' in page and "Open the dashboard" in page
 
 

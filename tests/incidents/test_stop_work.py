@@ -46,23 +46,31 @@ def test_a_stop_work_call_notifies_every_level_in_one_go(production, crew, ladde
     assert not report.events.filter(kind=EventKind.ESCALATED).exists()
 
 
-def test_the_top_level_is_reminded_until_someone_acknowledges(production, crew, ladder_cast):
+def test_the_top_level_is_reminded_three_times_then_the_call_is_unanswered_at_the_top(
+    production, crew, ladder_cast, superuser
+):
+    admin = UserFactory(is_staff=True, full_name="Ada Admin")
+    production.admins.add(admin)
     report = _call(production, crew)
     assert report.next_escalation_at - report.created_at == timedelta(minutes=5)  # the top level's interval
-    for expected in (5, 6):
+    for _ in range(4):  # three reminders, then "unanswered at the top"
         report.refresh_from_db()
-        outcome = report_escalate(report_id=report.pk, expected_level=expected, now=report.next_escalation_at)
+        outcome = report_escalate(report_id=report.pk, expected_level=5, now=report.next_escalation_at)
         assert outcome is Outcome.ESCALATED
-    reminders = report.events.filter(kind=EventKind.ESCALATED).order_by("seq")
-    assert [e.payload["repeat_of_top"] for e in reminders] == [True, True]
+    report.refresh_from_db()
+    assert (report.escalation_level, report.reminder_count) == (5, 3)  # never past the top
+    assert report.unanswered_at_top_at is not None and report.next_escalation_at is None
+    reminders = report.events.filter(kind=EventKind.REMINDED).order_by("seq")
+    assert [(e.payload["reminder"], e.payload["of"]) for e in reminders] == [(1, 3), (2, 3), (3, 3)]
     for event in reminders:
         assert _in_app_recipients(event) == {ladder_cast["executive"].pk}
+    [unanswered] = report.events.filter(kind=EventKind.UNANSWERED_AT_TOP)
+    assert _in_app_recipients(unanswered) == {admin.pk}  # the production's admins, not every superuser
+    assert reports_escalate_due(now=report.created_at + timedelta(hours=5)) == 0  # nothing more is sent
     assert report_acknowledge(report_id=report.pk, user=ladder_cast["executive"]).won
     report.refresh_from_db()
-    assert report.next_escalation_at - report.acknowledged_at == timedelta(hours=4)
-    # The next reminder would have been 5 minutes on: once acknowledged, nothing is sent.
-    assert reports_escalate_due(now=report.acknowledged_at + timedelta(minutes=6)) == 0
-    assert report.events.filter(kind=EventKind.ESCALATED).count() == 2
+    assert report.next_escalation_at - report.acknowledged_at == timedelta(hours=4)  # resolve within still applies
+    assert verify_trail(report).intact
 
 
 def test_the_banner_shows_to_every_member_of_that_production_and_to_no_one_else(
