@@ -76,6 +76,8 @@ def _describe(event: Event, report: Report) -> tuple[str, str, list[str]]:
         if payload.get("attachments"):
             count = payload["attachments"]
             details.append(ngettext("%(count)s attachment", "%(count)s attachments", count) % {"count": count})
+        if payload.get("via") == "email":
+            details.append(_("Sent by email to the production's reporting address."))
         if payload.get("saved_on_phone_at"):
             details.append(
                 _("Filed late: saved on the phone without signal at %(when)s, sent when the signal came back.")

@@ -223,6 +223,8 @@ def _report_file(
             payload["live_round"] = True  # the armorer, the safety coordinator and the producers: at once
         if is_stop_work:
             payload["everyone"] = True  # every member of the production is told
+        if draft.via_email:
+            payload["via"] = "email"  # sent to the production's reporting address (manage.py mailin)
         if draft.saved_at is not None:
             # Saved on the phone without signal and sent when it came back: filed late, and since when.
             payload["saved_on_phone_at"] = draft.saved_at.isoformat()

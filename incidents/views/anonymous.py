@@ -35,6 +35,7 @@ from incidents.forms.anonymous import (
 )
 from incidents.forms.handling import ReopenForm
 from incidents.ladder import ladder_for
+from incidents.mail_address import reporting_address
 from incidents.models import Event, Report, ReportStatus
 from incidents.services.filing import report_file
 from incidents.services.handling import report_comment, report_reopen
@@ -228,6 +229,7 @@ def poster(request: HttpRequest, production_id: int) -> HttpResponse:
         {
             "production": production,
             "url": url,
+            "reporting_address": reporting_address(production),
             "qr_svg": mark_safe(svg),  # noqa: S308
             # The crew reads it in both languages whatever the handler's own: one sheet, both texts.
             "poster_languages": [code for code, _name in settings.LANGUAGES],

@@ -5,6 +5,7 @@ from django.views.decorators.http import require_GET
 
 from incidents import access
 from incidents.ladder import ladder_for, levels_reaching_nobody
+from incidents.mail_address import reporting_address
 from incidents.selectors.productions import production_members
 from incidents.selectors.reports import active_stop_work_seen_by, stop_work_contacts
 
@@ -31,5 +32,6 @@ def production_detail(request: HttpRequest, production_id: int) -> HttpResponse:
         "ladder": ladder,
         "members": members,
         "levels_reaching_nobody": levels_reaching_nobody(ladder, members) if ladder else [],
+        "reporting_address": reporting_address(production),
     }
     return render(request, "incidents/production_detail.html", context)

@@ -245,6 +245,19 @@ EMAIL_BACKEND = envstr(
 )
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "SafeTrack <safetrack@localhost>")
 
+# Reports by email (`manage.py mailin`): each production's address is report+<join code>@MAILIN_DOMAIN.
+# Unset (the default when DEBUG is off): no address is shown and `mailin` refuses to start.
+MAILIN_DOMAIN = envstr("MAILIN_DOMAIN", "localhost" if DEBUG else "").strip().lower()
+MAILIN_HOST = envstr("MAILIN_HOST", "127.0.0.1")
+MAILIN_PORT = envint("MAILIN_PORT", 2525)
+# A message larger than this is refused at SMTP (SIZE in EHLO, 552): five photos and a long thread fit.
+MAILIN_MAX_BYTES = envint("MAILIN_MAX_BYTES", 40 * 1024 * 1024)
+# Text longer than this (a thread of hundreds of messages) is refused whole rather than cut.
+MAILIN_MAX_TEXT_CHARS = envint("MAILIN_MAX_TEXT_CHARS", 500_000)
+# Reports by email per sender address and per production (over it: 451, the sender's server retries later).
+MAILIN_SENDER_RATE = envstr("MAILIN_SENDER_RATE", "10/h")
+MAILIN_PRODUCTION_RATE = envstr("MAILIN_PRODUCTION_RATE", "60/h")
+
 # Notifications
 NOTIFICATION_MAX_ATTEMPTS = envint("NOTIFICATION_MAX_ATTEMPTS", 5)
 NOTIFICATION_RETRY_BASE_SECONDS = envint("NOTIFICATION_RETRY_BASE_SECONDS", 30)

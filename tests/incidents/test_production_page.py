@@ -58,3 +58,18 @@ def test_many_stop_work_calls_show_a_bounded_number_of_banners(client, productio
     assert body.count('class="stop-work-banner') == 4  # three calls, and one line pointing at the rest
     assert "More stop-work calls are active" in body
     assert "Unsafe rig number 4" in body  # the newest first
+
+
+def test_members_and_the_poster_show_the_productions_reporting_address(client, settings, crew, producer, production):
+    settings.MAILIN_DOMAIN = "reports.example"
+    address = f"report+{production.join_code.lower()}@reports.example"
+    client.force_login(crew)
+    assert f'href="mailto:{address}"' in client.get(reverse("production_detail", args=[production.pk])).content.decode()
+    client.force_login(producer)
+    assert address in client.get(reverse("production_poster", args=[production.pk])).content.decode()
+
+
+def test_without_a_mail_domain_no_reporting_address_is_shown(client, settings, crew, production):
+    settings.MAILIN_DOMAIN = ""
+    client.force_login(crew)
+    assert "mailto:" not in client.get(reverse("production_detail", args=[production.pk])).content.decode()

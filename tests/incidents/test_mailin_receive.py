@@ -1,0 +1,105 @@
+"""Reports by email, the answers of `mailin` in-process (incidents.mailin_server.mail_receive): the
+limits and the edges that need no real server (tests/incidents/test_mailin.py drives the real one)."""
+
+from email.message import EmailMessage
+
+import pytest
+from django.core import mail as outbox
+
+from incidents.mail_address import reporting_address
+from incidents.mailin_server import FILED, IGNORED, PRODUCTION_LIMITED, TEXT_TOO_LONG, mail_receive
+from incidents.models import Identity, Report
+
+pytestmark = pytest.mark.django_db
+DOMAIN = "reports.test"
+
+
+@pytest.fixture(autouse=True)
+def _domain(settings):
+    settings.MAILIN_DOMAIN = DOMAIN
+
+
+def _raw(production, *, sender="someone@elsewhere.example", subject="A concern", text="Cables.", **headers) -> bytes:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = reporting_address(production)
+    message["Subject"] = subject
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    message.set_content(text)
+    return message.as_bytes()
+
+
+def _receive(production, raw: bytes, mail_from: str = "someone@elsewhere.example") -> str:
+    return mail_receive(raw, mail_from, [reporting_address(production)])
+
+
+def test_text_longer_than_the_limit_is_refused_whole(settings, production):
+    settings.MAILIN_MAX_TEXT_CHARS = 1000
+
+    assert _receive(production, _raw(production, text="word " * 400)) == TEXT_TOO_LONG
+    assert not Report.objects.exists()
+
+
+def test_a_production_over_its_rate_is_told_to_try_later(settings, production):
+    settings.MAILIN_PRODUCTION_RATE = "1/h"
+
+    assert _receive(production, _raw(production, sender="a@elsewhere.example")) == FILED
+    assert _receive(production, _raw(production, sender="b@elsewhere.example")) == PRODUCTION_LIMITED
+    assert Report.objects.count() == 1
+
+
+def test_someone_reusing_anothers_message_id_files_a_new_report_and_gets_a_new_receipt(production):
+    _receive(production, _raw(production, sender="first@elsewhere.example", Message_ID="<same@x>"))
+    _receive(production, _raw(production, sender="second@elsewhere.example", Message_ID="<same@x>"))
+
+    assert Report.objects.count() == 2
+    first, second = (message.body for message in outbox.outbox)
+    assert first != second
+
+
+def test_a_member_of_another_production_is_anonymous_here(production, outsider):
+    _receive(production, _raw(production, sender=outsider.email))
+
+    assert Report.objects.get().identity == Identity.ANONYMOUS
+
+
+def test_an_inactive_members_address_files_anonymously(production, crew):
+    crew.is_active = False
+    crew.save(update_fields=["is_active"])
+
+    _receive(production, _raw(production, sender=crew.email))
+
+    assert Report.objects.get().reporter is None
+
+
+def test_our_own_reply_sent_back_to_the_address_is_a_loop(production):
+    _receive(production, _raw(production))
+    [reply] = outbox.outbox
+
+    assert _receive(production, reply.message().as_bytes(), mail_from="safetrack@localhost") == IGNORED
+    assert Report.objects.count() == 1
+
+
+def test_an_email_with_no_text_still_files_a_report(production):
+    message = EmailMessage()
+    message["From"] = "someone@elsewhere.example"
+
+    assert _receive(production, message.as_bytes()) == FILED
+    report = Report.objects.get()
+    assert report.title == "Report by email" and report.description == "(The email had no text.)"
+
+
+def test_the_anonymous_reply_is_in_spanish_and_english_and_names_files_not_kept(production):
+    message = EmailMessage()
+    message["From"] = "someone@elsewhere.example"
+    message["Subject"] = "Ladder"
+    message.set_content("The ladder.")
+    message.add_attachment(b"MZ\x90\x00not a photo", maintype="application", subtype="octet-stream", filename="x.exe")
+
+    _receive(production, message.as_bytes())
+
+    [reply] = outbox.outbox
+    assert "Tu código de seguimiento:" in reply.body and "Your receipt code:" in reply.body
+    assert "Estos archivos no se guardaron:" in reply.body and "x.exe" in reply.body
+    assert reply.extra_headers["Auto-Submitted"] == "auto-replied"
