@@ -103,3 +103,13 @@ def test_the_anonymous_reply_is_in_spanish_and_english_and_names_files_not_kept(
     assert "Tu código de seguimiento:" in reply.body and "Your receipt code:" in reply.body
     assert "Estos archivos no se guardaron:" in reply.body and "x.exe" in reply.body
     assert reply.extra_headers["Auto-Submitted"] == "auto-replied"
+
+
+def test_the_report_page_says_it_came_by_email(client, production, crew, ladder_cast):
+    _receive(production, _raw(production, sender=crew.email))
+    report = Report.objects.get()
+    client.force_login(ladder_cast["safety"])
+
+    body = client.get(report.get_absolute_url()).content.decode()
+
+    assert "Sent by email to the production&#x27;s reporting address." in body
