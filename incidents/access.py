@@ -26,6 +26,7 @@ from incidents.models import (
     ShootingDay,
     TimeRequest,
     Weapon,
+    WitnessStatement,
 )
 
 from .ladder import Ladder
@@ -277,6 +278,28 @@ def evidence_for_viewer(user: AnyUser, action_id: int, attachment_id: int) -> At
         raise Http404
     attachment.report = action.report
     return attachment
+
+
+def can_investigate(user: AnyUser, report: Report, ladder: Ladder) -> bool:
+    """Write a report's investigation (critical and firearm reports; the services check which): a
+    handler who may act on the report (at or above the level it reached, or named on a level it passed)
+    and is not too close to it. Every handler of the production (and a superuser) may read it."""
+    return _handles_at_level(user, report, ladder) and not too_close_to_judge(user, report)
+
+
+def statement_for_investigator(user: AnyUser, report_id: int, statement_id: int) -> WitnessStatement:
+    """A witness statement of a report's investigation: whoever may read the investigation record (the
+    production's handlers and superusers); the reporter 403, everyone else 404."""
+    report = report_for_investigator(user, report_id)
+    statement = (
+        WitnessStatement.objects.filter(pk=statement_id, investigation__report_id=report.pk)
+        .select_related("investigation")
+        .first()
+    )
+    if statement is None:
+        raise Http404
+    statement.investigation.report = report
+    return statement
 
 
 # --- identity ----------------------------------------------------------------------------------------

@@ -32,9 +32,11 @@ from incidents.models import (
     EscalationLevel,
     EscalationPolicy,
     Event,
+    Investigation,
     Notification,
     Report,
     Weapon,
+    WitnessStatement,
 )
 
 # How each model reaches its production, for choices in forms and for `production_id_of`.
@@ -53,6 +55,8 @@ SCOPE_PATHS: dict[type[models.Model], str] = {
     ArmoryEvent: "production",
     ArmoryGap: "production",
     CustodyRecord: "production",
+    Investigation: "report__production",
+    WitnessStatement: "investigation__report__production",
 }
 
 

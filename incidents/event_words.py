@@ -18,6 +18,7 @@ from incidents.models import (
     EscalationReason,
     Event,
     EventKind,
+    Factor,
     FirearmFlag,
     Notification,
     Report,
@@ -149,6 +150,8 @@ def _describe(event: Event, report: Report) -> tuple[str, str, list[str]]:
             )
     elif kind in (EventKind.FIREARM_CONFIRMED, EventKind.FIREARM_CLEARED):
         text = str(payload.get("reason", ""))
+    elif kind == EventKind.INVESTIGATION_RECORDED:
+        headline, text, details = _investigation_words(payload, headline)
     elif kind == EventKind.REPEAT_INCIDENT:
         if payload.get("earlier_report"):
             details.append(_("Repeats report #%(number)s: raised to critical.") % {"number": payload["earlier_report"]})
@@ -182,6 +185,46 @@ def nobody_lines(payload: dict[str, Any]) -> list[str]:
                 % {"level": number, "next": following or payload.get("to_level", payload.get("level"))}
             )
     return lines
+
+
+def _investigation_words(payload: dict[str, Any], headline: str) -> tuple[str, str, list[str]]:
+    """An investigation's change (incidents.services.investigations): what was written, as written."""
+    change = payload.get("change")
+    details: list[str] = []
+    if change == "statement":
+        file = payload.get("file") or {}
+        details.append(
+            _("Witness statement of %(witness)s: %(name)s (%(type)s, %(size)s bytes, SHA-256 %(sha)s)")
+            % {
+                "witness": payload.get("witness", ""),
+                "name": file.get("name", ""),
+                "type": file.get("content_type", ""),
+                "size": file.get("size", ""),
+                "sha": file.get("sha256", ""),
+            }
+        )
+        return _("Witness statement added"), "", details
+    if change == "opened":
+        headline = _("Investigation opened")
+    elif change == "updated":
+        headline = _("Investigation changed")
+    whys = payload.get("whys")
+    if isinstance(whys, list):
+        details += [_("Why %(number)s: %(answer)s") % {"number": n, "answer": why} for n, why in enumerate(whys, 1)]
+        if not whys:
+            details.append(_("Why chain emptied."))
+    if isinstance(payload.get("factors"), list):
+        labels = dict(Factor.choices)
+        named = [str(labels.get(f, f)) for f in payload["factors"]]
+        if payload.get("factors_other"):
+            named.append(str(payload["factors_other"]))
+        details.append(_("Contributing factors: %(factors)s") % {"factors": ", ".join(named) or "—"})
+    elif "factors_other" in payload:
+        details.append(_("Other factor: %(factor)s") % {"factor": payload["factors_other"] or "—"})
+    if isinstance(payload.get("linked_reports"), list):
+        numbers = ", ".join(f"#{n}" for n in payload["linked_reports"]) or "—"
+        details.append(_("Linked reports: %(numbers)s") % {"numbers": numbers})
+    return headline, str(payload.get("what_happened", "")), details
 
 
 def _delivery_line(event: Event, notification: Notification | None, report: Report, viewer: AnyUser) -> str:

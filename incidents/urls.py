@@ -12,6 +12,7 @@ from .views import (
     home,
     identity,
     inbox,
+    investigations,
     productions,
     pwa,
     report_live,
@@ -58,6 +59,18 @@ urlpatterns = [
     # Buried warnings: a handler confirms or clears the scanner's "possible firearm concern"
     path("reports/<int:report_id>/firearm-flag/confirm/", firearm_flags.confirm, name="firearm_flag_confirm"),
     path("reports/<int:report_id>/firearm-flag/clear/", firearm_flags.clear, name="firearm_flag_clear"),
+    # Investigations of critical and firearm reports (issue 20)
+    path("reports/<int:report_id>/investigation/", investigations.investigation, name="investigation"),
+    path(
+        "reports/<int:report_id>/investigation/statements/",
+        investigations.statement_new,
+        name="investigation_statement_new",
+    ),
+    path(
+        "reports/<int:report_id>/investigation/statements/<int:statement_id>/",
+        investigations.statement_download,
+        name="investigation_statement",
+    ),
     # Stop-work
     path("stop-work/", stop_work.stop_work_new, name="stop_work_new"),
     path("reports/<int:report_id>/lift/", stop_work.stop_work_lift, name="stop_work_lift"),

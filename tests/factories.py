@@ -5,11 +5,12 @@ from django.utils import timezone
 
 from accounts.models import Department, Membership, Production, Role, User
 from incidents.categories import Category
-from incidents.models import AmmoKind, AmmoLot, CustodyRecord, Weapon, WeaponKind
+from incidents.models import AmmoKind, AmmoLot, CustodyRecord, Investigation, Report, Weapon, WeaponKind
 from incidents.services.actions import ActionPlan, actions_plan
 from incidents.services.armory.custody import CheckOut, custody_check_out
 from incidents.services.armory.inventory import WeaponDraft, ammunition_stock, weapon_add
 from incidents.services.filing import ReportDraft, report_file
+from incidents.services.investigations import InvestigationDraft, investigation_save
 from incidents.services.policy import policy_create_default
 
 PASSWORD = "correct horse battery staple"
@@ -118,3 +119,17 @@ def plan_actions(report, planner: User, *owners: User, due_in_days: int = 3, sum
         for n, owner in enumerate(owners, start=1)
     ]
     return actions_plan(report_id=report.pk, user=planner, summary=summary, plans=plans)
+
+
+# --- investigations (issue 20) --------------------------------------------------------------------------
+
+
+def investigate(report: Report, investigator: User, **fields) -> Investigation:
+    """An investigation opened through its service, so its trail event is real."""
+    values = {
+        "what_happened": "The armorer handed the revolver over without showing it clear.",
+        "whys": ["Nobody checked it at the handover.", "The handover had no checklist."],
+        "factors": ["time_pressure"],
+    }
+    values.update(fields)
+    return investigation_save(report_id=report.pk, user=investigator, draft=InvestigationDraft(**values))

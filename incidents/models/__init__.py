@@ -13,6 +13,7 @@ from .armory_days import (
 from .armory_trail import ArmoryEvent, ArmoryEventKind, ArmoryGap, ArmoryTrail, GapKind
 from .contact import ChannelPreference, PushSubscription
 from .event import AcknowledgedVia, EscalationReason, Event, EventKind, EventQuerySet
+from .investigation import MAX_WHYS, Factor, Investigation, WitnessStatement
 from .notification import Channel, Notification
 from .ops import DigestRun, Heartbeat
 from .policy import EscalationLevel, EscalationPolicy
@@ -23,6 +24,7 @@ __all__ = [
     "DAY_FLAGS",
     "LOADABLE_KINDS",
     "LOAD_AMMO",
+    "MAX_WHYS",
     "MEETING_REQUIRED_KINDS",
     "AcknowledgedVia",
     "ActionStatus",
@@ -45,10 +47,12 @@ __all__ = [
     "Event",
     "EventKind",
     "EventQuerySet",
+    "Factor",
     "FirearmFlag",
     "GapKind",
     "Heartbeat",
     "Identity",
+    "Investigation",
     "Load",
     "MeetingAttendance",
     "Notification",
@@ -65,4 +69,5 @@ __all__ = [
     "Weapon",
     "WeaponKind",
     "WeaponStatus",
+    "WitnessStatement",
 ]

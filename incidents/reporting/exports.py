@@ -35,6 +35,8 @@ from incidents.models import (
     ReportStatus,
 )
 from incidents.reporting.csv_safety import csv_safe
+from incidents.reporting.record_investigation import investigation_sections
+from incidents.reporting.record_parts import RecordField, RecordSection
 from incidents.selectors.dashboard import reports_for_export
 from incidents.trail import TrailCheck, verify_trail
 
@@ -139,19 +141,6 @@ def csv_filename(production: Production, now: datetime) -> str:
 
 
 # --- the investigation record --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RecordField:
-    label: str
-    value: str
-    long: bool = False
-
-
-@dataclass(frozen=True)
-class RecordSection:
-    title: str
-    fields: list[RecordField]
 
 
 @dataclass(frozen=True)
@@ -332,7 +321,7 @@ def record_build(*, report: Report, viewer: User, now: datetime | None = None) -
         title=_("Investigation record: report #%(id)s") % {"id": report.pk},
         generated_at=local_stamp(now, production, zone=True),
         generated_by=str(viewer),
-        sections=_sections(report, viewer),
+        sections=_sections(report, viewer) + investigation_sections(report, viewer),
         attachments=attachments,
         trail=trail,
         check=check,

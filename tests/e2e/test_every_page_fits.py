@@ -23,6 +23,7 @@ NOT_PAGES = {
     "attachment_download",
     "dashboard_queue",
     "report_live",
+    "investigation_statement",
 }
 # Who looks, in this order: crew first (the phone users), then each rank of handler, then admins.
 VIEWERS = ["anonymous", "reporter", "crew", "department_head", "armorer", "safety", "upm", "producer", "superuser"]

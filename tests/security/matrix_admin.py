@@ -38,6 +38,8 @@ ADMIN_PERMS: dict[str, tuple[str, str]] = {
     "incidents.armoryevent": ("v", "v"),
     "incidents.armorygap": ("v", "v"),
     "incidents.custodyrecord": ("v", "v"),
+    # Investigations are written on the site only; production admins read them, as they read the trail.
+    "incidents.investigation": ("v", "v"),
 }
 # Rows that belong to no production: there is no "another production's" object to try.
 GLOBAL_ADMIN_MODELS = {
@@ -83,6 +85,7 @@ def admin_objects(world: World) -> dict[str, tuple[Any, Any]]:
         "incidents.armoryevent": (here.armory_event, far.armory_event),
         "incidents.armorygap": (here.armory_gap, far.armory_gap),
         "incidents.custodyrecord": (here.custody, far.custody),
+        "incidents.investigation": (here.statement.investigation, far.statement.investigation),
     }
 
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from accounts.models import Department
 from incidents.categories import Category
 from tests.security.matrix import LOGIN, Case, on_report, roles, url
+from tests.security.matrix_investigations import investigation_cases
 from tests.security.world import GROUPS, ROLES, Objects, World, anonymous_form_started
 
 
@@ -339,6 +340,7 @@ def app_cases() -> list[Case]:
             takes_effect=[*GROUPS["handlers"], "superuser"],
         )
     cases += armory_cases()
+    cases += investigation_cases()
     for key in ("report_record", "report_record_pdf"):
         cases += on_report(key, lambda o, k=key: reverse(k, args=[o.report.pk]), get=RECORD)
     # The emailed acknowledge link works only for the person it was sent to (the level-1 department head).

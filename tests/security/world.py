@@ -36,15 +36,27 @@ from incidents.models import (
     Report,
     WarningTerm,
     Weapon,
+    WitnessStatement,
 )
 from incidents.notifications.message import ack_token
 from incidents.services.armory.inventory import LIVE, ammunition_stock
 from incidents.services.attachments import attachments_save, upload_clean
 from incidents.services.filing import report_file
 from incidents.services.handling import report_acknowledge, report_resolve
+from incidents.services.investigations import statement_add
 from incidents.services.receipt import receipt_new
 from incidents.services.stop_work import stop_work_call
-from tests.factories import ProductionFactory, UserFactory, ammo_lot, check_out, draft, file_report, member, weapon
+from tests.factories import (
+    ProductionFactory,
+    UserFactory,
+    ammo_lot,
+    check_out,
+    draft,
+    file_report,
+    investigate,
+    member,
+    weapon,
+)
 
 PRODUCTION_ADMINS = "Production admins"
 
@@ -108,6 +120,7 @@ class Objects:
     lot: AmmoLot
     live_report: Report  # filed by SafeTrack when live rounds were offered to the armory
     custody: CustodyRecord  # a prop out with the reporter, the safety coordinator as its 1st AD, unconfirmed
+    statement: WitnessStatement  # of the stop-work call's investigation, opened by the safety coordinator
 
     @property
     def armory_event(self) -> ArmoryEvent:
@@ -172,6 +185,8 @@ def production_objects(production: Production, reporter: User, handler: User) ->
     safety = Membership.objects.get(production=production, role=Role.SAFETY).user
     prop = weapon(production, armorer, kind="rubber", make="Prop Co", model_name="Rubber revolver", serial="RUB-1")
     held = check_out(prop, armorer, reporter, safety)
+    investigate(stop, safety)
+    statement = statement_add(report_id=stop.pk, user=safety, witness="Dee Witness", upload=upload_clean(photo()))
     return Objects(
         production=production,
         reporter=reporter,
@@ -191,6 +206,7 @@ def production_objects(production: Production, reporter: User, handler: User) ->
         lot=lot,
         live_report=live.live_report,
         custody=held,
+        statement=statement,
     )
 
 
