@@ -6,97 +6,18 @@ services.recipients.crew_cached key on the version)."""
 
 from django.db import migrations
 
-BUMP = "UPDATE accounts_production SET config_version = config_version + 1 WHERE id IN ({ids})"
-POLICY_OF_LEVEL = "SELECT production_id FROM incidents_escalationpolicy WHERE id = {row}.policy_id"
-POLICY_OF_LEVEL_ID = (
-    "SELECT p.production_id FROM incidents_escalationpolicy p JOIN incidents_escalationlevel l "
-    "ON l.policy_id = p.id WHERE l.id = {row}.escalationlevel_id"
-)
-PRODUCTIONS_OF_USER = (
-    "SELECT production_id FROM accounts_membership WHERE user_id = NEW.id "
-    "UNION SELECT p.production_id FROM incidents_escalationpolicy p "
-    "JOIN incidents_escalationlevel l ON l.policy_id = p.id "
-    "JOIN incidents_escalationlevel_people lp ON lp.escalationlevel_id = l.id WHERE lp.user_id = NEW.id"
-)
-USER_CHANGED = (
-    "OLD.is_active IS DISTINCT FROM NEW.is_active OR OLD.is_superuser IS DISTINCT FROM NEW.is_superuser "
-    "OR OLD.email IS DISTINCT FROM NEW.email"
-)
-# (table, the production ids of a row as SQL with {row} for OLD or NEW)
-ROW_TABLES = [
-    ("accounts_membership", "{row}.production_id"),
-    ("incidents_escalationpolicy", "{row}.production_id"),
-    ("incidents_escalationlevel", POLICY_OF_LEVEL),
-    ("incidents_escalationlevel_people", POLICY_OF_LEVEL_ID),
-]
-
-
-def _postgresql() -> tuple[list[str], list[str]]:
-    create, drop = [], []
-    for table, ids in ROW_TABLES:
-        function = f"{table}_config_touch"
-        old_ids, new_ids = ids.format(row="OLD"), ids.format(row="NEW")
-        create.append(
-            f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$
-BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN {BUMP.format(ids=old_ids)}; END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN {BUMP.format(ids=new_ids)}; END IF;
-    RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER {function} AFTER INSERT OR UPDATE OR DELETE ON {table}
-    FOR EACH ROW EXECUTE FUNCTION {function}();"""
-        )
-        drop.append(f"DROP TRIGGER IF EXISTS {function} ON {table}; DROP FUNCTION IF EXISTS {function}();")
-    create.append(
-        f"""CREATE OR REPLACE FUNCTION accounts_user_config_touch() RETURNS trigger AS $$
-BEGIN
-    {BUMP.format(ids=PRODUCTIONS_OF_USER)};
-    RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER accounts_user_config_touch AFTER UPDATE ON accounts_user
-    FOR EACH ROW WHEN ({USER_CHANGED}) EXECUTE FUNCTION accounts_user_config_touch();"""
-    )
-    drop.append(
-        "DROP TRIGGER IF EXISTS accounts_user_config_touch ON accounts_user; "
-        "DROP FUNCTION IF EXISTS accounts_user_config_touch();"
-    )
-    return create, drop
-
-
-def _sqlite() -> tuple[list[str], list[str]]:
-    create, drop = [], []
-    for table, ids in ROW_TABLES:
-        for event, rows in (("INSERT", ["NEW"]), ("UPDATE", ["OLD", "NEW"]), ("DELETE", ["OLD"])):
-            name = f"{table}_config_touch_{event.lower()}"
-            body = " ".join(BUMP.format(ids=ids.format(row=row)) + ";" for row in rows)
-            create.append(f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW BEGIN {body} END;")
-            drop.append(f"DROP TRIGGER IF EXISTS {name};")
-    user_changed = USER_CHANGED.replace("IS DISTINCT FROM", "IS NOT")
-    create.append(
-        "CREATE TRIGGER accounts_user_config_touch AFTER UPDATE ON accounts_user FOR EACH ROW "
-        f"WHEN {user_changed} BEGIN {BUMP.format(ids=PRODUCTIONS_OF_USER)}; END;"
-    )
-    drop.append("DROP TRIGGER IF EXISTS accounts_user_config_touch;")
-    return create, drop
-
-
-def _statements(vendor: str) -> tuple[list[str], list[str]]:
-    if vendor == "postgresql":
-        return _postgresql()
-    if vendor == "sqlite":
-        return _sqlite()
-    raise NotImplementedError(f"config_version triggers for {vendor}")
+from incidents.config_triggers import statements
 
 
 def forwards(apps, schema_editor):
-    for statement in _statements(schema_editor.connection.vendor)[0]:
+    if schema_editor.connection.vendor == "sqlite":
+        return  # created after every migrate instead (incidents.config_triggers)
+    for statement in statements(schema_editor.connection.vendor)[0]:
         schema_editor.execute(statement, params=None)
 
 
 def backwards(apps, schema_editor):
-    for statement in _statements(schema_editor.connection.vendor)[1]:
+    for statement in statements(schema_editor.connection.vendor)[1]:
         schema_editor.execute(statement, params=None)
 
 

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +22,9 @@ from accounts.models import Production
 from incidents.management.commands.seed_demo import DEMO_JOIN_CODE, demo_guide
 from safetrack.queues import DELIVERY_QUEUE, ESCALATION_QUEUE
 
-WEB_READY_SECONDS = 30
+# After this long without an answer the command says it is still starting (a slow or busy machine); it
+# keeps waiting as long as every process is alive, so the guide is always printed once the server answers.
+WEB_SLOW_SECONDS = 30
 # "Every interface" is no address a browser opens: links of a server bound to it say "localhost".
 ANY_INTERFACE = frozenset({"0.0.0.0", "::", ""})  # noqa: S104  # nosec B104
 
@@ -37,16 +40,17 @@ def default_site_url(host: str, port: int, environ: dict[str, str]) -> str:
     return f"http://{name}:{port}"
 
 
-def _wait_for_port(host: str, port: int, processes: dict[str, subprocess.Popen]) -> bool:
-    deadline = time.monotonic() + WEB_READY_SECONDS
-    while time.monotonic() < deadline:
-        if any(p.poll() is not None for p in processes.values()):
-            return False
+def _wait_for_port(host: str, port: int, processes: dict[str, subprocess.Popen], say: Callable[[str], None]) -> bool:
+    slow_at = time.monotonic() + WEB_SLOW_SECONDS
+    while all(p.poll() is None for p in processes.values()):
         try:
             with socket.create_connection((host, port), timeout=0.5):
                 return True
         except OSError:
             time.sleep(0.2)
+        if slow_at and time.monotonic() > slow_at:
+            say("Still starting (a busy machine takes longer)…\n")
+            slow_at = 0.0
     return False
 
 
@@ -106,7 +110,7 @@ class Command(BaseCommand):
         quiet = {**os.environ, "AXES_VERBOSE": "false", "SITE_URL": site_url}
         processes = {name: subprocess.Popen(cmd, env=quiet) for name, cmd in commands.items()}  # noqa: S603
         try:
-            if _wait_for_port(host, port, processes):
+            if _wait_for_port(host, port, processes, self.stdout.write):
                 self._print_guide(host, port)
             while all(p.poll() is None for p in processes.values()):
                 time.sleep(0.5)
