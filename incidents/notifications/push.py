@@ -24,7 +24,13 @@ from incidents.models import EventKind, Notification, PushSubscription, ReportSt
 from . import DeliveryError, DeliveryRefused
 from .message import message_for
 
-ACKNOWLEDGEABLE = (EventKind.FILED, EventKind.ESCALATED, EventKind.STOP_WORK_CALLED, EventKind.REOPENED)
+ACKNOWLEDGEABLE = (
+    EventKind.FILED,
+    EventKind.ESCALATED,
+    EventKind.REMINDED,
+    EventKind.STOP_WORK_CALLED,
+    EventKind.REOPENED,
+)
 GONE = (404, 410)
 
 
@@ -65,9 +71,10 @@ def payload_for(notification: Notification) -> dict[str, object]:
     message = message_for(notification)
     with translation.override(recipient.language if recipient else settings.LANGUAGE_CODE):
         urgency = report.get_severity_display()
+        # Only where the message offers one (a handler, an open report): crew told of a stop-work get none.
         acknowledge = (
             _("Acknowledge")
-            if report.status == ReportStatus.OPEN and notification.event.kind in ACKNOWLEDGEABLE
+            if report.status == ReportStatus.OPEN and notification.event.kind in ACKNOWLEDGEABLE and message.ack_url
             else ""
         )
         title = f"{urgency.upper()} · {message.headline}"
@@ -80,7 +87,7 @@ def payload_for(notification: Notification) -> dict[str, object]:
         "title": title[:120],
         "body": body[:240],
         "severity": report.severity,
-        "url": report.get_absolute_url(),
+        "url": message.path,
         "tag": f"report-{report.pk}",
         "report": report.pk,
         "acknowledge": acknowledge,

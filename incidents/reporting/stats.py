@@ -253,7 +253,10 @@ def week_summary(*, production: Production, start: datetime, end: datetime) -> W
         still_unresolved=Count("pk", filter=Q(status__in=UNRESOLVED)),
     )
     week_events = Event.objects.filter(report__production=production, created_at__gte=start, created_at__lt=end)
-    missed = week_events.filter(kind=EventKind.ESCALATED).values("report_id").distinct().count()
+    # A reminder at the top is a missed deadline too (it is no longer an escalation).
+    missed = (
+        week_events.filter(kind__in=(EventKind.ESCALATED, EventKind.REMINDED)).values("report_id").distinct().count()
+    )
     reopened = week_events.filter(kind=EventKind.REOPENED).count()
     answers = Report.objects.filter(
         production=production, first_answered_at__gte=start, first_answered_at__lt=end

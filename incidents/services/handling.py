@@ -168,6 +168,7 @@ def report_reopen(*, report_id: int, user: User | None, reason: str, now: dateti
         report.acknowledged_at = None
         report.resolved_by = None
         report.resolved_at = None
+        report.reminder_count = 0  # "not fixed" is news: at the top, a new run of reminders
         report.next_escalation_at = ladder.deadline(
             status=ReportStatus.OPEN, severity=report.severity, level_number=report.escalation_level, now=now
         )
@@ -187,12 +188,14 @@ def report_reopen(*, report_id: int, user: User | None, reason: str, now: dateti
                 "resolved_by",
                 "resolved_at",
                 "resolution",
+                "reminder_count",
             ],
         )
         report.save(
             update_fields=[
                 "status",
                 "reopen_count",
+                "reminder_count",
                 "acknowledged_by",
                 "acknowledged_at",
                 "resolved_by",

@@ -10,6 +10,7 @@ from accounts.models import Membership, Role
 from incidents.categories import Category
 from incidents.models import Channel, EscalationPolicy, EventKind, Notification, Report
 from incidents.services.escalation import report_escalate
+from incidents.services.handling import report_acknowledge, report_reopen, report_resolve
 from incidents.services.stop_work import stop_work_call, stop_work_lift
 from incidents.trail import verify_trail
 from tests.factories import file_report, member
@@ -208,3 +209,16 @@ def test_a_ladder_with_nobody_at_all_alerts_the_admins_at_the_first_deadline(pro
     report.refresh_from_db()
     assert report.unanswered_at_top_at is not None and report.next_escalation_at is None
     assert _told_in_app(report, EventKind.UNANSWERED_AT_TOP) == {admin.pk}
+
+
+def test_a_report_reopened_at_the_top_gets_a_new_run_of_reminders(production, crew, ladder_cast):
+    report = _climb_to_the_top_and_remind(file_report(production, crew, Category.FATIGUE), reminders=3)
+    assert report.reminder_count == 3
+    assert report_acknowledge(report_id=report.pk, user=ladder_cast["executive"]).won
+    report_resolve(report_id=report.pk, user=ladder_cast["executive"], resolution="Turnaround fixed")
+    report = report_reopen(report_id=report.pk, user=crew, reason="Still 16-hour days")
+    assert (report.escalation_level, report.reminder_count) == (5, 0)
+    report_escalate(report_id=report.pk, expected_level=5, now=report.next_escalation_at)
+    report.refresh_from_db()
+    assert report.reminder_count == 1 and report.next_escalation_at is not None
+    assert verify_trail(report).intact
