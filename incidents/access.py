@@ -554,6 +554,12 @@ def plans_days(user: AnyUser, production_id: int) -> bool:
     return membership is not None and (membership.role == Role.SAFETY or membership.rank >= rank_of(Role.UPM))
 
 
+def overrides_meeting(user: AnyUser, production_id: int) -> bool:
+    """Only the armorer may check a firearm out before the firearms day's safety meeting (with a reason)."""
+    membership = membership_in(user, production_id)
+    return membership is not None and membership.role == Role.ARMORER
+
+
 def day_for_member(user: AnyUser, production_id: int, day_id: int) -> ShootingDay:
     production = production_for_member(user, production_id)
     day = ShootingDay.objects.filter(pk=day_id, production=production).first()

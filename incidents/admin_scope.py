@@ -33,8 +33,12 @@ from incidents.models import (
     EscalationPolicy,
     Event,
     Investigation,
+    MeetingAttendance,
     Notification,
     Report,
+    SafetyMeeting,
+    ShootingDay,
+    TimeRequest,
     Weapon,
     WitnessStatement,
 )
@@ -57,6 +61,10 @@ SCOPE_PATHS: dict[type[models.Model], str] = {
     CustodyRecord: "production",
     Investigation: "report__production",
     WitnessStatement: "investigation__report__production",
+    ShootingDay: "production",
+    SafetyMeeting: "production",
+    MeetingAttendance: "production",
+    TimeRequest: "production",
 }
 
 

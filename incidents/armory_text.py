@@ -6,7 +6,18 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from incidents.armory_chain import sealed_state
-from incidents.models import AmmoKind, ArmoryEvent, ArmoryEventKind, GapKind, Load, Presence, Weapon, WeaponKind
+from incidents.models import (
+    DAY_FLAGS,
+    AmmoKind,
+    ArmoryEvent,
+    ArmoryEventKind,
+    GapKind,
+    Load,
+    Presence,
+    ShootingDay,
+    Weapon,
+    WeaponKind,
+)
 
 
 def _weapon(state: dict[str, Any]) -> str:
@@ -77,6 +88,8 @@ def armory_event_text(event: ArmoryEvent) -> str:
         }
     if kind in CUSTODY_KINDS:
         return _custody_text(event, who, state, payload)
+    if kind in DAY_KINDS:
+        return _day_text(event, who, state, payload)
     if kind == ArmoryEventKind.GAP_REPORTED:
         return _("SafeTrack filed report #%(report)s: %(gap)s.") % {
             "report": payload.get("report"),
@@ -142,3 +155,97 @@ def _custody_text(event: ArmoryEvent, who: str, state: dict[str, Any], payload: 
     if not payload.get("adds_up", True):
         text += " " + _("The count does not add up.")
     return text
+
+
+DAY_KINDS = frozenset(
+    {
+        ArmoryEventKind.DAY_SCHEDULED,
+        ArmoryEventKind.DAY_CHANGED,
+        ArmoryEventKind.MEETING_RECORDED,
+        ArmoryEventKind.ATTENDANCE_CONFIRMED,
+        ArmoryEventKind.MEETING_CHECKED,
+        ArmoryEventKind.WRAP_CHECKED,
+        ArmoryEventKind.TIME_REQUESTED,
+        ArmoryEventKind.TIME_APPROVED,
+        ArmoryEventKind.TIME_REFUSED,
+        ArmoryEventKind.TIME_UNANSWERED,
+    }
+)
+
+
+def _flags(state: dict[str, Any]) -> str:
+    flags = [str(ShootingDay._meta.get_field(name).verbose_name) for name in DAY_FLAGS if state.get(name)]
+    return ", ".join(flags) or _("no flags")
+
+
+def _day_text(event: ArmoryEvent, who: str, state: dict[str, Any], payload: dict[str, Any]) -> str:
+    kind = event.kind
+    if kind == ArmoryEventKind.DAY_SCHEDULED:
+        return _("%(who)s scheduled the shooting day %(date)s: scenes %(scenes)s (%(flags)s).") % {
+            "who": who,
+            "date": state.get("date", ""),
+            "scenes": state.get("scenes", ""),
+            "flags": _flags(state),
+        }
+    if kind == ArmoryEventKind.DAY_CHANGED:
+        return _("%(who)s changed the shooting day %(date)s (%(changed)s): scenes %(scenes)s (%(flags)s).") % {
+            "who": who,
+            "date": state.get("date", ""),
+            "changed": ", ".join(
+                str(ShootingDay._meta.get_field(name).verbose_name) for name in payload.get("changed", [])
+            ),
+            "scenes": state.get("scenes", ""),
+            "flags": _flags(state),
+        }
+    if kind == ArmoryEventKind.MEETING_RECORDED:
+        return _("%(who)s recorded the safety meeting of %(date)s, led by %(leader)s: %(topics)s") % {
+            "who": who,
+            "date": payload.get("date", ""),
+            "leader": payload.get("led_by_name", ""),
+            "topics": state.get("topics", ""),
+        }
+    if kind == ArmoryEventKind.ATTENDANCE_CONFIRMED:
+        return _("%(who)s confirmed on their own phone that they were at the safety meeting of %(date)s.") % {
+            "who": who,
+            "date": payload.get("date", ""),
+        }
+    if kind == ArmoryEventKind.MEETING_CHECKED:
+        if payload.get("held"):
+            return _("First scene of %(date)s: the safety meeting was on the record.") % {"date": state.get("date")}
+        return _("First scene of %(date)s: no safety meeting on the record; SafeTrack filed report #%(report)s.") % {
+            "date": state.get("date"),
+            "report": payload.get("report"),
+        }
+    if kind == ArmoryEventKind.WRAP_CHECKED:
+        reports = payload.get("reports") or []
+        if not reports:
+            return _("Wrap of %(date)s: every weapon was back in the armory.") % {"date": state.get("date")}
+        return _("Wrap of %(date)s: %(count)s weapon(s) still out; SafeTrack filed report(s) %(reports)s.") % {
+            "date": state.get("date"),
+            "count": len(reports),
+            "reports": ", ".join(f"#{pk}" for pk in reports),
+        }
+    names = {
+        "who": who,
+        "what": state.get("what", ""),
+        "date": state.get("needed_on", ""),
+        "reason": state.get("reason", ""),
+        "answer": state.get("answer", ""),
+        "requester": payload.get("requested_by_name", ""),
+        "report": payload.get("report"),
+    }
+    if kind == ArmoryEventKind.TIME_REQUESTED:
+        return _("%(who)s asked for time for safety work: %(what)s, on %(date)s, because: %(reason)s") % names
+    if kind == ArmoryEventKind.TIME_APPROVED:
+        return _("%(who)s approved the request of %(requester)s: %(what)s, on %(date)s.") % names
+    if kind == ArmoryEventKind.TIME_REFUSED:
+        return (
+            _(
+                "%(who)s REFUSED the request of %(requester)s: %(what)s, on %(date)s, because: %(answer)s "
+                "(report #%(report)s filed)."
+            )
+            % names
+        )
+    return (
+        _("Nobody answered the request of %(requester)s in time: %(what)s; SafeTrack filed report #%(report)s.") % names
+    )

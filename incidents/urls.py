@@ -6,6 +6,7 @@ from .views import (
     anonymous,
     armory,
     armory_custody,
+    armory_days,
     dashboard,
     firearm_flags,
     handling,
@@ -112,6 +113,33 @@ urlpatterns = [
         "productions/<int:production_id>/armory/ammunition/<int:lot_id>/count/",
         armory.ammunition_count,
         name="armory_ammunition_count",
+    ),
+    # Shooting days, the daily safety meeting and the armorer's time (DESIGN.md flow 6)
+    path("productions/<int:production_id>/days/", armory_days.days_index, name="days"),
+    path("productions/<int:production_id>/days/new/", armory_days.day_new, name="day_new"),
+    path("productions/<int:production_id>/days/<int:day_id>/", armory_days.day_detail, name="day"),
+    path("productions/<int:production_id>/days/<int:day_id>/edit/", armory_days.day_edit, name="day_edit"),
+    path("productions/<int:production_id>/days/<int:day_id>/meeting/", armory_days.meeting_new, name="day_meeting"),
+    path(
+        "productions/<int:production_id>/days/<int:day_id>/attend/",
+        armory_days.attendance_confirm,
+        name="day_attend",
+    ),
+    path("productions/<int:production_id>/days/requests/", armory_days.time_request_list, name="time_requests"),
+    path(
+        "productions/<int:production_id>/days/requests/new/",
+        armory_days.time_request_new,
+        name="time_request_new",
+    ),
+    path(
+        "productions/<int:production_id>/days/requests/<int:request_id>/",
+        armory_days.time_request_detail,
+        name="time_request",
+    ),
+    path(
+        "productions/<int:production_id>/days/requests/<int:request_id>/answer/",
+        armory_days.time_request_answer,
+        name="time_request_answer",
     ),
     # The armory: the chain of custody
     path(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from incidents.models import AmmoLot, CustodyRecord, Load, Weapon
 from incidents.services.armory.custody import SCENE_MAX_LENGTH, CheckOut
+from incidents.services.armory.days import OVERRIDE_MAX_LENGTH
 
 from .armory import count_field, submit_helper
 
@@ -23,6 +24,8 @@ ERROR_FIELDS = {
     "load": "load",
     "lot": "lot",
     "rounds": "rounds",
+    "meeting": "meeting_override",
+    "meeting_override": "meeting_override",
 }
 
 
@@ -88,12 +91,28 @@ class CheckOutForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
     )
+    meeting_override = forms.CharField(
+        label=_("Check it out before the safety meeting anyway, because"),
+        required=False,
+        max_length=OVERRIDE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only if it cannot wait. The safety coordinator is told at once, with your reason."),
+        error_messages={"max_length": _("Keep the reason under %(limit_value)d characters.")},
+    )
     unchecked_handover = forms.BooleanField(
         label=_("Hand it over without the check anyway (this files a report)"),
         required=False,
     )
 
-    def __init__(self, *args: Any, weapon: Weapon, members: list[User], lots: list[AmmoLot], **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        weapon: Weapon,
+        members: list[User],
+        lots: list[AmmoLot],
+        may_override_meeting: bool = False,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.weapon = weapon
         member_ids = [member.pk for member in members]
@@ -107,6 +126,9 @@ class CheckOutForm(forms.Form):
         if not (self.is_bound and not self.data.get("checked")):
             # Offered only once the armorer tried without the check: a routine check-out never sees it.
             del self.fields["unchecked_handover"]
+        if not may_override_meeting:
+            # Offered to the armorer only while today's firearms meeting is not recorded.
+            del self.fields["meeting_override"]
         if not weapon.loadable:
             # A prop or an airsoft gun goes out cold: no load, lot or rounds to tap.
             for name in ("load", "lot", "rounds"):
@@ -126,6 +148,9 @@ class CheckOutForm(forms.Form):
             unchecked_handover=data.get("unchecked_handover", False),
             both_present=data["both_present"],
         )
+
+    def override_reason(self) -> str:
+        return self.cleaned_data.get("meeting_override", "")
 
     def add_refusal(self, error: ValidationError) -> None:
         field = ERROR_FIELDS.get(error.code or "")

@@ -1,12 +1,26 @@
 """The armory's reads: the inventory, who holds what, the custody log and the trail of one weapon,
 with their joins decided once."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import Membership, Production, Role, User
-from incidents.models import AmmoLot, ArmoryEvent, ArmoryEventKind, CustodyRecord, Weapon, WeaponStatus
+from incidents.models import (
+    AmmoLot,
+    ArmoryEvent,
+    ArmoryEventKind,
+    ArmoryGap,
+    CustodyRecord,
+    MeetingAttendance,
+    SafetyMeeting,
+    ShootingDay,
+    TimeRequest,
+    TimeRequestStatus,
+    Weapon,
+    WeaponStatus,
+)
 
 CUSTODY_JOINS = ("weapon", "handed_to", "first_ad", "lot", "checked_out_by", "checked_in_by")
 # A check-out waits for its confirmations this long on the people's armory page; after that it is in
@@ -86,4 +100,88 @@ def weapon_trail(weapon: Weapon) -> QuerySet[ArmoryEvent]:
         )
         .select_related("actor")
         .order_by("-seq")
+    )
+
+
+# --- shooting days, safety meetings and time requests --------------------------------------------------
+
+
+def local_day(production: Production, now: datetime) -> date:
+    """The production's date at `now` (a shooting day is a date where the production is)."""
+    return timezone.localtime(now, production.tzinfo).date()
+
+
+def firearms_day_without_meeting(weapon: Weapon, now: datetime) -> ShootingDay | None:
+    """Today's firearms day whose safety meeting is not recorded yet, if the weapon needs one."""
+    if not weapon.needs_meeting:
+        return None
+    return ShootingDay.objects.filter(
+        production_id=weapon.production_id, date=local_day(weapon.production, now), firearms=True, meeting__isnull=True
+    ).first()
+
+
+def days_of(production: Production, today: date) -> tuple[list[ShootingDay], list[ShootingDay]]:
+    """The schedule: today and the days to come, then the past days (newest first)."""
+    days = ShootingDay.objects.filter(production=production).select_related("meeting").order_by("date")
+    coming = [day for day in days if day.date >= today]
+    past = sorted((day for day in days if day.date < today), key=lambda day: day.date, reverse=True)
+    return coming, past
+
+
+def attendance_of(meeting: SafetyMeeting) -> list[MeetingAttendance]:
+    return list(meeting.attendance.select_related("person").order_by("confirmed_at", "pk"))
+
+
+def meeting_of(day: ShootingDay) -> SafetyMeeting | None:
+    return SafetyMeeting.objects.filter(day=day).select_related("led_by", "recorded_by").first()
+
+
+def time_requests_for(user: User, production: Production, *, sees_all: bool) -> QuerySet[TimeRequest]:
+    requests = TimeRequest.objects.filter(production=production).select_related("requested_by", "answered_by")
+    if not sees_all:
+        requests = requests.filter(requested_by=user)
+    return requests.order_by("-requested_at", "-pk")
+
+
+def time_requests_waiting(production: Production, user: User) -> int:
+    """How many requests wait for an answer that this person (UPM or above) could give."""
+    return (
+        TimeRequest.objects.filter(production=production, status=TimeRequestStatus.PENDING)
+        .exclude(requested_by=user)
+        .count()
+    )
+
+
+def day_trail(day: ShootingDay) -> QuerySet[ArmoryEvent]:
+    """Every event about the day, its meeting and the attendance at it, oldest first."""
+    subjects = [f"day:{day.pk}"]
+    meeting = SafetyMeeting.objects.filter(day=day).first()
+    if meeting is not None:
+        subjects.append(f"meeting:{meeting.pk}")
+        subjects += [f"attendance:{pk}" for pk in meeting.attendance.values_list("pk", flat=True)]
+    gap_reports = list(ArmoryGap.objects.filter(day=day).values_list("report_id", flat=True))
+    return (
+        ArmoryEvent.objects.filter(production_id=day.production_id)
+        .filter(Q(subject__in=subjects) | Q(kind=ArmoryEventKind.GAP_REPORTED, payload__report__in=gap_reports))
+        .select_related("actor")
+        .order_by("seq")
+    )
+
+
+def day_custody(day: ShootingDay) -> QuerySet[CustodyRecord]:
+    """The check-outs of the day (by the production's date of check-out)."""
+    start = timezone.make_aware(datetime.combine(day.date, time(0, 0)), day.production.tzinfo)
+    end = max(start + timedelta(days=1), day.wrap_at)
+    return (
+        CustodyRecord.objects.filter(production_id=day.production_id, checked_out_at__gte=start, checked_out_at__lt=end)
+        .select_related(*CUSTODY_JOINS)
+        .order_by("checked_out_at", "pk")
+    )
+
+
+def time_request_trail(request: TimeRequest) -> QuerySet[ArmoryEvent]:
+    return (
+        ArmoryEvent.objects.filter(production_id=request.production_id, subject=f"request:{request.pk}")
+        .select_related("actor")
+        .order_by("seq")
     )

@@ -13,7 +13,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from incidents import access
 from incidents.forms.armory_custody import CheckInForm, CheckOutForm
 from incidents.models import CustodyRecord, Weapon
-from incidents.selectors.armory import checkout_lots, checkout_people, last_custody, safety_coordinators
+from incidents.selectors.armory import (
+    checkout_lots,
+    checkout_people,
+    firearms_day_without_meeting,
+    last_custody,
+    safety_coordinators,
+)
 from incidents.services.armory import custody
 from incidents.services.armory.custody import FIRST_AD, RECEIVER
 
@@ -38,20 +44,36 @@ def _checkout_initial(weapon: Weapon) -> dict[str, object]:
 @require_http_methods(["GET", "POST"])
 def check_out(request: HttpRequest, production_id: int, weapon_id: int) -> HttpResponse:
     weapon = access.weapon_for_keeper(request.user, production_id, weapon_id)
+    meeting_pending = firearms_day_without_meeting(weapon, timezone.now())
     form = CheckOutForm(
         request.POST or None,
         weapon=weapon,
         members=checkout_people(weapon.production),
         lots=checkout_lots(weapon.production),
         initial=_checkout_initial(weapon),
+        may_override_meeting=meeting_pending is not None and access.overrides_meeting(request.user, production_id),
     )
     if request.method == "POST" and form.is_valid():
         try:
-            outcome = custody.custody_check_out(weapon_id=weapon.pk, user=request.user, checkout=form.checkout())
+            outcome = custody.custody_check_out(
+                weapon_id=weapon.pk,
+                user=request.user,
+                checkout=form.checkout(),
+                meeting_override=form.override_reason(),
+            )
         except ValidationError as exc:
             form.add_refusal(exc)
         else:
-            if outcome.gap_report is not None:
+            if outcome.record.meeting_override:
+                messages.warning(
+                    request,
+                    _(
+                        "%(weapon)s is out before the safety meeting: the safety coordinator is told, with your "
+                        "reason (report #%(report)s)."
+                    )
+                    % {"weapon": weapon, "report": outcome.gap_report.pk if outcome.gap_report else "?"},
+                )
+            elif outcome.gap_report is not None:
                 messages.warning(
                     request,
                     _("%(weapon)s is out without the check: SafeTrack filed a report (#%(report)s).")
@@ -63,7 +85,7 @@ def check_out(request: HttpRequest, production_id: int, weapon_id: int) -> HttpR
                     _("%(weapon)s is out with %(person)s.") % {"weapon": weapon, "person": outcome.record.handed_to},
                 )
             return redirect(outcome.record.get_absolute_url())
-    context = {"production": weapon.production, "weapon": weapon, "form": form}
+    context = {"production": weapon.production, "weapon": weapon, "form": form, "meeting_pending": meeting_pending}
     with timezone.override(weapon.production.tzinfo):
         return render(request, "incidents/armory/check_out.html", context)
 

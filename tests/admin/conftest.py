@@ -1,6 +1,7 @@
 """Admin fixtures: a production-scoped staff user, and a production with every kind of row present."""
 
 from datetime import date, timedelta
+from datetime import time as clock
 
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -10,7 +11,9 @@ from django.utils import timezone
 from accounts.models import Department, Role
 from incidents.categories import Category
 from incidents.models import Attachment, DigestRun, Heartbeat, Identity, Notification, Report, WarningTerm
+from incidents.services.armory.days import DayPlan, attendance_confirm, day_schedule, meeting_record
 from incidents.services.armory.inventory import LIVE, ammunition_stock
+from incidents.services.armory.time_requests import time_request_make
 from incidents.services.escalation import report_escalate
 from tests.admin.helpers import fail_notification
 from tests.factories import UserFactory, ammo_lot, file_report, member, weapon
@@ -66,6 +69,24 @@ def world(production, other_production, crew, confidential_reporter, ladder_cast
     ammo_lot(production, ladder_cast["armorer"])
     live = ammunition_stock(
         production=production, user=ladder_cast["armorer"], kind=LIVE, description=".45 ACP", count=1
+    )
+    # Shooting days: a firearms day with its meeting and one attendance, and a time request.
+    armorer, safety = ladder_cast["armorer"], ladder_cast["safety"]
+    today = timezone.localtime(timezone.now(), production.tzinfo).date()
+    day = day_schedule(
+        production=production,
+        user=safety,
+        plan=DayPlan(date=today, scenes="12", first_scene=clock(7, 0), wrap=clock(19, 0), firearms=True),
+    )
+    meeting_record(day_id=day.pk, user=safety, led_by=safety, held_at=clock(0, 0), topics="Cold guns")
+    attendance_confirm(day_id=day.pk, user=crew)
+    time_request_make(
+        production=production,
+        user=armorer,
+        kind="prep",
+        what="An hour before call",
+        reason="Cleaning",
+        needed_on=today + timedelta(days=1),
     )
     LogEntry.objects.log_actions(
         user_id=superuser.pk, queryset=Report.objects.filter(pk=named.pk), action_flag=CHANGE, change_message="test"

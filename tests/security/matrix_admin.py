@@ -40,6 +40,11 @@ ADMIN_PERMS: dict[str, tuple[str, str]] = {
     "incidents.custodyrecord": ("v", "v"),
     # Investigations are written on the site only; production admins read them, as they read the trail.
     "incidents.investigation": ("v", "v"),
+    # Shooting days, meetings, attendance and time requests: written on set, read-only in the admin.
+    "incidents.shootingday": ("v", "v"),
+    "incidents.safetymeeting": ("v", "v"),
+    "incidents.meetingattendance": ("v", "v"),
+    "incidents.timerequest": ("v", "v"),
 }
 # Rows that belong to no production: there is no "another production's" object to try.
 GLOBAL_ADMIN_MODELS = {
@@ -86,6 +91,10 @@ def admin_objects(world: World) -> dict[str, tuple[Any, Any]]:
         "incidents.armorygap": (here.armory_gap, far.armory_gap),
         "incidents.custodyrecord": (here.custody, far.custody),
         "incidents.investigation": (here.statement.investigation, far.statement.investigation),
+        "incidents.shootingday": (here.day, far.day),
+        "incidents.safetymeeting": (here.day.meeting, far.day.meeting),
+        "incidents.meetingattendance": (here.attendance, far.attendance),
+        "incidents.timerequest": (here.time_request, far.time_request),
     }
 
 

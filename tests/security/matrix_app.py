@@ -1,6 +1,7 @@
 """The matrix's cases for the app's own URLs (accounts and incidents)."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.urls import reverse
@@ -39,6 +40,13 @@ ARMORY_LOGS = roles(404, anonymous=LOGIN, crew_here=403, handlers=200)
 KEEPERS = ("armorer", "safety", "producer", "executive")
 ARMORY_KEEPER = roles(404, anonymous=LOGIN, members=403, **dict.fromkeys(KEEPERS, 200))
 ARMORY_KEEPER_POST = roles(404, anonymous=LOGIN, members=403, **dict.fromkeys(KEEPERS, 302))
+# Shooting days: every member reads them and confirms attendance; the safety coordinator, the UPM and
+# the producers (and above) plan them and record the meetings. Time requests: handlers ask; the one who
+# asked, the safety coordinator and the UPM and above read one; the UPM and above answer (not their own).
+PLANNERS = ("safety", "upm", "producer", "executive")
+PLANNER = roles(404, anonymous=LOGIN, members=403, **dict.fromkeys(PLANNERS, 200))
+PLANNER_POST = roles(404, anonymous=LOGIN, members=403, **dict.fromkeys(PLANNERS, 302))
+ANSWERERS = ("upm", "producer", "executive")
 RECORD = roles(404, anonymous=LOGIN, reporter=403, handlers=200, staff=403, superuser=200)
 
 
@@ -341,6 +349,7 @@ def app_cases() -> list[Case]:
         )
     cases += armory_cases()
     cases += investigation_cases()
+    cases += days_cases()
     for key in ("report_record", "report_record_pdf"):
         cases += on_report(key, lambda o, k=key: reverse(k, args=[o.report.pk]), get=RECORD)
     # The emailed acknowledge link works only for the person it was sent to (the level-1 department head).
@@ -453,5 +462,65 @@ def armory_cases() -> list[Case]:
         post=ARMORY_KEEPER_POST,
         data=lambda w, r: {"party": "receiver"},
         takes_effect=list(KEEPERS),
+    )
+    return cases
+
+
+def days_cases() -> list[Case]:
+    def planner_form(
+        key: str, pick: Callable[[Objects], str], data: Callable[[World, str], dict[str, Any]]
+    ) -> list[Case]:
+        return on_report(key, pick, get=PLANNER, post=PLANNER_POST, data=data, takes_effect=list(PLANNERS))
+
+    def plan(w: World, r: str, days_ahead: int) -> dict[str, Any]:
+        day = w.here.day.date + timedelta(days=days_ahead)
+        return {"date": day.isoformat(), "scenes": "40, 41", "first_scene": "07:00", "wrap": "19:00", "firearms": "on"}
+
+    cases = on_report("days", lambda o: reverse("days", args=[o.production.pk]), get=ARMORY)
+    cases += planner_form("day_new", lambda o: reverse("day_new", args=[o.production.pk]), lambda w, r: plan(w, r, 3))
+    cases += on_report("day", lambda o: reverse("day", args=[o.production.pk, o.day.pk]), get=ARMORY)
+    cases += planner_form(
+        "day_edit", lambda o: reverse("day_edit", args=[o.production.pk, o.day.pk]), lambda w, r: plan(w, r, 0)
+    )
+    cases += planner_form(
+        "day_meeting",
+        lambda o: reverse("day_meeting", args=[o.production.pk, o.day_without_meeting.pk]),
+        lambda w, r: {"held_at": "07:30", "led_by": w.users["safety"].pk, "topics": "Stunt fall, pads"},
+    )
+    cases += on_report(
+        "day_attend",
+        lambda o: reverse("day_attend", args=[o.production.pk, o.day.pk]),
+        get=POST_ONLY,
+        post=roles(404, anonymous=LOGIN, members=302),
+        takes_effect=GROUPS["members"],
+    )
+    requests = lambda o: reverse("time_requests", args=[o.production.pk])  # noqa: E731
+    cases += on_report("time_requests", requests, get=HANDLER_PAGE)
+    cases += on_report(
+        "time_request_new",
+        lambda o: reverse("time_request_new", args=[o.production.pk]),
+        get=HANDLER_PAGE,
+        post=roles(404, anonymous=LOGIN, crew_here=403, handlers=302),
+        data=lambda w, r: {
+            "kind": "training",
+            "what": "A dry run with the cast",
+            "reason": "New actors on the gunfight",
+            "needed_on": (w.here.day.date + timedelta(days=2)).isoformat(),
+        },
+        takes_effect=GROUPS["handlers"],
+    )
+    readers = ("armorer", "safety", *ANSWERERS)
+    cases += on_report(
+        "time_request",
+        lambda o: reverse("time_request", args=[o.production.pk, o.time_request.pk]),
+        get=roles(404, anonymous=LOGIN, members=403, **dict.fromkeys(readers, 200)),
+    )
+    cases += on_report(
+        "time_request_answer",
+        lambda o: reverse("time_request_answer", args=[o.production.pk, o.time_request.pk]),
+        get=POST_ONLY,
+        post=roles(404, anonymous=LOGIN, members=403, **dict.fromkeys(ANSWERERS, 302)),
+        data=lambda w, r: {"decision": "approve", "answer": ""},
+        takes_effect=list(ANSWERERS),
     )
     return cases

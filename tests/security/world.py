@@ -11,6 +11,7 @@ import io
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from datetime import time as clock
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -32,14 +33,19 @@ from incidents.models import (
     Event,
     Heartbeat,
     Identity,
+    MeetingAttendance,
     Notification,
     Report,
+    ShootingDay,
+    TimeRequest,
     WarningTerm,
     Weapon,
     WitnessStatement,
 )
 from incidents.notifications.message import ack_token
+from incidents.services.armory.days import DayPlan, attendance_confirm, day_schedule, meeting_record
 from incidents.services.armory.inventory import LIVE, ammunition_stock
+from incidents.services.armory.time_requests import time_request_make
 from incidents.services.attachments import attachments_save, upload_clean
 from incidents.services.filing import report_file
 from incidents.services.handling import report_acknowledge, report_resolve
@@ -121,6 +127,10 @@ class Objects:
     live_report: Report  # filed by SafeTrack when live rounds were offered to the armory
     custody: CustodyRecord  # a prop out with the reporter, the safety coordinator as its 1st AD, unconfirmed
     statement: WitnessStatement  # of the stop-work call's investigation, opened by the safety coordinator
+    day: ShootingDay  # today, a firearms day whose safety meeting is recorded (nobody confirmed attendance)
+    day_without_meeting: ShootingDay  # yesterday, no flags, no meeting recorded
+    time_request: TimeRequest  # the armorer's, waiting for an answer
+    attendance: MeetingAttendance  # at today's meeting, by a member outside the cast (the cast has not confirmed)
 
     @property
     def armory_event(self) -> ArmoryEvent:
@@ -187,6 +197,28 @@ def production_objects(production: Production, reporter: User, handler: User) ->
     held = check_out(prop, armorer, reporter, safety)
     investigate(stop, safety)
     statement = statement_add(report_id=stop.pk, user=safety, witness="Dee Witness", upload=upload_clean(photo()))
+    today = timezone.localtime(timezone.now(), production.tzinfo).date()
+    day = day_schedule(
+        production=production,
+        user=safety,
+        plan=DayPlan(date=today, scenes="12, 14A", first_scene=clock(7, 0), wrap=clock(19, 0), firearms=True),
+    )
+    meeting_record(day_id=day.pk, user=safety, led_by=safety, held_at=clock(0, 0), topics="Cold guns, sightlines")
+    day_without_meeting = day_schedule(
+        production=production,
+        user=safety,
+        plan=DayPlan(date=today - timedelta(days=1), scenes="3", first_scene=clock(8, 0), wrap=clock(18, 0)),
+    )
+    attendee = member(production, Role.CREW, Department.CAMERA, full_name=f"Attendee {production.name}")
+    attendance = attendance_confirm(day_id=day.pk, user=attendee)
+    asked = time_request_make(
+        production=production,
+        user=armorer,
+        kind="securing",
+        what="Two hours before call",
+        reason="No safe on the truck",
+        needed_on=today + timedelta(days=2),
+    )
     return Objects(
         production=production,
         reporter=reporter,
@@ -207,6 +239,10 @@ def production_objects(production: Production, reporter: User, handler: User) ->
         live_report=live.live_report,
         custody=held,
         statement=statement,
+        day=day,
+        day_without_meeting=day_without_meeting,
+        time_request=asked,
+        attendance=attendance,
     )
 
 

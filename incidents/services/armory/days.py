@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Membership, Production, Role, User
 from incidents import access
 from incidents.categories import Category, Severity
-from incidents.formatting import local_datetime, production_local
+from incidents.formatting import local_datetime
 from incidents.models import (
     ArmoryEventKind,
     CustodyRecord,
@@ -34,8 +34,8 @@ from incidents.models import (
     Report,
     SafetyMeeting,
     ShootingDay,
-    Weapon,
 )
+from incidents.selectors.armory import firearms_day_without_meeting, local_day
 
 from .gaps import Gap, gap_language, gap_report_file
 from .trail import armory_event_append
@@ -67,10 +67,6 @@ class DayPlan:
 def _require_planner(user: User, production_id: int) -> None:
     if not access.plans_days(user, production_id):
         raise PermissionDenied(_("Only the safety coordinator, the UPM and the producers plan the shooting days."))
-
-
-def local_day(production: Production, now: datetime) -> date:
-    return production_local(now, production).date()
 
 
 def _at(production: Production, day: date, clock: time) -> datetime:
@@ -264,17 +260,7 @@ def attendance_confirm(*, day_id: int, user: User, now: datetime | None = None) 
 # --- the check-out's gate ----------------------------------------------------------------------------
 
 
-def meeting_gate(weapon: Weapon, now: datetime) -> ShootingDay | None:
-    """Today's firearms day whose safety meeting is not recorded yet, if the weapon needs one."""
-    if not weapon.needs_meeting:
-        return None
-    return (
-        ShootingDay.objects.filter(
-            production_id=weapon.production_id, date=local_day(weapon.production, now), firearms=True
-        )
-        .filter(meeting__isnull=True)
-        .first()
-    )
+meeting_gate = firearms_day_without_meeting
 
 
 def meeting_gate_refusal(day: ShootingDay) -> ValidationError:
@@ -291,8 +277,7 @@ def meeting_gate_refusal(day: ShootingDay) -> ValidationError:
 def meeting_override_clean(*, user: User, production_id: int, reason: str) -> str:
     """The armorer's reason for checking out before the meeting, or the ValidationError saying why not."""
     reason = " ".join((reason or "").split())
-    membership = access.membership_in(user, production_id)
-    if membership is None or membership.role != Role.ARMORER:
+    if not access.overrides_meeting(user, production_id):
         raise ValidationError(
             _("Only the armorer can check a firearm out before the day's safety meeting."), code="meeting"
         )

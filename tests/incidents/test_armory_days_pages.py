@@ -1,0 +1,241 @@
+"""The schedule, the safety meeting and the time requests on a phone, without JavaScript: the check-out
+page refuses a firearm before the meeting and offers the armorer the override, crew confirm attendance
+with one tap, refusals land on their field, and hostile input changes nothing."""
+
+from datetime import time, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents.models import (
+    CustodyRecord,
+    GapKind,
+    MeetingAttendance,
+    Report,
+    SafetyMeeting,
+    ShootingDay,
+    TimeRequest,
+    TimeRequestStatus,
+)
+from incidents.services.armory.days import DayPlan, day_schedule, meeting_record
+from incidents.services.armory.time_requests import time_request_make
+from tests.factories import member, weapon
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "'; DROP TABLE incidents_shootingday; --",
+    "\x00\x1b[31m",
+    "‮evil",
+    "A" * 5000,
+]
+
+
+@pytest.fixture
+def actor(production):
+    return member(production, full_name="Rhett Actor", department="cast")
+
+
+@pytest.fixture
+def revolver(production, armorer):
+    return weapon(production, armorer)
+
+
+def _today(production):
+    return timezone.localtime(timezone.now(), production.tzinfo).date()
+
+
+@pytest.fixture
+def firearms_day(production, safety):
+    plan = DayPlan(date=_today(production), scenes="12, 14A", first_scene=time(7, 0), wrap=time(19, 0), firearms=True)
+    return day_schedule(production=production, user=safety, plan=plan)
+
+
+def _checkout(actor, safety, **fields):
+    return {
+        "handed_to": str(actor.pk),
+        "first_ad": str(safety.pk),
+        "scene": "12",
+        "load": "cold",
+        "checked": "on",
+        **fields,
+    }
+
+
+def test_the_check_out_page_says_the_meeting_is_missing_and_refuses(
+    client, production, armorer, safety, actor, revolver, firearms_day
+):
+    client.force_login(safety)
+    url = reverse("armory_check_out", args=[production.pk, revolver.pk])
+    page = client.get(url).content.decode()
+    assert "safety meeting is not recorded yet" in page
+    assert 'name="meeting_override"' not in page  # only the armorer overrides
+
+    refused = client.post(url, _checkout(actor, safety)).content.decode()
+
+    assert "Only the armorer can check it out anyway" in refused
+    assert not CustodyRecord.objects.exists()
+
+
+def test_the_armorer_overrides_on_the_check_out_page_and_is_told_the_coordinator_knows(
+    client, production, armorer, safety, actor, revolver, firearms_day
+):
+    client.force_login(armorer)
+    url = reverse("armory_check_out", args=[production.pk, revolver.pk])
+    assert 'name="meeting_override"' in client.get(url).content.decode()
+
+    response = client.post(url, _checkout(actor, safety, meeting_override="Dawn insert, meeting at 8"), follow=True)
+
+    record = CustodyRecord.objects.get()
+    assert record.meeting_override == "Dawn insert, meeting at 8"
+    assert "the safety coordinator is told" in response.content.decode()
+    assert Report.objects.get().armory_gap.kind == GapKind.MEETING_OVERRIDDEN
+
+
+def test_crew_confirm_attendance_with_one_tap(client, production, safety, crew, firearms_day):
+    meeting_record(day_id=firearms_day.pk, user=safety, led_by=safety, held_at=time(0, 0), topics="Cold guns")
+    client.force_login(crew)
+    url = reverse("day", args=[production.pk, firearms_day.pk])
+    assert "I was at this safety meeting" in client.get(url).content.decode()
+
+    response = client.post(reverse("day_attend", args=[production.pk, firearms_day.pk]))
+
+    assert response.status_code == 302
+    assert MeetingAttendance.objects.get().person == crew
+    page = client.get(url).content.decode()
+    assert "You confirmed that you were at this meeting." in page
+    assert "Gabi Grip" not in page.split("You confirmed")[1]  # crew do not see the list of who attended
+
+
+def test_attending_a_day_without_a_meeting_says_so(client, production, crew, firearms_day):
+    client.force_login(crew)
+    response = client.post(reverse("day_attend", args=[production.pk, firearms_day.pk]), follow=True)
+    assert "No safety meeting is recorded for this day yet." in response.content.decode()
+    assert not MeetingAttendance.objects.exists()
+
+
+def test_the_safety_coordinator_plans_a_day_and_records_its_meeting(client, production, safety):
+    client.force_login(safety)
+    today = _today(production)
+    response = client.post(
+        reverse("day_new", args=[production.pk]),
+        {"date": today.isoformat(), "scenes": "40, 41", "first_scene": "07:00", "wrap": "19:00", "firearms": "on"},
+    )
+    day = ShootingDay.objects.get()
+    assert response["Location"] == day.get_absolute_url()
+    assert day.firearms and not day.stunts
+
+    response = client.post(
+        reverse("day_meeting", args=[production.pk, day.pk]),
+        {"held_at": "00:00", "led_by": str(safety.pk), "topics": "Blanks today; cold checks at the cart"},
+    )
+    assert response.status_code == 302
+    assert SafetyMeeting.objects.get().topics.startswith("Blanks today")
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+@pytest.mark.parametrize("field", ["scenes", "date", "first_scene", "wrap"])
+def test_hostile_input_on_the_day_form_changes_nothing(client, production, safety, field, value):
+    client.force_login(safety)
+    data = {"date": _today(production).isoformat(), "scenes": "1", "first_scene": "07:00", "wrap": "19:00"}
+    data[field] = value
+    response = client.post(reverse("day_new", args=[production.pk]), data)
+    if response.status_code == 302:  # a scene list with odd characters is still a scene list, stored as typed
+        day = ShootingDay.objects.get()
+        assert field == "scenes" and day.scenes == " ".join(value.split())
+        return
+    assert response.status_code == 200
+    assert not ShootingDay.objects.exists()
+    assert "<script>alert(1)</script>" not in response.content.decode()
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+@pytest.mark.parametrize("field", ["held_at", "led_by", "topics"])
+def test_hostile_input_on_the_meeting_form_changes_nothing(client, production, safety, other_production, field, value):
+    plan = DayPlan(date=_today(production) - timedelta(days=1), scenes="3", first_scene=time(8), wrap=time(18))
+    day = day_schedule(production=production, user=safety, plan=plan)
+    stranger = member(other_production)
+    client.force_login(safety)
+    data = {"held_at": "08:00", "led_by": str(safety.pk), "topics": "Pads"}
+    data[field] = value if field != "led_by" or value != HOSTILE[0] else str(stranger.pk)
+    response = client.post(reverse("day_meeting", args=[production.pk, day.pk]), data)
+    if response.status_code == 302:
+        assert field == "topics" and SafetyMeeting.objects.get().topics == value.strip()
+        return
+    assert response.status_code == 200
+    assert not SafetyMeeting.objects.exists()
+    assert "<script>alert(1)</script>" not in response.content.decode()
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+@pytest.mark.parametrize("field", ["kind", "what", "reason", "needed_on"])
+def test_hostile_input_on_the_time_request_form_changes_nothing(client, production, armorer, field, value):
+    client.force_login(armorer)
+    data = {
+        "kind": "prep",
+        "what": "An hour",
+        "reason": "Cleaning",
+        "needed_on": (_today(production) + timedelta(days=1)).isoformat(),
+    }
+    data[field] = value
+    response = client.post(reverse("time_request_new", args=[production.pk]), data)
+    if response.status_code == 302:
+        assert field in ("what", "reason")
+        return
+    assert response.status_code == 200
+    assert not TimeRequest.objects.exists()
+    assert "<script>alert(1)</script>" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"decision": "refuse", "answer": ""},
+        {"decision": "<script>", "answer": "x"},
+        {"decision": "refuse", "answer": "A" * 5000},
+        {},
+    ],
+)
+def test_a_bad_answer_changes_nothing(client, production, armorer, upm, data):
+    asked = time_request_make(
+        production=production,
+        user=armorer,
+        kind="prep",
+        what="An hour",
+        reason="Cleaning",
+        needed_on=_today(production) + timedelta(days=1),
+    )
+    client.force_login(upm)
+    response = client.post(reverse("time_request_answer", args=[production.pk, asked.pk]), data)
+    assert response.status_code == 200
+    assert TimeRequest.objects.get().status == TimeRequestStatus.PENDING
+    assert not Report.objects.exists()
+
+
+def test_the_upm_refuses_on_the_page_and_the_refusal_is_told(client, production, armorer, upm, producer, safety):
+    asked = time_request_make(
+        production=production,
+        user=armorer,
+        kind="securing",
+        what="Two hours before call",
+        reason="No safe on the truck",
+        needed_on=_today(production) + timedelta(days=1),
+    )
+    client.force_login(upm)
+    page = client.get(asked.get_absolute_url()).content.decode()
+    assert "Send the answer" in page
+
+    response = client.post(
+        reverse("time_request_answer", args=[production.pk, asked.pk]),
+        {"decision": "refuse", "answer": "Over budget"},
+        follow=True,
+    )
+
+    assert "The level above you and the safety coordinator are told" in response.content.decode()
+    report = Report.objects.get()
+    assert report.armory_gap.kind == GapKind.TIME_REFUSED
+    client.force_login(armorer)
+    page = client.get(asked.get_absolute_url()).content.decode()
+    assert "Over budget" in page and "Una Manager" in page
