@@ -1,5 +1,5 @@
-"""`make run`: the web server, the Celery workers (escalations; deliveries) and Celery beat together;
-Ctrl-C stops them all.
+"""`make run`: the web server, the Celery workers (escalations; deliveries), Celery beat and the SMTP
+server for reports by email (`mailin`, when MAILIN_DOMAIN is set) together; Ctrl-C stops them all.
 
 Start-up stays short enough to read: the Celery banners are off, the worker and beat log only warnings
 (at INFO they report the sweeper every few seconds), axes announces itself once (in this process), and once the web
@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from accounts.models import Production
+from incidents.mail_address import reporting_address
 from incidents.management.commands.seed_demo import DEMO_JOIN_CODE, demo_guide
 from safetrack.queues import DELIVERY_QUEUE, ESCALATION_QUEUE
 
@@ -52,6 +53,16 @@ def _wait_for_port(host: str, port: int, processes: dict[str, subprocess.Popen],
             say("Still starting (a busy machine takes longer)…\n")
             slow_at = 0.0
     return False
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 class Command(BaseCommand):
@@ -106,12 +117,18 @@ class Command(BaseCommand):
         }
         site_url = default_site_url(host, port, dict(os.environ))
         settings.SITE_URL = site_url
+        if settings.MAILIN_DOMAIN and _port_free(settings.MAILIN_HOST, settings.MAILIN_PORT):
+            commands["mailin"] = [python, "manage.py", "mailin"]
+        elif settings.MAILIN_DOMAIN:
+            # Another stack (or a mail server) has the port: the web app still runs, without reports by email.
+            where = f"{settings.MAILIN_HOST}:{settings.MAILIN_PORT}"
+            self.stderr.write(f"mailin not started: {where} is taken (set MAILIN_PORT).")
         # This process has announced axes already; its children need not say it again.
         quiet = {**os.environ, "AXES_VERBOSE": "false", "SITE_URL": site_url}
         processes = {name: subprocess.Popen(cmd, env=quiet) for name, cmd in commands.items()}  # noqa: S603
         try:
             if _wait_for_port(host, port, processes, self.stdout.write):
-                self._print_guide(host, port)
+                self._print_guide(host, port, mailin="mailin" in processes)
             while all(p.poll() is None for p in processes.values()):
                 time.sleep(0.5)
             stopped = [name for name, p in processes.items() if p.poll() is not None]
@@ -129,7 +146,7 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     p.kill()
 
-    def _print_guide(self, host: str, port: int) -> None:
+    def _print_guide(self, host: str, port: int, *, mailin: bool) -> None:
         site = f"http://{host}:{port}"
         db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
         broker = "redis" if settings.REDIS_URL else "local filesystem"
@@ -139,4 +156,9 @@ class Command(BaseCommand):
         if production is not None:
             for line in demo_guide(production, site):
                 self.stdout.write(line)
-        self.stdout.write("Press Ctrl-C to stop the web server, the workers and beat.\n")
+            if mailin:
+                self.stdout.write(
+                    f"Reports by email: SMTP on {settings.MAILIN_HOST}:{settings.MAILIN_PORT}, "
+                    f"to {reporting_address(production)}"
+                )
+        self.stdout.write("Press Ctrl-C to stop the web server, the workers, beat and mailin.\n")
