@@ -4,49 +4,95 @@ loopback port, replies caught by the SMTP sink process (support/smtp_sink.py).""
 import io
 import re
 import smtplib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from PIL import Image
 
 from incidents.mail_address import reporting_address
 from incidents.models import Channel, EventKind, FirearmFlag, Identity, Notification, Report
 from incidents.services.receipt import report_for_receipt
-from tests.live import LiveStack, SmtpSink, free_port, wait_for_port
+from tests.live import (
+    _FAILED,
+    DEFAULT_ENV,
+    LiveProcess,
+    LiveStack,
+    SmtpSink,
+    flush_redis,
+    free_port,
+    live_database_url,
+    live_skip_reason,
+    wait_for_port,
+)
 
 DOMAIN = "reports.test"
 RECEIPT = re.compile(r"\b[A-Z2-9]{5}(?:-[A-Z2-9]{5}){4}\b")
+# One mailin process (and one SMTP sink) serves every test of this module: starting Django is most of
+# a test's time. These limits suit all of them (the oversize and rate cases rely on them).
+MAX_BYTES = 200_000
+SENDER_RATE = "2/h"
 
 
 @dataclass
 class Mailin:
     port: int
     sink: SmtpSink
+    process: LiveProcess
 
     def send(self, message: EmailMessage, *, to: str | None = None, sender: str | None = None) -> dict:
         with smtplib.SMTP("127.0.0.1", self.port, timeout=20) as smtp:
             return smtp.send_message(message, from_addr=sender, to_addrs=[to] if to else None)
 
 
-@pytest.fixture
-def mailin(settings, live_stack: LiveStack, smtp_sink: SmtpSink) -> Iterator[Callable[..., Mailin]]:
-    settings.MAILIN_DOMAIN = DOMAIN
-
-    def start(env: dict[str, str] | None = None) -> Mailin:
-        port = free_port()
-        process = live_stack.start(
-            "mailin",
-            ["manage.py", "mailin", "--port", str(port)],
-            {**smtp_sink.env, "MAILIN_DOMAIN": DOMAIN, **(env or {})},
-        )
-        process.ready_line = "mailin listening"
-        process.wait_ready(timeout=60)
+@pytest.fixture(scope="module")
+def mailin_process(django_db_setup, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mailin]:
+    """`manage.py mailin` on the test database and Redis, replying through a real SMTP sink process."""
+    if live_skip_reason() is not None:
+        pytest.skip(live_skip_reason())
+    folder: Path = tmp_path_factory.mktemp("mailin")
+    stack = LiveStack(folder=folder, env={"PYTHONUNBUFFERED": "1"})
+    sink_port, port = free_port(), free_port()
+    sink_process = stack.start(
+        "smtp-sink", ["-m", "support.smtp_sink", "--port", str(sink_port), "--folder", str(folder / "sink")]
+    )
+    sink = SmtpSink(sink_port, folder / "sink", sink_process)
+    env = {
+        **DEFAULT_ENV,
+        **sink.env,
+        "DATABASE_URL": live_database_url(),
+        "REDIS_URL": django_settings.REDIS_URL,
+        "SAFETRACK_LOCAL_DIR": str(folder / "local"),
+        "MEDIA_ROOT": str(folder / "media"),
+        "MAILIN_DOMAIN": DOMAIN,
+        "MAILIN_MAX_BYTES": str(MAX_BYTES),
+        "MAILIN_SENDER_RATE": SENDER_RATE,
+    }
+    process = stack.start("mailin", ["manage.py", "mailin", "--port", str(port)], env)
+    process.ready_line = "mailin listening"
+    try:
+        wait_for_port(sink_port)
+        process.wait_ready(timeout=120)
         wait_for_port(port)
-        return Mailin(port, smtp_sink)
+        yield Mailin(port, sink, process)
+    finally:
+        stack.stop_all()
 
-    yield start
+
+@pytest.fixture
+def mailin(request, settings, transactional_db, mailin_process: Mailin) -> Iterator[Mailin]:
+    """The module's mailin, with an empty sink and fresh rate limits; its log is printed if the test fails."""
+    settings.MAILIN_DOMAIN = DOMAIN
+    flush_redis()
+    for path in mailin_process.sink.folder.glob("*.eml"):
+        path.unlink()
+    log_start = len(mailin_process.process.log())
+    yield mailin_process
+    if request.node.stash.get(_FAILED, False):
+        print(mailin_process.process.log()[log_start:])
 
 
 def _jpeg() -> bytes:
@@ -65,7 +111,7 @@ def _message(production, *, sender: str, subject: str, text: str) -> EmailMessag
 
 
 def test_an_email_with_a_photo_from_a_member_files_a_named_report_with_the_photo(mailin, production, crew):
-    server = mailin()
+    server = mailin
     message = _message(
         production, sender=f"Gabi Grip <{crew.email}>", subject="Loose sandbag on stage 2", text="A sandbag hangs."
     )
@@ -87,7 +133,7 @@ def test_an_email_with_a_photo_from_a_member_files_a_named_report_with_the_photo
 
 
 def test_a_members_subject_starting_with_confidential_files_a_confidential_report(mailin, production, crew):
-    server = mailin()
+    server = mailin
     server.send(_message(production, sender=crew.email, subject="CONFIDENTIAL: the 1st AD", text="He yells at us."))
 
     report = Report.objects.get(production=production)
@@ -95,7 +141,7 @@ def test_a_members_subject_starting_with_confidential_files_a_confidential_repor
 
 
 def test_an_unknown_sender_files_an_anonymous_report_and_gets_its_receipt_by_reply(mailin, production, crew):
-    server = mailin()
+    server = mailin
     server.send(_message(production, sender="someone@elsewhere.example", subject="Rigging", text="No safety line."))
 
     report = Report.objects.get(production=production)
@@ -112,8 +158,8 @@ def test_an_unknown_sender_files_an_anonymous_report_and_gets_its_receipt_by_rep
 
 
 def test_an_oversize_message_is_refused_at_smtp(mailin, production):
-    server = mailin({"MAILIN_MAX_BYTES": "200000"})
-    message = _message(production, sender="someone@elsewhere.example", subject="Big", text="x" * 300_000)
+    server = mailin
+    message = _message(production, sender="someone@elsewhere.example", subject="Big", text="x" * (MAX_BYTES + 100_000))
 
     with pytest.raises((smtplib.SMTPSenderRefused, smtplib.SMTPDataError)) as refused:
         server.send(message)
@@ -123,7 +169,7 @@ def test_an_oversize_message_is_refused_at_smtp(mailin, production):
 
 
 def test_an_unknown_reporting_address_is_refused_at_rcpt(mailin, production):
-    server = mailin()
+    server = mailin
     message = _message(production, sender="someone@elsewhere.example", subject="Hi", text="Hello")
 
     for address in (f"report+nosuchcode@{DOMAIN}", f"someone@{DOMAIN}", f"report+{production.join_code}@other.test"):
@@ -134,7 +180,7 @@ def test_an_unknown_reporting_address_is_refused_at_rcpt(mailin, production):
 
 
 def test_an_auto_reply_is_accepted_and_ignored(mailin, production, crew):
-    server = mailin()
+    server = mailin
     message = _message(production, sender=crew.email, subject="Out of office", text="I am away until Monday.")
     message["Auto-Submitted"] = "auto-replied"
 
@@ -147,7 +193,7 @@ def test_an_auto_reply_is_accepted_and_ignored(mailin, production, crew):
 def test_a_fatigue_email_about_the_gun_going_off_is_flagged_and_the_armorer_told(
     mailin, production, crew, armorer, safety
 ):
-    server = mailin()
+    server = mailin
     thread = "\n".join(f"> Day {n}: call time 6am, wrap 11pm. Turnaround short again." for n in range(1, 60))
     text = f"Forwarding the thread.\n\n{thread}\n> Also the gun went off twice during the rehearsal.\n> Thanks"
     server.send(_message(production, sender=crew.email, subject="Fwd: hours this week", text=text))
@@ -162,7 +208,7 @@ def test_a_fatigue_email_about_the_gun_going_off_is_flagged_and_the_armorer_told
 
 
 def test_hostile_mime_files_safely_without_the_disguised_file(mailin, production):
-    server = mailin()
+    server = mailin
     raw = (
         "From: someone@elsewhere.example\r\n"
         f"To: {reporting_address(production)}\r\n"
@@ -193,7 +239,7 @@ def test_hostile_mime_files_safely_without_the_disguised_file(mailin, production
 
 
 def test_a_message_nested_past_reason_is_refused_with_a_clear_answer(mailin, production):
-    server = mailin()
+    server = mailin
     nested = "".join(f'--b{n}\r\nContent-Type: multipart/mixed; boundary="b{n + 1}"\r\n\r\n' for n in range(40))
     raw = f"From: someone@elsewhere.example\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n{nested}".encode()
 
@@ -206,7 +252,7 @@ def test_a_message_nested_past_reason_is_refused_with_a_clear_answer(mailin, pro
 
 
 def test_the_same_message_sent_again_files_one_report_and_one_reply(mailin, production):
-    server = mailin()
+    server = mailin
     message = _message(production, sender="someone@elsewhere.example", subject="Cables", text="Cables over the door.")
     message["Message-ID"] = "<retry-1@elsewhere.example>"
 
@@ -218,7 +264,7 @@ def test_the_same_message_sent_again_files_one_report_and_one_reply(mailin, prod
 
 
 def test_a_sender_over_the_rate_limit_is_told_to_try_later(mailin, production):
-    server = mailin({"MAILIN_SENDER_RATE": "2/h"})
+    server = mailin
     for n in range(2):
         server.send(_message(production, sender="someone@elsewhere.example", subject=f"n{n}", text="Concern."))
 
