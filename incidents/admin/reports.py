@@ -143,6 +143,8 @@ class ReportAdmin(ProductionScopedAdmin):
         "status",
         "escalation_level",
         "next_escalation_at",
+        "reminder_count",
+        "unanswered_at_top_at",
         "reporter_shown",
         "identity",
         "show_department",
@@ -185,6 +187,7 @@ class ReportAdmin(ProductionScopedAdmin):
                     "production",
                     ("category", "severity"),
                     ("status", "escalation_level", "next_escalation_at"),
+                    ("reminder_count", "unanswered_at_top_at"),
                     ("reporter_shown", "identity", "show_department", "revealed_at"),
                     "created_at",
                 ]
