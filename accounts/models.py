@@ -164,6 +164,15 @@ class Production(models.Model):
         validators=[validate_webhook_url],
         help_text=_("Slack-compatible incoming webhook that receives every notification of this production."),
     )
+    sms_monthly_cap = models.PositiveIntegerField(
+        _("text messages a month"),
+        default=300,
+        help_text=_(
+            "At most this many text messages (SMS) a calendar month, for critical reports and stop-work calls. "
+            "Past it, text messages are not sent (each is recorded as failed) and email and push still go. "
+            "0: this production sends none."
+        ),
+    )
     admins = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,

@@ -18,6 +18,7 @@ from .views import (
     pwa,
     report_live,
     reports,
+    sms,
     stop_work,
 )
 
@@ -39,6 +40,11 @@ urlpatterns = [
         account.push_subscription_remove,
         name="push_subscription_remove",
     ),
+    path("account/phone/", account.phone_add, name="phone_add"),
+    path("account/phone/verify/", account.phone_confirm, name="phone_confirm"),
+    path("account/phone/remove/", account.phone_delete, name="phone_remove"),
+    # Text messages sent back to SafeTrack's number (the SMS provider's webhook, signed by it)
+    path("sms/inbound/", sms.sms_inbound, name="sms_inbound"),
     # Crew: file and follow reports
     path("reports/", reports.report_list, name="report_list"),
     path("reports/new/", reports.report_new, name="report_new"),

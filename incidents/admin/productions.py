@@ -33,6 +33,7 @@ from incidents.admin.policy import EscalationLevelInline
 from incidents.admin_scope import ProductionScopedAdmin, ScopedChoicesMixin
 from incidents.formatting import local_datetime, local_stamp
 from incidents.models import Report
+from incidents.notifications import sms
 from incidents.services.policy import policy_create_default
 
 admin.site.unregister(Group)
@@ -161,6 +162,7 @@ class ProductionAdmin(ProductionScopedAdmin):
         (None, {"fields": ["name", "status", "timezone", "webhook_url"]}),
         (_("Joining"), {"fields": ["join_code", "poster_link"]}),
         (_("Stop-work"), {"fields": ["stop_work_state"]}),
+        (_("Text messages (SMS)"), {"fields": ["sms_monthly_cap", "sms_sent"]}),
         (_("Escalation"), {"fields": ["policy_link"]}),
         (_("Admin staff"), {"fields": ["admins"]}),
     ]
@@ -179,7 +181,7 @@ class ProductionAdmin(ProductionScopedAdmin):
         return [MembershipInline] if obj is None else [MembershipInline, EscalationLevelInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Production | None = None) -> list[str]:
-        readonly = ["join_code", "poster_link", "stop_work_state", "policy_link"]
+        readonly = ["join_code", "poster_link", "stop_work_state", "policy_link", "sms_sent"]
         if not access.admin_sees_all(request.user):
             readonly.append("admins")  # who administers a production is a superuser's decision
         return readonly
@@ -239,6 +241,16 @@ class ProductionAdmin(ProductionScopedAdmin):
                 for call in calls
             ),
         )
+
+    @admin.display(description=_("sent this month"))
+    def sms_sent(self, obj: Production) -> str:
+        if obj.pk is None:
+            return "-"
+        return _("%(sent)s of %(cap)s text messages sent this month (%(month)s, the production's time zone).") % {
+            "sent": sms.sent_this_month(obj),
+            "cap": obj.sms_monthly_cap,
+            "month": sms.month_of(obj).strftime("%Y-%m"),
+        }
 
     @admin.display(description=_("escalation policy"))
     def policy_link(self, obj: Production) -> str:

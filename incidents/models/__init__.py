@@ -11,7 +11,7 @@ from .armory_days import (
     TimeRequestStatus,
 )
 from .armory_trail import ArmoryEvent, ArmoryEventKind, ArmoryGap, ArmoryTrail, GapKind
-from .contact import ChannelPreference, PushSubscription
+from .contact import ChannelPreference, PhoneNumber, PushSubscription, SmsMonthCount
 from .event import AcknowledgedVia, EscalationReason, Event, EventKind, EventQuerySet
 from .investigation import MAX_WHYS, Factor, Investigation, WitnessStatement
 from .notification import Channel, Notification
@@ -56,12 +56,14 @@ __all__ = [
     "Load",
     "MeetingAttendance",
     "Notification",
+    "PhoneNumber",
     "Presence",
     "PushSubscription",
     "Report",
     "ReportStatus",
     "SafetyMeeting",
     "ShootingDay",
+    "SmsMonthCount",
     "TimeRequest",
     "TimeRequestKind",
     "TimeRequestStatus",

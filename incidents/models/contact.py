@@ -43,3 +43,54 @@ class ChannelPreference(models.Model):
 
     def __str__(self) -> str:
         return str(_("Notification preferences"))
+
+
+class PhoneNumber(models.Model):
+    """A person's mobile number for text messages: used once it is verified with a code sent to it. At most
+    one person holds a verified number (a reply from it acknowledges as that person)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="phone", verbose_name=_("person")
+    )
+    number = models.CharField(_("mobile number"), max_length=16)  # E.164: + and up to 15 digits
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    code_hash = models.CharField(max_length=64, blank=True)  # HMAC of the code waiting to be typed
+    code_sent_at = models.DateTimeField(_("code sent"), null=True, blank=True)
+    code_tries = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("mobile number")
+        verbose_name_plural = _("mobile numbers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number"], condition=models.Q(verified_at__isnull=False), name="phone_verified_once"
+            ),
+            models.CheckConstraint(condition=models.Q(number__regex=r"^\+[1-9][0-9]{6,14}$"), name="phone_e164"),
+        ]
+
+    def __str__(self) -> str:
+        return self.masked
+
+    @property
+    def masked(self) -> str:
+        """The number as pages show it: its last three digits."""
+        return f"{self.number[:3]} ··· {self.number[-3:]}"
+
+
+class SmsMonthCount(models.Model):
+    """Text messages sent (or being sent) for a production in one calendar month of its time zone: the
+    cap's counter, taken with a conditional UPDATE before each message, so two workers never pass it."""
+
+    production = models.ForeignKey(
+        "accounts.Production", on_delete=models.CASCADE, related_name="sms_months", verbose_name=_("production")
+    )
+    month = models.DateField(_("month"))  # its first day
+    sent = models.PositiveIntegerField(_("sent"), default=0)
+
+    class Meta:
+        verbose_name = _("text messages in a month")
+        verbose_name_plural = _("text messages per month")
+        constraints = [models.UniqueConstraint(fields=["production", "month"], name="sms_month_once")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: {self.sent}"

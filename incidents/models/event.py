@@ -62,6 +62,7 @@ class AcknowledgedVia(models.TextChoices):
 
     PAGE = "page", _("on the report page")
     LINK = "link", _("with the link in a notification")
+    SMS = "sms", _("by replying to a text message")
 
 
 class EventQuerySet(models.QuerySet["Event"]):

@@ -13,6 +13,7 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
     WEBHOOK = "webhook", _("Webhook")
     PUSH = "push", _("Push notification")
+    SMS = "sms", _("Text message (SMS)")
 
 
 class Notification(models.Model):

@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from incidents.models import Channel, Event, EventKind, Notification, Report
-from incidents.notifications import DeliveryRefused, email, push, webhook
+from incidents.notifications import DeliveryRefused, email, push, sms, webhook
 
 from . import dispatch
 from .trail import event_build
@@ -28,6 +28,7 @@ SENDERS: dict[str, Callable[[Notification], None]] = {
     Channel.EMAIL: email.send,
     Channel.WEBHOOK: webhook.send,
     Channel.PUSH: push.send,
+    Channel.SMS: sms.send,
 }
 CLAIMED_RELATED = ("report__production", "event__actor", "recipient", "report__reporter")
 # A row claimed this long after it was due means the delivery workers are behind: catch up in batches.

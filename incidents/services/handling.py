@@ -88,10 +88,11 @@ def report_acknowledge(*, report_id: int, user: User, via: str = "page", now: da
 
 
 def report_acknowledge_by_link(
-    *, notification_id: int, report_id: int, user: User, now: datetime | None = None
+    *, notification_id: int, report_id: int, user: User, now: datetime | None = None, via: str = "link"
 ) -> AckResult | None:
-    """Use a notification's acknowledge link: claim it (once, only by the person it was sent to) and
-    acknowledge its report in one transaction. None when the link was already used.
+    """Use a notification's acknowledge link (or the code of a text message, via="sms"): claim it (once,
+    only by the person it was sent to) and acknowledge its report in one transaction. None when the link
+    was already used.
 
     A refusal (PermissionDenied) rolls the claim back, so the link still works should the report
     come back to this person's level."""
@@ -102,7 +103,7 @@ def report_acknowledge_by_link(
         ).update(ack_link_used_at=now)
         if not claimed:
             return None
-        return report_acknowledge(report_id=report_id, user=user, via="link", now=now)
+        return report_acknowledge(report_id=report_id, user=user, via=via, now=now)
 
 
 def report_resolve(*, report_id: int, user: User, resolution: str, now: datetime | None = None) -> Report:

@@ -25,7 +25,7 @@ def notifications_build(
     contacts: ContactBook | None = None,
 ) -> list[Notification]:
     """Rows for one event: for each person, the in-app row and one per channel that reaches them
-    (selectors.contacts: email, push; every one they set up for critical reports and stop-work calls);
+    (selectors.contacts: email, push, SMS; every one they set up for critical reports and stop-work calls);
     and the production's webhook once. Pass `contacts` when building for many events at once."""
     now = timezone.now()
     contacts = contacts if contacts is not None else ContactBook.of(user.pk for user in recipients)
@@ -35,7 +35,8 @@ def notifications_build(
 
     rows = []
     for user in recipients:
-        for channel in contacts.reach(user).channels(severity=report.severity, stop_work=report.is_stop_work):
+        reach = contacts.reach(user)
+        for channel in reach.channels(severity=report.severity, stop_work=report.is_stop_work, kind=event.kind):
             rows.append(row(channel, user))
     if webhook and production.webhook_url and recipients:
         rows.append(row(Channel.WEBHOOK, None))

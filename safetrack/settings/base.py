@@ -281,6 +281,20 @@ PUSH_SERVICE_HOSTS = envlist(
     "PUSH_SERVICE_HOSTS",
     ["fcm.googleapis.com", "updates.push.services.mozilla.com", "push.apple.com", "notify.windows.com"],
 )
+# Text messages (SMS) through a provider with Twilio's REST API shape (incidents/notifications/sms.py):
+# POST {SMS_PROVIDER_URL}/2010-04-01/Accounts/{SMS_ACCOUNT_SID}/Messages.json with basic auth. Unset SID,
+# token or sender: nobody is offered SMS. Replies ("ACK <code>") come to SITE_URL + /sms/inbound/, signed
+# by the provider with the token (X-Twilio-Signature). The monthly cap is per production (the admin).
+SMS_PROVIDER_URL = envstr("SMS_PROVIDER_URL", "https://api.twilio.com")
+SMS_ACCOUNT_SID = envstr("SMS_ACCOUNT_SID", "")
+SMS_AUTH_TOKEN = envstr("SMS_AUTH_TOKEN", "")
+SMS_FROM_NUMBER = envstr("SMS_FROM_NUMBER", "")
+SMS_TIMEOUT_SECONDS = envint("SMS_TIMEOUT_SECONDS", 5)
+# A phone number's verification code: how long it works, how many wrong tries it takes, and how many
+# codes a person may ask for (django-ratelimit rate; each code costs a message).
+SMS_CODE_MAX_AGE_SECONDS = envint("SMS_CODE_MAX_AGE_SECONDS", 10 * 60)
+SMS_CODE_MAX_TRIES = envint("SMS_CODE_MAX_TRIES", 5)
+SMS_CODE_RATE = envstr("SMS_CODE_RATE", "5/h")
 # A delivery worker that falls behind (a burst of escalations) delivers due rows in batches of this many;
 # a batch that takes longer than DELIVERY_BATCH_SECONDS (a slow server) gives its untried rows back.
 DELIVERY_BATCH_SIZE = envint("DELIVERY_BATCH_SIZE", 50)

@@ -67,9 +67,9 @@ def test_critical_reports_and_stop_work_calls_ignore_the_choice(production, crew
 
 def test_a_choice_for_critical_cannot_be_stored(production, crew, head_with_push):
     preference = channels_choose(
-        user=head_with_push, by_severity={Severity.CRITICAL: [], Severity.LOW: ["sms", "push"]}
+        user=head_with_push, by_severity={Severity.CRITICAL: [], Severity.LOW: ["fax", "sms", "push"]}
     )
-    assert preference.by_severity == {Severity.LOW: [Channel.PUSH]}
+    assert preference.by_severity == {Severity.LOW: [Channel.PUSH, Channel.SMS]}
 
 
 def test_the_account_page_saves_the_choices_and_says_the_floor(client, head_with_push):
@@ -93,7 +93,7 @@ def test_the_account_page_refuses_a_made_up_channel_with_a_message(client, head_
     client.force_login(head_with_push)
     response = client.post(reverse("account"), {Severity.HIGH: ["carrier-pigeon"]})
     assert response.status_code == 400
-    assert "Choose email or push notifications." in response.content.decode()
+    assert "Choose email, push notifications or text messages." in response.content.decode()
     assert not ChannelPreference.objects.exists()
 
 

@@ -250,6 +250,38 @@ def app_cases() -> list[Case]:
             "POST",
             lambda w, r: {},
         ),
+        # A mobile number for text messages: each person's own. The test settings have no SMS provider: 409.
+        Case("phone_add", "GET phone_add", url("phone_add"), POST_ONLY),
+        Case(
+            "phone_add",
+            "POST phone_add",
+            url("phone_add"),
+            roles(409, anonymous=LOGIN),
+            "POST",
+            lambda w, r: {"number": "+34612345678"},
+        ),
+        Case("phone_confirm", "GET phone_confirm", url("phone_confirm"), POST_ONLY),
+        # Nobody asked for a code: refused with a message, nothing verified.
+        Case(
+            "phone_confirm",
+            "POST phone_confirm",
+            url("phone_confirm"),
+            roles(400, anonymous=LOGIN),
+            "POST",
+            lambda w, r: {"code": "123456"},
+        ),
+        Case("phone_remove", "GET phone_remove", url("phone_remove"), POST_ONLY),
+        Case("phone_remove", "POST phone_remove", url("phone_remove"), roles(302, anonymous=LOGIN), "POST"),
+        # The SMS provider's webhook: no login, no CSRF; only a request signed by the provider is read.
+        Case("sms_inbound", "GET sms_inbound", url("sms_inbound"), roles(405)),
+        Case(
+            "sms_inbound",
+            "POST sms_inbound (unsigned: refused, whoever sends it)",
+            url("sms_inbound"),
+            roles(403),
+            "POST",
+            lambda w, r: {"From": "+34612345678", "Body": "ACK 123456"},
+        ),
     ]
     # Productions
     cases += on_report(
