@@ -16,6 +16,7 @@ from the same sender to the same production files one report, and is not answere
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -31,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Production, User
 from incidents.categories import Category
-from incidents.inbound_mail import InboundMail
+from incidents.inbound_mail import InboundMail, MailFile
 from incidents.models import Identity, Report
 
 from . import attachments as attachment_service
@@ -49,7 +50,7 @@ PLAUSIBLE_DATE = timedelta(days=30)
 @dataclass(frozen=True)
 class RefusedFile:
     name: str
-    reason: str
+    reasons: dict[str, str]  # why it was not kept, in each of the site's languages (the reply may use both)
 
 
 @dataclass
@@ -81,23 +82,40 @@ def _key(production: Production, sender: str, message_id: str) -> uuid.UUID | No
     return uuid.uuid5(_KEY_NAMESPACE, f"{production.pk}\n{sender}\n{message_id}")
 
 
+def _in_each_language(words: Callable[[], str]) -> dict[str, str]:
+    reasons = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            reasons[code] = words()
+    return reasons
+
+
+def _as_upload(file: MailFile) -> SimpleUploadedFile:
+    return SimpleUploadedFile(file.name, file.content, content_type=file.content_type)
+
+
+def _why_refused(file: MailFile) -> str:
+    try:
+        attachment_service.upload_clean(_as_upload(file))
+    except ValidationError as exc:
+        return " ".join(exc.messages)
+    return ""
+
+
 def _uploads(mail: InboundMail) -> tuple[list[attachment_service.CleanUpload], list[RefusedFile]]:
     kept: list[attachment_service.CleanUpload] = []
     refused: list[RefusedFile] = []
+    limit = settings.ATTACHMENT_MAX_COUNT
     for file in mail.files:
-        if len(kept) >= settings.ATTACHMENT_MAX_COUNT:
-            refused.append(
-                RefusedFile(
-                    file.name,
-                    _("A report keeps at most %(count)s files.") % {"count": settings.ATTACHMENT_MAX_COUNT},
-                )
-            )
+        if len(kept) >= limit:
+            words = _in_each_language(lambda: _("A report keeps at most %(count)s files.") % {"count": limit})
+            refused.append(RefusedFile(file.name, words))
             continue
-        upload = SimpleUploadedFile(file.name, file.content, content_type=file.content_type)
         try:
-            kept.append(attachment_service.upload_clean(upload))
-        except ValidationError as exc:
-            refused.append(RefusedFile(file.name, " ".join(exc.messages)))
+            kept.append(attachment_service.upload_clean(_as_upload(file)))
+        except ValidationError:
+            # Checked again in each language for the reply's words: a refusal is quick (size, type, header).
+            refused.append(RefusedFile(file.name, _in_each_language(lambda file=file: _why_refused(file))))
     return kept, refused
 
 
@@ -156,10 +174,15 @@ def mail_reply_send(*, filing: MailFiling, mail: InboundMail, to: str) -> None:
         "filing": filing,
         "receipt_url": settings.SITE_URL + reverse("receipt") + f"?production={production.join_code}",
         "report_url": settings.SITE_URL + report.get_absolute_url(),
-        "languages": [code for code, _name in settings.LANGUAGES],
     }
-    # An anonymous sender's language is unknown: both languages, Spanish first, as on the poster.
+    # An anonymous sender's language is unknown: every language, Spanish first, as on the poster.
     language = filing.reporter.language if filing.reporter else "es"
+    languages = sorted((code for code, _name in settings.LANGUAGES), key=lambda code: code != "es")
+    context["sections"] = [
+        {"language": code, "refused": [(file.name, file.reasons.get(code, "")) for file in filing.refused]}
+        for code in languages
+    ]
+    context["refused"] = [(file.name, file.reasons.get(language, "")) for file in filing.refused]
     name = "mailin-member" if filing.reporter else "mailin-receipt"
     with translation.override(language), timezone.override(production.tzinfo):
         subject = render_to_string(f"emails/{name}-subject.txt", context)

@@ -101,7 +101,9 @@ def test_the_anonymous_reply_is_in_spanish_and_english_and_names_files_not_kept(
 
     [reply] = outbox.outbox
     assert "Tu código de seguimiento:" in reply.body and "Your receipt code:" in reply.body
-    assert "Estos archivos no se guardaron:" in reply.body and "x.exe" in reply.body
+    assert "Estos archivos no se guardaron:" in reply.body and "These files were not kept:" in reply.body
+    assert "x.exe no es una foto (JPEG, PNG, WebP) ni un PDF" in reply.body  # each language says why in its words
+    assert "x.exe is not a photo (JPEG, PNG, WebP) or a PDF" in reply.body
     assert reply.extra_headers["Auto-Submitted"] == "auto-replied"
 
 
@@ -113,3 +115,20 @@ def test_the_report_page_says_it_came_by_email(client, production, crew, ladder_
     body = client.get(report.get_absolute_url()).content.decode()
 
     assert "Sent by email to the production&#x27;s reporting address." in body
+
+
+def test_a_member_is_answered_in_their_own_language(production, crew):
+    crew.language = "es"
+    crew.save(update_fields=["language"])
+    message = EmailMessage()
+    message["From"] = crew.email
+    message["Subject"] = "Escalera"
+    message.set_content("La escalera.")
+    message.add_attachment(b"not a photo", maintype="image", subtype="png", filename="foto.png")
+
+    _receive(production, message.as_bytes(), mail_from=crew.email)
+
+    [reply] = outbox.outbox
+    assert reply.to == [crew.email]
+    assert "Está registrado con tu nombre." in reply.body
+    assert "foto.png no es una foto" in reply.body
