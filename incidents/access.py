@@ -569,6 +569,12 @@ def day_for_member(user: AnyUser, production_id: int, day_id: int) -> ShootingDa
     return day
 
 
+def day_for_handler(user: AnyUser, production_id: int, day_id: int) -> ShootingDay:
+    """A day's evidence (custody, attendance, requests): the production's handlers."""
+    production_for_armory_logs(user, production_id)
+    return day_for_member(user, production_id, day_id)
+
+
 def production_for_day_planner(user: AnyUser, production_id: int) -> Production:
     production = production_for_member(user, production_id)
     if not plans_days(user, production_id):

@@ -101,6 +101,11 @@ urlpatterns = [
         name="armory_weapon",
     ),
     path(
+        "productions/<int:production_id>/armory/weapons/<int:weapon_id>/evidence.csv",
+        armory.weapon_evidence_csv,
+        name="armory_weapon_evidence",
+    ),
+    path(
         "productions/<int:production_id>/armory/weapons/<int:weapon_id>/edit/",
         armory.weapon_edit,
         name="armory_weapon_edit",
@@ -125,6 +130,11 @@ urlpatterns = [
     path("productions/<int:production_id>/days/new/", armory_days.day_new, name="day_new"),
     path("productions/<int:production_id>/days/<int:day_id>/", armory_days.day_detail, name="day"),
     path("productions/<int:production_id>/days/<int:day_id>/edit/", armory_days.day_edit, name="day_edit"),
+    path(
+        "productions/<int:production_id>/days/<int:day_id>/evidence.csv",
+        armory_days.day_evidence_csv,
+        name="day_evidence",
+    ),
     path("productions/<int:production_id>/days/<int:day_id>/meeting/", armory_days.meeting_new, name="day_meeting"),
     path(
         "productions/<int:production_id>/days/<int:day_id>/attend/",

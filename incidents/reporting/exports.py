@@ -34,6 +34,7 @@ from incidents.models import (
     Report,
     ReportStatus,
 )
+from incidents.reporting.armory_evidence import armory_sections
 from incidents.reporting.csv_safety import csv_safe
 from incidents.reporting.record_investigation import investigation_sections
 from incidents.reporting.record_parts import RecordField, RecordSection
@@ -321,7 +322,7 @@ def record_build(*, report: Report, viewer: User, now: datetime | None = None) -
         title=_("Investigation record: report #%(id)s") % {"id": report.pk},
         generated_at=local_stamp(now, production, zone=True),
         generated_by=str(viewer),
-        sections=_sections(report, viewer) + investigation_sections(report, viewer),
+        sections=_sections(report, viewer) + investigation_sections(report, viewer) + armory_sections(report, viewer),
         attachments=attachments,
         trail=trail,
         check=check,

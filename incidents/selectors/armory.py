@@ -185,3 +185,76 @@ def time_request_trail(request: TimeRequest) -> QuerySet[ArmoryEvent]:
         .select_related("actor")
         .order_by("seq")
     )
+
+
+# --- evidence: the armory trail's events about one weapon or one day ------------------------------------
+
+
+def _days_subjects(days: list[ShootingDay]) -> list[str]:
+    subjects = [f"day:{day.pk}" for day in days]
+    meetings = list(SafetyMeeting.objects.filter(day__in=days).values_list("pk", flat=True))
+    subjects += [f"meeting:{pk}" for pk in meetings]
+    subjects += [
+        f"attendance:{pk}"
+        for pk in MeetingAttendance.objects.filter(meeting_id__in=meetings).values_list("pk", flat=True)
+    ]
+    return subjects
+
+
+def _evidence(production_id: int, subjects: list[str], reports: list[int]) -> QuerySet[ArmoryEvent]:
+    return (
+        ArmoryEvent.objects.filter(production_id=production_id)
+        .filter(Q(subject__in=subjects) | Q(kind=ArmoryEventKind.GAP_REPORTED, payload__report__in=reports))
+        .select_related("actor")
+        .order_by("seq")
+    )
+
+
+def weapon_evidence(weapon: Weapon) -> QuerySet[ArmoryEvent]:
+    """The weapon's trail (inventory, every check-out and check-in, the reports about it) and the safety
+    meetings and attendance of each day it went out, oldest first."""
+    records = list(CustodyRecord.objects.filter(weapon=weapon).values_list("pk", "checked_out_at"))
+    tz = weapon.production.tzinfo
+    dates = {timezone.localtime(out, tz).date() for _pk, out in records}
+    days = list(ShootingDay.objects.filter(production_id=weapon.production_id, date__in=dates))
+    subjects = [f"weapon:{weapon.pk}"] + [f"custody:{pk}" for pk, _out in records] + _days_subjects(days)
+    reports = list(ArmoryGap.objects.filter(Q(weapon=weapon) | Q(day__in=days)).values_list("report_id", flat=True))
+    return _evidence(weapon.production_id, subjects, reports)
+
+
+def day_evidence(day: ShootingDay) -> QuerySet[ArmoryEvent]:
+    """The day (schedule and changes, the sweeper's looks), its meeting and attendance, the check-outs
+    of the day, the time requests for that date and their answers, and the reports about any of them."""
+    custody = list(day_custody(day).values_list("pk", flat=True))
+    requests = list(
+        TimeRequest.objects.filter(production_id=day.production_id, needed_on=day.date).values_list("pk", flat=True)
+    )
+    subjects = _days_subjects([day]) + [f"custody:{pk}" for pk in custody] + [f"request:{pk}" for pk in requests]
+    reports = list(
+        ArmoryGap.objects.filter(Q(day=day) | Q(custody_id__in=custody) | Q(time_request_id__in=requests)).values_list(
+            "report_id", flat=True
+        )
+    )
+    return _evidence(day.production_id, subjects, reports)
+
+
+def report_armory_evidence(report_id: int) -> tuple[ArmoryGap | None, QuerySet[ArmoryEvent] | None]:
+    """The armory record a report SafeTrack filed is about, and its evidence (None for other reports)."""
+    gap = (
+        ArmoryGap.objects.filter(report_id=report_id)
+        .select_related(
+            "production", "weapon__production", "custody__weapon__production", "day__production", "time_request"
+        )
+        .first()
+    )
+    if gap is None:
+        return None, None
+    if gap.day is not None:
+        return gap, day_evidence(gap.day)
+    weapon = gap.weapon or (gap.custody.weapon if gap.custody else None)
+    if weapon is not None:
+        return gap, weapon_evidence(weapon)
+    if gap.time_request is not None:
+        subjects = [f"request:{gap.time_request_id}"]
+        return gap, _evidence(gap.production_id, subjects, [report_id])
+    return gap, _evidence(gap.production_id, [f"report:{report_id}"], [report_id])

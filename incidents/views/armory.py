@@ -4,7 +4,7 @@ it. Each view asks incidents.access first, then calls one service; refusals come
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,11 +14,13 @@ from incidents import access
 from incidents.armory_text import armory_event_text
 from incidents.forms.armory import AmmunitionForm, RecountForm, RetireForm, WeaponForm
 from incidents.models import WeaponStatus
+from incidents.reporting import armory_evidence
 from incidents.selectors.armory import (
     awaiting_confirmation,
     custody_log,
     lots_of,
     open_custody,
+    weapon_evidence,
     weapon_trail,
     weapons_of,
 )
@@ -60,6 +62,18 @@ def weapon_detail(request: HttpRequest, production_id: int, weapon_id: int) -> H
     }
     with timezone.override(weapon.production.tzinfo):
         return render(request, "incidents/armory/weapon_detail.html", context)
+
+
+@login_required
+@require_GET
+def weapon_evidence_csv(request: HttpRequest, production_id: int, weapon_id: int) -> StreamingHttpResponse:
+    weapon = access.weapon_for_handler(request.user, production_id, weapon_id)
+    now = timezone.now()
+    lines = armory_evidence.evidence_csv(weapon_evidence(weapon), weapon.production)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    name = armory_evidence.evidence_filename(weapon.production, f"weapon-{weapon.pk}", now)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @login_required

@@ -6,7 +6,7 @@ refusals come back on the form's field; every POST that changes something redire
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,10 +17,12 @@ from incidents import access
 from incidents.armory_text import armory_event_text
 from incidents.forms.armory_days import AnswerForm, DayForm, MeetingForm, TimeRequestForm
 from incidents.models import ShootingDay, TimeRequestStatus
+from incidents.reporting import armory_evidence
 from incidents.selectors.armory import (
     attendance_of,
     checkout_people,
     day_custody,
+    day_evidence,
     day_trail,
     days_of,
     local_day,
@@ -159,6 +161,18 @@ def attendance_confirm(request: HttpRequest, production_id: int, day_id: int) ->
     else:
         messages.success(request, _("Thank you: your attendance is on the record."))
     return redirect(day.get_absolute_url())
+
+
+@login_required
+@require_GET
+def day_evidence_csv(request: HttpRequest, production_id: int, day_id: int) -> StreamingHttpResponse:
+    day = access.day_for_handler(request.user, production_id, day_id)
+    now = timezone.now()
+    lines = armory_evidence.evidence_csv(day_evidence(day), day.production)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    name = armory_evidence.evidence_filename(day.production, f"day-{day.date.isoformat()}", now)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 # --- the armorer's time --------------------------------------------------------------------------------

@@ -511,6 +511,14 @@ def days_cases() -> list[Case]:
     cases = on_report("days", lambda o: reverse("days", args=[o.production.pk]), get=ARMORY)
     cases += planner_form("day_new", lambda o: reverse("day_new", args=[o.production.pk]), lambda w, r: plan(w, r, 3))
     cases += on_report("day", lambda o: reverse("day", args=[o.production.pk, o.day.pk]), get=ARMORY)
+    cases += on_report(
+        "day_evidence", lambda o: reverse("day_evidence", args=[o.production.pk, o.day.pk]), get=ARMORY_LOGS
+    )
+    cases += on_report(
+        "armory_weapon_evidence",
+        lambda o: reverse("armory_weapon_evidence", args=[o.production.pk, o.weapon.pk]),
+        get=ARMORY_LOGS,
+    )
     cases += planner_form(
         "day_edit", lambda o: reverse("day_edit", args=[o.production.pk, o.day.pk]), lambda w, r: plan(w, r, 0)
     )
