@@ -344,7 +344,7 @@ def run(options: argparse.Namespace, database_url: str, redis: harness.RedisServ
     from django.db import connection
 
     from accounts.models import Membership, Role, User
-    from bench.dashboard import seed
+    from bench.dashboard import seed_scaled
     from bench.urls import BARE_TABLE
     from incidents.models import Report
     from support.invariants import invariants_check
@@ -353,7 +353,7 @@ def run(options: argparse.Namespace, database_url: str, redis: harness.RedisServ
     call_command("migrate", verbosity=0)
     call_command("collectstatic", verbosity=0, interactive=False)
     started = time.perf_counter()
-    production_id, _producer = seed(
+    production_id, _producer = seed_scaled(
         reports=options.reports, events_per_report=options.events_per_report, rng=random.Random(1)
     )
     with connection.cursor() as cursor:
