@@ -214,7 +214,12 @@ def dashboard_queue(
     )
     totals = counted.aggregate(
         open=Count("pk", filter=Q(status=ReportStatus.OPEN)),
-        overdue=Count("pk", filter=Q(status=ReportStatus.OPEN, next_escalation_at__lt=now)),
+        # Unanswered at the top has no deadline left: it is the most overdue of all (its row says so too).
+        overdue=Count(
+            "pk",
+            filter=Q(status=ReportStatus.OPEN)
+            & (Q(next_escalation_at__lt=now) | Q(unanswered_at_top_at__isnull=False)),
+        ),
         acknowledged=Count("pk", filter=Q(status=ReportStatus.ACKNOWLEDGED)),
         resolution_overdue=Count("pk", filter=Q(status=ReportStatus.ACKNOWLEDGED, next_escalation_at__lt=now)),
         resolved_recently=Count("pk", filter=Q(status=ReportStatus.RESOLVED, resolved_at__gte=resolved_since)),

@@ -67,6 +67,7 @@ def test_after_the_last_reminder_the_page_says_so_and_the_report_leads_the_dashb
     dashboard = client.get(reverse("dashboard")).content.decode()
     assert dashboard.index("Sixteen-hour days") < dashboard.index(newer.title)
     assert "unanswered at the top" in dashboard
+    assert 'data-overdue="1"' in dashboard  # counted with the overdue, as its row is marked
 
 
 def test_a_production_without_admins_still_alerts_its_webhook_once(production, crew, ladder_cast):
