@@ -42,6 +42,7 @@ from .receipt import receipt_for_key, receipt_new
 logger = logging.getLogger(__name__)
 
 TITLE_MAX = 200
+REPLY_NAME_MAX = 80
 _KEY_NAMESPACE = uuid.UUID("5f0e7c1a-3d7b-4c55-9d0a-6a1f2e0b9c41")
 # A Date header further back than this, or in the future, is a wrong clock: the report says "now".
 PLAUSIBLE_DATE = timedelta(days=30)
@@ -90,13 +91,18 @@ def _in_each_language(words: Callable[[], str]) -> dict[str, str]:
     return reasons
 
 
-def _as_upload(file: MailFile) -> SimpleUploadedFile:
-    return SimpleUploadedFile(file.name, file.content, content_type=file.content_type)
+def _as_upload(file: MailFile, name: str = "") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name or file.name, file.content, content_type=file.content_type)
+
+
+def _short(name: str) -> str:
+    """A file name as the reply quotes it: the sender chose it, and the reply may go to whoever they claim to be."""
+    return name if len(name) <= REPLY_NAME_MAX else name[: REPLY_NAME_MAX - 1] + "…"
 
 
 def _why_refused(file: MailFile) -> str:
     try:
-        attachment_service.upload_clean(_as_upload(file))
+        attachment_service.upload_clean(_as_upload(file, _short(file.name)))
     except ValidationError as exc:
         return " ".join(exc.messages)
     return ""
@@ -109,13 +115,13 @@ def _uploads(mail: InboundMail) -> tuple[list[attachment_service.CleanUpload], l
     for file in mail.files:
         if len(kept) >= limit:
             words = _in_each_language(lambda: _("A report keeps at most %(count)s files.") % {"count": limit})
-            refused.append(RefusedFile(file.name, words))
+            refused.append(RefusedFile(_short(file.name), words))
             continue
         try:
             kept.append(attachment_service.upload_clean(_as_upload(file)))
         except ValidationError:
             # Checked again in each language for the reply's words: a refusal is quick (size, type, header).
-            refused.append(RefusedFile(file.name, _in_each_language(lambda file=file: _why_refused(file))))
+            refused.append(RefusedFile(_short(file.name), _in_each_language(lambda file=file: _why_refused(file))))
     return kept, refused
 
 

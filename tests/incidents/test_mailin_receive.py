@@ -5,6 +5,8 @@ from email.message import EmailMessage
 
 import pytest
 from django.core import mail as outbox
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from incidents.mail_address import reporting_address
 from incidents.mailin_server import FILED, IGNORED, PRODUCTION_LIMITED, TEXT_TOO_LONG, mail_receive
@@ -132,3 +134,23 @@ def test_a_member_is_answered_in_their_own_language(production, crew):
     assert reply.to == [crew.email]
     assert "Está registrado con tu nombre." in reply.body
     assert "foto.png no es una foto" in reply.body
+
+
+def test_mailin_refuses_to_start_without_a_mail_domain(settings):
+    settings.MAILIN_DOMAIN = ""
+
+    with pytest.raises(CommandError, match="MAILIN_DOMAIN"):
+        call_command("mailin")
+
+
+def test_a_file_name_in_the_reply_is_cut_short(production):
+    message = EmailMessage()
+    message["From"] = "someone@elsewhere.example"
+    message.set_content("Text.")
+    long_name = "buy-cheap-watches-at-spam.example-" * 5 + ".exe"
+    message.add_attachment(b"MZ", maintype="application", subtype="octet-stream", filename=long_name)
+
+    _receive(production, message.as_bytes())
+
+    [reply] = outbox.outbox
+    assert long_name not in reply.body and long_name[:60] in reply.body
