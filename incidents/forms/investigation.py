@@ -103,6 +103,14 @@ class InvestigationForm(forms.Form):
         initial.update(zip(WHY_FIELDS, investigation.whys, strict=False))
         return cls(initial=initial)
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "version" in self.errors:
+            # A hidden field nobody types: a tampered or mangled page. Said where it shows, not beside it.
+            del self.errors["version"]
+            self.add_error(None, _("This page is out of date or damaged: reload it and make your change again."))
+        return data
+
     def clean_linked_reports(self) -> list[int]:
         text = self.cleaned_data.get("linked_reports", "")
         numbers = []

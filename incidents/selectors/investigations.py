@@ -50,23 +50,33 @@ def linkable_reports(report: Report, viewer: User, numbers: list[int]) -> dict[i
 
 @dataclass(frozen=True)
 class InvestigationSummary:
-    """What the report page says about the investigation, to a handler."""
+    """What the report page says about investigations, to a handler: this report's own (when it gets
+    one), and the investigations of other reports that link to it."""
 
+    applies: bool
     investigation: Investigation | None
     can_write: bool
     statements: int
+    linked_from: list[Report]
 
 
 def investigation_summary(report: Report, viewer: AnyUser) -> InvestigationSummary | None:
     """None when there is nothing to show this viewer: they may not read investigations (the reporter,
-    a production admin), or the report gets none and has none."""
+    a production admin), or the report gets none, has none and no investigation links to it."""
     if not access.is_report_handler(viewer, report):
         return None
     investigation = investigation_of(report)
-    if investigation is None and not investigation_applies(report):
+    applies = investigation is not None or investigation_applies(report)
+    visible = access.reports_visible_to(viewer).values("pk")
+    linked_from = list(
+        Report.objects.filter(investigation__linked_reports=report, pk__in=visible).order_by("created_at", "pk")
+    )
+    if not applies and not linked_from:
         return None
     return InvestigationSummary(
+        applies=applies,
         investigation=investigation,
-        can_write=access.can_investigate(viewer, report, ladder_for(report.production_id)),
+        can_write=applies and access.can_investigate(viewer, report, ladder_for(report.production_id)),
         statements=investigation.statements.count() if investigation is not None else 0,
+        linked_from=linked_from,
     )

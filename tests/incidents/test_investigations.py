@@ -229,6 +229,23 @@ def test_linked_reports_of_the_same_production_are_listed_with_links(
     assert response.status_code == 302
     page = client.get(url(firearm_report)).content.decode()
     assert earlier.get_absolute_url() in page and "Hang-fire last week" in page
+    # The linked report's page points back to the investigation, for handlers only.
+    back = client.get(earlier.get_absolute_url()).content.decode()
+    assert "Linked from the investigation of:" in back and url(firearm_report) in back
+    client.force_login(crew)
+    assert url(firearm_report) not in client.get(earlier.get_absolute_url()).content.decode()
+
+
+def test_a_low_severity_report_linked_from_an_investigation_points_back_to_it(
+    client, firearm_report, production, crew, producer
+):
+    low = file_report(production, crew, Category.ENVIRONMENT, title="Dust on stage 4")
+    investigate(firearm_report, producer, linked_reports=[low.pk])
+    client.force_login(producer)
+    page = client.get(low.get_absolute_url()).content.decode()
+    assert url(firearm_report) in page
+    assert "Start the investigation" not in page
+    assert client.get(url(low)).status_code == 404
 
 
 # --- hostile and malformed input ---------------------------------------------------------------------
@@ -345,3 +362,11 @@ def test_the_investigation_survives_a_report_in_another_department_of_a_handler_
     report = file_report(production, crew, Category.MISFIRE, title="Misfire")
     client.force_login(head)
     assert client.post(url(report), form_data()).status_code == 302
+
+
+def test_a_mangled_hidden_version_is_refused_where_the_investigator_sees_it(client, firearm_report, producer):
+    client.force_login(producer)
+    html = _errors_keep_what_was_typed(
+        client, firearm_report, form_data(version="1 OR 1=1"), "This page is out of date or damaged"
+    )
+    assert 'role="alert"' in html
