@@ -24,6 +24,8 @@ NOT_PAGES = {
     "dashboard_queue",
     "report_live",
     "investigation_statement",
+    "day_evidence",
+    "armory_weapon_evidence",
 }
 # Who looks, in this order: crew first (the phone users), then each rank of handler, then admins.
 VIEWERS = ["anonymous", "reporter", "crew", "department_head", "armorer", "safety", "upm", "producer", "superuser"]
