@@ -7,9 +7,11 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import Production, User
 from incidents.categories import Category
-from incidents.models import Report
+from incidents.models import EscalationPolicy, Report
+from incidents.services.escalation import report_escalate
 from incidents.services.stop_work import stop_work_call, stop_work_lift
-from tests.e2e.conftest import Browsing
+from tests.e2e.conftest import Browsing, axe_violations, describe_violations, scroll_overflow
+from tests.e2e.test_spanish import switch_language
 from tests.factories import file_report
 
 
@@ -64,3 +66,49 @@ def test_a_live_round_report_calls_stop_work_in_one_tap_without_javascript(
     colleague = open_page(user=other_crew)
     colleague.goto("/inbox/")
     expect(colleague.locator(".inbox-unread").filter(has_text="STOP WORK called")).to_have_count(1)
+
+
+def test_the_new_states_fit_a_phone_and_pass_axe_in_english_and_spanish(
+    production: Production,
+    crew: User,
+    safety: User,
+    producer: User,
+    executive: User,
+    open_page: Callable[..., Page],
+    browsing: Browsing,
+):
+    # No armorer and no UPM: levels 1 and 3 reach nobody (the production page warns, the trail says so).
+    EscalationPolicy.objects.filter(production=production).update(top_reminders=1)
+    live = file_report(production, crew, Category.LIVE_AMMUNITION, title="Live round in the dummy box")
+    unanswered = file_report(production, crew, Category.FATIGUE, title="Sixteen-hour days")
+    for _ in range(4):  # filed at 2 (1 has nobody) -> 4 (3 has nobody) -> 5, one reminder, then unanswered
+        unanswered.refresh_from_db()
+        report_escalate(
+            report_id=unanswered.pk, expected_level=unanswered.escalation_level, now=unanswered.next_escalation_at
+        )
+    unanswered.refresh_from_db()
+    assert unanswered.unanswered_at_top_at is not None
+    problems: list[str] = []
+    for language in ("en-US", "es"):
+        pages = [
+            (crew, f"/reports/{live.pk}/filed/"),
+            (producer, f"/productions/{production.pk}/"),
+            (producer, f"/reports/{unanswered.pk}/"),
+            (producer, "/dashboard/"),
+            (producer, "/"),
+        ]
+        for user, path in pages:
+            page = open_page(user=user, bypass_csp=True)
+            page.goto(path)
+            if language == "es":
+                switch_language(page, "español")
+                page.goto(path)
+                expect(page.locator("html")).to_have_attribute("lang", "es")
+            overflow = scroll_overflow(page)
+            if overflow["scrollWidth"] > overflow["clientWidth"]:
+                problems.append(f"{language} {path}: wider than the phone: {overflow['overflowing']}")
+            violations = axe_violations(page)
+            if violations:
+                problems.append(f"{language} {path}:\n{describe_violations(violations)}")
+            browsing.screenshot(page, f"{language}-{path.strip('/').replace('/', '-') or 'home'}")
+    assert not problems, "\n".join(problems)
