@@ -1,15 +1,28 @@
 """Reports by email, the answers of `mailin` in-process (incidents.mailin_server.mail_receive): the
 limits and the edges that need no real server (tests/incidents/test_mailin.py drives the real one)."""
 
+import asyncio
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 import pytest
 from django.core import mail as outbox
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import OperationalError
 
 from incidents.mail_address import reporting_address
-from incidents.mailin_server import FILED, IGNORED, PRODUCTION_LIMITED, TEXT_TOO_LONG, mail_receive
+from incidents.mailin_server import (
+    FILED,
+    IGNORED,
+    MAX_RECIPIENTS,
+    PRODUCTION_LIMITED,
+    TEMPORARY_FAILURE,
+    TEXT_TOO_LONG,
+    TOO_MANY_RECIPIENTS,
+    MailinHandler,
+    mail_receive,
+)
 from incidents.models import Identity, Report
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +167,39 @@ def test_a_file_name_in_the_reply_is_cut_short(production):
 
     [reply] = outbox.outbox
     assert long_name not in reply.body and long_name[:60] in reply.body
+
+
+@dataclass
+class _Envelope:
+    mail_from: str = "someone@elsewhere.example"
+    rcpt_tos: list = field(default_factory=list)
+    original_content: bytes = b""
+    content: bytes = b""
+
+
+@pytest.mark.django_db(transaction=True)  # the handler's thread has its own connection: rows must be committed
+def test_a_failure_of_ours_while_filing_answers_451_so_the_sender_retries(monkeypatch, production):
+    def database_away(**kwargs):
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr("incidents.mailin_server.mail_report_file", database_away)
+    handler = MailinHandler(workers=1)
+    envelope = _Envelope(rcpt_tos=[reporting_address(production)], original_content=_raw(production))
+    try:
+        answer = asyncio.run(handler.handle_DATA(None, None, envelope))
+    finally:
+        handler.close()
+
+    assert answer == TEMPORARY_FAILURE
+    assert not Report.objects.exists()
+
+
+def test_more_than_five_recipients_are_refused_one_by_one(production):
+    handler = MailinHandler(workers=1)
+    envelope = _Envelope(rcpt_tos=[reporting_address(production)] * MAX_RECIPIENTS)
+    try:
+        answer = asyncio.run(handler.handle_RCPT(None, None, envelope, reporting_address(production), []))
+    finally:
+        handler.close()
+
+    assert answer == TOO_MANY_RECIPIENTS
