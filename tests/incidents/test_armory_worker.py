@@ -1,12 +1,15 @@
 """A round count that does not add up, through the real Celery worker on Redis and PostgreSQL: the
 critical report SafeTrack files at check-in escalates like any report when nobody acknowledges it."""
 
-from datetime import timedelta
+import time as clock
+from datetime import time, timedelta
 
 import pytest
+from django.utils import timezone
 
-from incidents.models import AmmoKind, Channel, EventKind, Notification, Report, ReportStatus
+from incidents.models import AmmoKind, ArmoryGap, Channel, EventKind, GapKind, Notification, Report, ReportStatus
 from incidents.services.armory.custody import custody_check_in
+from incidents.services.armory.days import DayPlan, day_schedule
 from incidents.services.policy import policy_set_speed
 from tests.factories import ammo_lot, check_out, member, weapon
 from tests.live import wait_until
@@ -42,3 +45,30 @@ def test_a_count_mismatch_at_check_in_files_a_critical_report_that_escalates_on_
         "recipient", flat=True
     )
     assert ladder_cast["upm"].pk in set(told_at_3)
+
+
+@pytest.mark.worker
+def test_a_firearms_day_past_its_first_scene_without_a_meeting_is_reported_by_the_real_beat(
+    production, ladder_cast, celery_worker_process, celery_beat_process
+):
+    """The beat's sweeper on the worker, not a cron of the armory's own: the first scene is due (00:00
+    today), no meeting is recorded, and the safety coordinator and the producers are told."""
+    safety, producer = ladder_cast["safety"], ladder_cast["producer"]
+    today = timezone.localtime(timezone.now(), production.tzinfo).date()
+    plan = DayPlan(date=today, scenes="12", first_scene=time(0, 0), wrap=time(23, 59), firearms=True)
+    day = day_schedule(production=production, user=safety, plan=plan)
+    assert not Report.objects.exists()
+
+    celery_worker_process()
+    celery_beat_process()
+
+    wait_until(
+        lambda: ArmoryGap.objects.filter(day=day, kind=GapKind.MEETING_MISSED).exists(),
+        timeout=30,
+        message="the sweeper on the worker to report the missing meeting",
+    )
+    report = Report.objects.get()
+    told = set(Notification.objects.filter(report=report, channel=Channel.IN_APP).values_list("recipient", flat=True))
+    assert {safety.pk, producer.pk} <= told
+    clock.sleep(2)  # more sweeps: still one report
+    assert Report.objects.count() == 1
