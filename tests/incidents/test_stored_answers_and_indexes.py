@@ -207,3 +207,28 @@ def test_the_dashboard_counts_read_the_production_scoped_queue_indexes(big_datab
 
     assert "report_queue" in plan_of(unresolved.values("pk"))
     assert "report_resolved_recent" in plan_of(resolved.values("pk"))
+
+
+# --- the filing POST: a constant number of queries -----------------------------------------------------
+
+
+@pytest.mark.parametrize("category", [Category.OTHER, Category.MISFIRE])
+def test_filing_takes_the_same_number_of_queries_with_1_or_30_earlier_reports(
+    client, production, crew, ladder_cast, category, django_assert_num_queries
+):
+    from tests.incidents.test_report_form import form_data, new_url
+
+    production.refresh_from_db()  # as a request loads it: the ladder cache is keyed on its config_version
+    client.force_login(crew)
+    file(production, crew, category)
+    client.post(new_url(production), form_data(production, category, title="Warm-up"))  # caches, session
+    with CaptureQueriesContext(connection) as few:
+        assert client.post(new_url(production), form_data(production, category, title="Second")).status_code == 302
+    for n in range(30):
+        file(production, crew, category, title=f"Earlier {n}")
+
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.post(new_url(production), form_data(production, category, title="Thirty-third"))
+
+    assert response.status_code == 302
+    assert Report.objects.filter(title="Thirty-third").exists()
