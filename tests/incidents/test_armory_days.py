@@ -3,10 +3,12 @@ firearms day (the armorer may override, telling the safety coordinator), a firea
 meeting by its first scene files a report to the safety coordinator and the producers, a weapon still
 out at wrap files a report, and every step is on the armory trail."""
 
+import io
 from datetime import date, time, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from incidents.armory_chain import armory_trail_check
@@ -283,3 +285,27 @@ def test_changing_a_day_is_sealed_on_the_trail(production, safety):
     changed = ArmoryEvent.objects.get(kind=ArmoryEventKind.DAY_CHANGED)
     assert changed.payload["changed"] == ["pyrotechnics", "scenes"]
     assert armory_trail_check(production.pk).intact
+
+
+@pytest.mark.parametrize(
+    ("model", "change"),
+    [
+        (SafetyMeeting, {"topics": "Nothing"}),
+        (MeetingAttendance, {"confirmed_at": timezone.now() - timedelta(days=1)}),
+        (ShootingDay, {"firearms": False}),
+    ],
+)
+def test_verify_trail_catches_a_meeting_attendance_or_day_edited_behind_the_services_back(
+    production, safety, crew, model, change
+):
+    day = _firearms_day(production, safety)
+    meeting_record(day_id=day.pk, user=safety, led_by=safety, held_at=time(0, 0), topics="Cold guns")
+    attendance_confirm(day_id=day.pk, user=crew)
+    call_command("verify_trail", stdout=io.StringIO())  # intact
+
+    model.objects.filter(production=production).update(**change)
+
+    with pytest.raises(CommandError):
+        call_command("verify_trail", stdout=io.StringIO(), stderr=io.StringIO())
+    check = armory_trail_check(production.pk)
+    assert not check.intact and next(iter(change)) in check.reason
