@@ -1,7 +1,9 @@
 """The chain of custody in a real browser on a 360 px phone, without JavaScript: the armorer checks a
 weapon out (a routine check-out: at most three taps after choosing the weapon) and in, the actor who
-received it confirms from their own phone, and the custody log shows all of it."""
+received it confirms from their own phone, and the custody log shows all of it. On a firearms day the gun
+waits for the safety meeting, which the coordinator records and the crew confirm from their phones."""
 
+import re
 from collections.abc import Callable
 
 from playwright.sync_api import Locator, Page, expect
@@ -103,3 +105,60 @@ def test_the_armorer_checks_a_weapon_out_and_in_the_receiver_confirms_and_the_lo
     expect(check_ins).to_have_count(2)
     _fits_the_phone(page)
     browsing.screenshot(page, "custody-log")
+
+
+def test_on_a_firearms_day_the_gun_waits_for_the_meeting_the_crew_confirm_from_their_phones_then_it_goes_out(
+    production: Production,
+    ladder_cast: dict[str, User],
+    open_page: Callable[..., Page],
+    browsing: Browsing,
+):
+    armorer, safety = ladder_cast["armorer"], ladder_cast["safety"]
+    actor = member(production, Role.CREW, Department.CAST, full_name="Rhett Actor")
+    revolver = weapon(production, armorer)
+
+    coordinator = open_page(user=safety, javascript=False)
+    coordinator.goto(f"/productions/{production.pk}/days/")
+    coordinator.get_by_role("link", name="Add a shooting day").click()
+    coordinator.get_by_label("Scenes").fill("12, 14A")
+    coordinator.get_by_label("First scene at").fill("23:58")
+    coordinator.get_by_label("Wrap at").fill("23:59")
+    coordinator.get_by_label("Firearms").check()
+    _fits_the_phone(coordinator)
+    browsing.screenshot(coordinator, "day-new")
+    coordinator.get_by_role("button", name="Add the day").click()
+    expect(coordinator.get_by_text("Not recorded yet. No firearm leaves the armory until it is.")).to_be_visible()
+
+    gun = open_page(user=armorer, javascript=False)
+    gun.goto(f"/productions/{production.pk}/armory/weapons/{revolver.pk}/check-out/")
+    expect(gun.get_by_text("its safety meeting is not recorded yet")).to_be_visible()
+    _fits_the_phone(gun)
+    browsing.screenshot(gun, "check-out-waits-for-the-meeting")
+
+    coordinator.get_by_role("link", name="Record the safety meeting").click()
+    coordinator.get_by_label("Held at").fill("00:00")
+    coordinator.get_by_label("Topics").fill("Blanks on set; cold check at the cart; sightlines for 14A")
+    _fits_the_phone(coordinator)
+    coordinator.get_by_role("button", name="Record the meeting").click()
+    expect(coordinator.get_by_text("The safety meeting is on the record.")).to_be_visible()
+
+    crew_page = open_page(user=actor, javascript=False)
+    crew_page.goto(f"/productions/{production.pk}/days/")
+    crew_page.get_by_role("link", name=re.compile(r"\d{4}")).first.click()
+    _fits_the_phone(crew_page)
+    browsing.screenshot(crew_page, "crew-confirms-attendance")
+    crew_page.get_by_role("button", name="I was at this safety meeting").click()
+    expect(crew_page.get_by_text("You confirmed that you were at this meeting.")).to_be_visible()
+
+    gun.reload()
+    expect(gun.get_by_text("its safety meeting is not recorded yet")).to_have_count(0)
+    gun.get_by_label("Handed to").select_option(str(actor.pk))
+    gun.get_by_role("combobox", name="1st AD").select_option(str(safety.pk))
+    gun.get_by_label("Scene").fill("12")
+    gun.get_by_label("I showed it and checked it in front of them and the 1st AD").check()
+    gun.get_by_role("button", name="Check out").click()
+    expect(gun.get_by_text("Colt Single Action Army #SAA-7 is out with Rhett Actor.")).to_be_visible()
+
+    coordinator.reload()
+    expect(coordinator.get_by_text("Rhett Actor", exact=False).first).to_be_visible()
+    expect(coordinator.get_by_text("confirmed on their own phone that they were at the safety meeting")).to_be_visible()
