@@ -164,10 +164,17 @@ def seed(*, reports: int, events_per_report: int, rng: random.Random) -> tuple[i
     return production.pk, handlers[Role.PRODUCER].pk
 
 
-def seed_scaled(*, reports: int, events_per_report: int, rng: random.Random, base: int = 5_000) -> tuple[int, int]:
+def seed_scaled(
+    *, reports: int, events_per_report: int, rng: random.Random, base: int = 5_000, history: bool = False
+) -> tuple[int, int]:
     """`seed`, fast for big sizes: `base` reports seeded in Python (the mix, valid trails), then copied in
-    SQL until there are `reports` (each copy with its events, filed a little earlier or later; the copies'
-    trails are not re-hashed, which nothing here verifies). 100,000 reports take seconds, not minutes."""
+    SQL until there are `reports`, each copy with its events (the copies' trails are not re-hashed, which
+    nothing here verifies). 100,000 reports take seconds, not minutes.
+
+    Without `history` the copies are filed over the same 16 weeks (ten times as many reports a week, open
+    and recent ones included). With `history` each round of copies is moved 17 weeks further back and
+    resolved: the same recent weeks and open queue as `base`, with years of past reports behind them (a
+    long-running production): what must not slow a page down."""
     from django.db import connection
 
     from incidents.models import Event, Report
@@ -176,36 +183,46 @@ def seed_scaled(*, reports: int, events_per_report: int, rng: random.Random, bas
         return seed(reports=reports, events_per_report=events_per_report, rng=rng)
     production_id, producer_id = seed(reports=base, events_per_report=events_per_report, rng=rng)
     copies = -(-reports // base) - 1
-    report_columns = [f.column for f in Report._meta.concrete_fields if f.column not in ("id", "created_at")]
+    shift = "(g * interval '17 weeks')" if history else "(mod(g * 37, 16 * 7 * 24 * 60) * interval '1 minute')"
+    moved = {"created_at", "occurred_at", "acknowledged_at", "first_answered_at", "resolved_at", "lifted_at"}
+    overrides = {column: f"b.{column} - {shift}" for column in moved}
+    if history:
+        overrides |= {
+            "status": "'resolved'",
+            "next_escalation_at": "NULL",
+            "resolved_at": f"coalesce(b.resolved_at, b.created_at + interval '2 hours') - {shift}",
+            "first_answered_at": f"coalesce(b.first_answered_at, b.created_at + interval '1 hour') - {shift}",
+        }
+    report_columns = [f.column for f in Report._meta.concrete_fields if f.column != "id"]
     event_columns = [f.column for f in Event._meta.concrete_fields if f.column not in ("id", "report_id")]
     quoted = connection.ops.quote_name
+    table, events = quoted(Report._meta.db_table), quoted(Event._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT max(id) FROM {quoted(Report._meta.db_table)}")  # noqa: S608 - a model's table
+        cursor.execute(f"SELECT max(id) FROM {table}")  # noqa: S608 - a model's table
         (top,) = cursor.fetchone()
         # Copy g of the report with rank rn gets id top + (g - 1) * base + rn; its events follow it.
-        table = quoted(Report._meta.db_table)
         ranked = f"SELECT r.*, row_number() OVER (ORDER BY r.id) AS rn FROM {table} r WHERE r.id <= {int(top)}"  # noqa: S608
         columns = ", ".join(quoted(c) for c in report_columns)
-        values = ", ".join(f"b.{quoted(c)}" for c in report_columns)
+        values = ", ".join(overrides.get(c, f"b.{quoted(c)}") for c in report_columns)
+        limit = [copies, base, reports - base]
         cursor.execute(
-            f"INSERT INTO {quoted(Report._meta.db_table)} (id, created_at, {columns}) "  # noqa: S608 - model names
-            f"SELECT %s + (g - 1) * %s + b.rn, b.created_at - ((g * 37) %% (16 * 7 * 24 * 60)) * interval '1 minute', "
-            f"{values} FROM ({ranked}) b CROSS JOIN generate_series(1, %s) g "
-            f"WHERE (g - 1) * %s + b.rn <= %s",
-            [top, base, copies, base, reports - base],
+            f"INSERT INTO {table} (id, {columns}) SELECT %s + (g - 1) * %s + b.rn, {values} "  # noqa: S608
+            f"FROM ({ranked}) b CROSS JOIN generate_series(1, %s) g WHERE (g - 1) * %s + b.rn <= %s",
+            [top, base, *limit],
         )
-        event_list = ", ".join(quoted(c) for c in event_columns)
         # Hashes are unique: a copy's is the hash of the original's and the copy's number.
-        event_values = ", ".join(
-            "encode(sha256((e.hash || g::text)::bytea), 'hex')" if c == "hash" else f"e.{quoted(c)}"
-            for c in event_columns
-        )
+        event_values = {
+            "hash": "encode(sha256((e.hash || g::text)::bytea), 'hex')",
+            "created_at": f"e.created_at - {shift}",
+        }
+        event_list = ", ".join(quoted(c) for c in event_columns)
+        event_copied = ", ".join(event_values.get(c, f"e.{quoted(c)}") for c in event_columns)
         cursor.execute(
-            f"INSERT INTO {quoted(Event._meta.db_table)} (report_id, {event_list}) "  # noqa: S608 - model names
-            f"SELECT %s + (g - 1) * %s + b.rn, {event_values} FROM ({ranked}) b "
-            f"JOIN {quoted(Event._meta.db_table)} e ON e.report_id = b.id "
+            f"INSERT INTO {events} (report_id, {event_list}) "  # noqa: S608
+            f"SELECT %s + (g - 1) * %s + b.rn, {event_copied} "
+            f"FROM ({ranked}) b JOIN {events} e ON e.report_id = b.id "
             f"CROSS JOIN generate_series(1, %s) g WHERE (g - 1) * %s + b.rn <= %s",
-            [top, base, copies, base, reports - base],
+            [top, base, *limit],
         )
         # One stop-work call stays active, as in `seed`: the copies' are lifted.
         cursor.execute(
@@ -292,7 +309,11 @@ def run(options: argparse.Namespace) -> float:
     call_command("collectstatic", verbosity=0, interactive=False)  # DEBUG off: the pages name hashed files
     started = time.perf_counter()
     production_id, producer_id = seed_scaled(
-        reports=options.reports, events_per_report=options.events_per_report, rng=random.Random(options.seed)
+        reports=options.reports,
+        events_per_report=options.events_per_report,
+        rng=random.Random(options.seed),
+        base=options.recent or 5_000,
+        history=bool(options.recent),
     )
     with connection.cursor() as cursor:
         cursor.execute("SELECT (SELECT count(*) FROM incidents_report), (SELECT count(*) FROM incidents_event)")
@@ -388,6 +409,12 @@ def main() -> int:
     parser.add_argument("--database", default=DATABASE)
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database afterwards")
     parser.add_argument("--users", type=int, default=20, help="paced users at once on gunicorn (0: skip)")
+    parser.add_argument(
+        "--recent",
+        type=int,
+        default=0,
+        help="with --reports above it: this many reports in the last 16 weeks, the rest resolved history before them",
+    )
     parser.add_argument("--pace-ms", type=int, default=1000)
     parser.add_argument("--concurrent-seconds", type=int, default=20)
     options = parser.parse_args()
