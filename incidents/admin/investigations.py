@@ -2,6 +2,7 @@
 the report, and every change is on its trail), with their witness statements; scoped to productions."""
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
@@ -11,7 +12,14 @@ from django.utils.translation import gettext_lazy as _
 from incidents import access
 from incidents.admin_scope import ProductionScopedAdmin, ReadOnlyAdminMixin, current_viewer
 from incidents.formatting import local_datetime
-from incidents.models import Investigation, WitnessStatement
+from incidents.models import Investigation, Report, WitnessStatement
+
+
+def _opens_on_site(report: Report) -> bool:
+    """Whether the admin's viewer may open the investigation on the site (its handlers and superusers do;
+    production admins read it here only)."""
+    viewer = current_viewer()
+    return viewer is not None and access.is_report_handler(viewer, report)
 
 
 class StatementInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -21,8 +29,15 @@ class StatementInline(ReadOnlyAdminMixin, admin.TabularInline):
     fields = ["witness", "download", "content_type", "size", "sha256", "added"]
     readonly_fields = fields
 
+    def has_view_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        # Statements are part of the investigation: whoever may view it (in scope) sees them.
+        return request.user.has_perm("incidents.view_investigation")
+
     @admin.display(description=_("file"))
     def download(self, obj: WitnessStatement) -> str:
+        # The file is served on the site to those who may read the investigation there (handlers, superusers).
+        if not _opens_on_site(obj.investigation.report):
+            return obj.original_name
         return format_html('<a href="{}" download>{}</a>', obj.get_absolute_url(), obj.original_name)
 
     @admin.display(description=_("added"))
@@ -93,4 +108,6 @@ class InvestigationAdmin(ReadOnlyAdminMixin, ProductionScopedAdmin):
 
     @admin.display(description=_("on the site"))
     def record(self, obj: Investigation) -> str:
+        if not _opens_on_site(obj.report):
+            return "—"
         return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), _("Open it on the site"))

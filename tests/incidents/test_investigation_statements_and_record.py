@@ -4,6 +4,7 @@ in the investigation record (page and PDF) and the admin (issue 20)."""
 import io
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
@@ -11,7 +12,7 @@ from PIL import Image
 from incidents.categories import Category
 from incidents.models import EventKind, Identity, WitnessStatement
 from incidents.trail import verify_trail
-from tests.factories import file_report, investigate
+from tests.factories import UserFactory, file_report, investigate
 from tests.incidents.test_exports import pdf_text
 from tests.security.world import jpeg_bytes
 
@@ -44,6 +45,15 @@ def investigated(production, crew, ladder_cast):
     )
     report.earlier = earlier
     return report
+
+
+@pytest.fixture
+def staff_admin(production):
+    """Staff in the "Production admins" group, linked to `production` only."""
+    user = UserFactory(is_staff=True, full_name="Pat Scoped")
+    user.groups.add(Group.objects.get(name="Production admins"))
+    production.admins.add(user)
+    return user
 
 
 def statement_url(report):
@@ -237,3 +247,20 @@ def test_the_admin_shows_an_investigation_read_only_with_its_chain_and_statement
     assert "<li>It was not shown clear.</li>" in detail
     assert "Dee Dolly" in detail
     assert client.get(reverse("admin:incidents_investigation_add")).status_code == 403
+
+
+def test_a_production_admin_reads_the_investigation_in_the_admin_without_links_they_cannot_open(
+    client, investigated, producer, staff_admin
+):
+    client.force_login(producer)
+    client.post(statement_url(investigated), {"witness": "Dee Dolly", "file": upload("dolly.pdf", PDF)})
+    statement = WitnessStatement.objects.get()
+    client.force_login(staff_admin)
+
+    detail = client.get(reverse("admin:incidents_investigation_change", args=[investigated.investigation.pk]))
+
+    html = detail.content.decode()
+    assert detail.status_code == 200
+    assert "It was not shown clear." in html and "dolly.pdf" in html
+    assert statement.get_absolute_url() not in html
+    assert client.get(statement.get_absolute_url()).status_code == 403
