@@ -152,6 +152,26 @@ def policy_of(production: Production) -> EscalationPolicy:
     return EscalationPolicy.objects.filter(production=production).first() or EscalationPolicy(production=production)
 
 
+def levels_warning_html(production_id: int) -> str:
+    """The levels no member of the production sits at, as the policy and production pages warn: reports
+    pass them on their way up, and whoever runs the production should know."""
+    members = Membership.objects.filter(production_id=production_id).select_related("user")
+    empty = levels_reaching_nobody(ladder_for(production_id), members)
+    if not empty:
+        return _("None: every level reaches someone.")
+    return format_html_join(
+        "",
+        '<p class="errornote">{}</p>',
+        (
+            (
+                _("Level %(number)s (%(roles)s) reaches nobody: reports pass it and go straight to the next level.")
+                % {"number": level.number, "roles": level.roles_display()},
+            )
+            for level in empty
+        ),
+    )
+
+
 class EscalationLevelInline(ScopedChoicesMixin, admin.TabularInline):
     """The policy's levels; also used on the production page (its parent is always the policy)."""
 
@@ -207,24 +227,7 @@ class EscalationPolicyAdmin(ProductionScopedAdmin):
 
     @admin.display(description=_("levels that reach nobody"))
     def levels_warning(self, obj: EscalationPolicy) -> str:
-        """Levels no member of the production sits at: reports pass them, and the admin should know."""
-        if obj.pk is None:
-            return "—"
-        members = Membership.objects.filter(production_id=obj.production_id).select_related("user")
-        empty = levels_reaching_nobody(ladder_for(obj.production_id), members)
-        if not empty:
-            return _("None: every level reaches someone.")
-        return format_html_join(
-            "",
-            '<p class="errornote">{}</p>',
-            (
-                (
-                    _("Level %(number)s (%(roles)s) reaches nobody: reports pass it and go straight to the next level.")
-                    % {"number": level.number, "roles": level.roles_display()},
-                )
-                for level in empty
-            ),
-        )
+        return levels_warning_html(obj.production_id) if obj.pk is not None else "—"
 
     @admin.display(description=_("production"))
     def production_link(self, obj: EscalationPolicy) -> str:

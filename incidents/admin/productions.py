@@ -29,7 +29,7 @@ from accounts.admin_lookups import DeclaredLookupsOnly
 from accounts.models import Membership, Production, User
 from accounts.services import production_regenerate_join_code
 from incidents import access
-from incidents.admin.policy import EscalationLevelInline
+from incidents.admin.policy import EscalationLevelInline, levels_warning_html
 from incidents.admin_scope import ProductionScopedAdmin, ScopedChoicesMixin
 from incidents.formatting import local_datetime, local_stamp
 from incidents.models import Report
@@ -163,7 +163,7 @@ class ProductionAdmin(ProductionScopedAdmin):
         (_("Joining"), {"fields": ["join_code", "poster_link"]}),
         (_("Stop-work"), {"fields": ["stop_work_state"]}),
         (_("Text messages (SMS)"), {"fields": ["sms_monthly_cap", "sms_sent"]}),
-        (_("Escalation"), {"fields": ["policy_link"]}),
+        (_("Escalation"), {"fields": ["policy_link", "levels_warning"]}),
         (_("Admin staff"), {"fields": ["admins"]}),
     ]
 
@@ -181,7 +181,7 @@ class ProductionAdmin(ProductionScopedAdmin):
         return [MembershipInline] if obj is None else [MembershipInline, EscalationLevelInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Production | None = None) -> list[str]:
-        readonly = ["join_code", "poster_link", "stop_work_state", "policy_link", "sms_sent"]
+        readonly = ["join_code", "poster_link", "stop_work_state", "policy_link", "levels_warning", "sms_sent"]
         if not access.admin_sees_all(request.user):
             readonly.append("admins")  # who administers a production is a superuser's decision
         return readonly
@@ -262,6 +262,10 @@ class ProductionAdmin(ProductionScopedAdmin):
             reverse("admin:incidents_escalationpolicy_change", args=[policy.pk]),
             _("Resolution deadlines and the repeat-incident rule"),
         )
+
+    @admin.display(description=_("levels that reach nobody"))
+    def levels_warning(self, obj: Production) -> str:
+        return levels_warning_html(obj.pk) if obj.pk is not None else "-"
 
     # --- actions -----------------------------------------------------------------------------------
 

@@ -196,6 +196,8 @@ def test_the_production_page_and_the_admin_policy_page_warn_about_a_level_with_n
     client.force_login(superuser)
     admin = client.get(reverse("admin:incidents_escalationpolicy_change", args=[production.policy.pk]))
     assert "Level 3 (Unit production manager) reaches nobody" in admin.content.decode()
+    admin_production = client.get(reverse("admin:accounts_production_change", args=[production.pk]))
+    assert "Level 3 (Unit production manager) reaches nobody" in admin_production.content.decode()
     Membership.objects.filter(user=crew, production=production).update(role=Role.UPM)
     admin = client.get(reverse("admin:incidents_escalationpolicy_change", args=[production.policy.pk]))
     assert "None: every level reaches someone." in admin.content.decode()
