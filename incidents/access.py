@@ -1,6 +1,7 @@
 """Who may see and do what. Every view, the admin, the exports and the fragments ask this module;
 no view decides access on its own. Unauthorised requests for a report get 404, never a hint."""
 
+from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
 
 from django.contrib.auth.models import AnonymousUser
@@ -152,27 +153,79 @@ def report_for_investigator(user: AnyUser, report_id: int, queryset: QuerySet[Re
     return report
 
 
-def _handles_at_level(user: AnyUser, report: Report, ladder: Ladder) -> bool:
-    """A handler at or above the level the report has reached, or a person named on a level it passed."""
-    if not user.is_authenticated:
+def is_conflicted(user: AnyUser, report: Report) -> bool:
+    """Whether this person is too close to the report to handle it: its reporter (whatever their role,
+    they are never a handler of their own report). The one place conflicts of interest are decided."""
+    return bool(user.is_authenticated and report.reporter_id is not None and report.reporter_id == user.pk)
+
+
+def _reached_without_notifications(user: AnyUser, report: Report, ladder: Ladder) -> bool | None:
+    """The part of `may_act_on` that needs no query: True or False when it decides, None when only the
+    notifications sent so far can tell (a handler below the level reached, who may have been told)."""
+    if not user.is_authenticated or is_conflicted(user, report):
         return False
     if user.is_superuser:
         return True
     membership = membership_in(user, report.production_id)
     if membership is None or not membership.is_handler:
         return False
+    # The producers and the safety coordinator may take any report, at any time.
+    if membership.role == Role.SAFETY or membership.rank >= PRODUCER_RANK:
+        return True
     # A stop-work call reaches every level at once, so anyone it reached may take it on.
     reached = ladder.levels[0] if report.is_stop_work else ladder.level(report.escalation_level)
     if membership.rank >= reached.min_rank:
         return True
-    return any(
+    if any(
         level.number <= report.escalation_level and any(p.pk == user.pk for p in level.people.all())
         for level in ladder.levels
+    ):
+        return True
+    return None
+
+
+def notified_report_ids(user: AnyUser, report_ids: Iterable[int]) -> set[int]:
+    """Which of these reports have reached this person (any notification about it was sent to them): one query."""
+    ids = list(report_ids)
+    if not user.is_authenticated or not ids:
+        return set()
+    return set(
+        Notification.objects.filter(recipient_id=user.pk, report_id__in=ids)
+        .values_list("report_id", flat=True)
+        .distinct()
     )
 
 
-def can_acknowledge(user: AnyUser, report: Report, ladder: Ladder) -> bool:
-    return report.status == ReportStatus.OPEN and _handles_at_level(user, report, ladder)
+def may_act_on(user: AnyUser, report: Report, ladder: Ladder, *, notified: bool | None = None) -> bool:
+    """Who may act on a report (acknowledge, resolve, comment as a handler): anyone it has reached.
+
+    That is every handler it was sent to at any level so far, any handler at or above the level it has
+    reached, and the producers and the safety coordinator at any time; never its reporter (DESIGN.md,
+    Flows 3). Passing a report's level takes nobody's right away. `notified` says whether it was sent to
+    this person (lists ask `notified_report_ids` once for all their rows); None reads it when needed."""
+    decided = _reached_without_notifications(user, report, ladder)
+    if decided is not None:
+        return decided
+    if notified is None:
+        notified = Notification.objects.filter(report_id=report.pk, recipient_id=user.pk).exists()
+    return notified
+
+
+def reports_may_act_on(user: AnyUser, reports: Sequence[Report], ladder_of: Callable[[Report], Ladder]) -> set[int]:
+    """The ids of the reports in a list this person may act on: `may_act_on` for each, with one query at
+    most (who was told), and none when every row is decided without it."""
+    undecided, allowed = [], set()
+    for report in reports:
+        decided = _reached_without_notifications(user, report, ladder_of(report))
+        if decided:
+            allowed.add(report.pk)
+        elif decided is None:
+            undecided.append(report.pk)
+    return allowed | notified_report_ids(user, undecided)
+
+
+def can_acknowledge(user: AnyUser, report: Report, ladder: Ladder, *, notified: bool | None = None) -> bool:
+    return report.status == ReportStatus.OPEN and may_act_on(user, report, ladder, notified=notified)
 
 
 def can_resolve(user: AnyUser, report: Report, ladder: Ladder) -> bool:
@@ -180,7 +233,9 @@ def can_resolve(user: AnyUser, report: Report, ladder: Ladder) -> bool:
         return False
     if report.stop_work_active:
         return False  # a stop-work call ends by being lifted, with a clearance note (can_lift_stop_work)
-    return report.acknowledged_by_id == user.pk or _handles_at_level(user, report, ladder)
+    if is_conflicted(user, report):
+        return False
+    return report.acknowledged_by_id == user.pk or may_act_on(user, report, ladder)
 
 
 def can_reopen(user: AnyUser, report: Report) -> bool:
@@ -192,9 +247,16 @@ def can_reopen(user: AnyUser, report: Report) -> bool:
     )
 
 
-def can_comment(user: AnyUser, report: Report) -> bool:
-    """The reporter and the handlers talk on a report; a production admin who can only read it does not."""
-    return _is_own_report(user, report) or is_report_handler(user, report)
+def can_comment(user: AnyUser, report: Report, ladder: Ladder) -> bool:
+    """The reporter and the handlers it has reached talk on a report (`may_act_on`); a production admin
+    who can only read it does not."""
+    return _is_own_report(user, report) or may_act_on(user, report, ladder)
+
+
+def comments_as_handler(user: AnyUser, report: Report) -> bool:
+    """Whether this person's comments are a handler's (they may keep one internal) rather than the
+    reporter's: a handler of the production who is not too close to the report."""
+    return is_report_handler(user, report) and not is_conflicted(user, report)
 
 
 def can_lift_stop_work(user: AnyUser, report: Report) -> bool:
@@ -220,10 +282,9 @@ def can_reveal_identity(user: AnyUser, report: Report) -> bool:
 
 def too_close_to_judge(user: AnyUser, report: Report) -> bool:
     """Whether this person is too close to a report to judge its follow-up (decide a firearm flag, verify
-    a corrective action, write the investigation). The ONE place this is decided for issue 20: the
-    report's reporter, until issue 14's `is_conflicted` (the reporter and everyone the report concerns)
-    replaces this body."""
-    return user.is_authenticated and report.reporter_id is not None and report.reporter_id == user.pk
+    a corrective action, write the investigation): `is_conflicted` (the reporter and everyone the report
+    concerns)."""
+    return is_conflicted(user, report)
 
 
 def can_decide_firearm_flag(user: AnyUser, report: Report) -> bool:
@@ -282,9 +343,9 @@ def evidence_for_viewer(user: AnyUser, action_id: int, attachment_id: int) -> At
 
 def can_investigate(user: AnyUser, report: Report, ladder: Ladder) -> bool:
     """Write a report's investigation (critical and firearm reports; the services check which): a
-    handler who may act on the report (at or above the level it reached, or named on a level it passed)
-    and is not too close to it. Every handler of the production (and a superuser) may read it."""
-    return _handles_at_level(user, report, ladder) and not too_close_to_judge(user, report)
+    handler who may act on the report (`may_act_on`: anyone it has reached) and is not too close to it.
+    Every handler of the production (and a superuser) may read it."""
+    return may_act_on(user, report, ladder) and not too_close_to_judge(user, report)
 
 
 def statement_for_investigator(user: AnyUser, report_id: int, statement_id: int) -> WitnessStatement:
@@ -363,8 +424,9 @@ def event_actor_label(event: Event, report: Report, user: AnyUser | None = None)
 
 
 def sees_internal_events(user: AnyUser, report: Report) -> bool:
-    """Handlers see the whole trail; the reporter sees the public events (filed, answers, resolution)."""
-    return is_report_handler(user, report)
+    """Handlers see the whole trail; the reporter sees the public events (filed, answers, resolution),
+    even when they are a handler: internal notes about a report are not for the people it is about."""
+    return comments_as_handler(user, report)
 
 
 def attachment_for_viewer(user: AnyUser, report_id: int, attachment_id: int) -> Attachment:

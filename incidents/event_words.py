@@ -114,6 +114,15 @@ def _describe(event: Event, report: Report) -> tuple[str, str, list[str]]:
     elif kind == EventKind.ACKNOWLEDGED:
         if payload.get("via") in AcknowledgedVia.values:
             details.append(_("Acknowledged %(how)s.") % {"how": AcknowledgedVia(payload["via"]).label})
+        if isinstance(payload.get("told"), list) and payload["told"]:
+            details.append(
+                ngettext(
+                    "The %(count)s person it had reached was told who took it.",
+                    "The %(count)s people it had reached were told who took it.",
+                    len(payload["told"]),
+                )
+                % {"count": len(payload["told"])}
+            )
         if payload.get("resolve_by"):
             details.append(
                 _("To be resolved by %(when)s")

@@ -17,6 +17,14 @@ from incidents.ladder import ladder_for, level_words
 from incidents.models import EscalationReason, EventKind, Notification, Report
 
 ACK_SALT = "safetrack.ack-link"
+# What asks its recipients to act: their notification carries the acknowledge link (and push button).
+ACKNOWLEDGEABLE = (
+    EventKind.FILED,
+    EventKind.ESCALATED,
+    EventKind.REMINDED,
+    EventKind.STOP_WORK_CALLED,
+    EventKind.REOPENED,
+)
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,10 @@ def _headline(notification: Notification) -> str:
             return _("Repeat firearm incident reported")
         return _("New safety report")
     if kind == EventKind.ACKNOWLEDGED:
-        return _("%(name)s acknowledged your report") % {"name": _actor(notification)}
+        if notification.recipient_id is not None and notification.recipient_id == report.reporter_id:
+            return _("%(name)s acknowledged your report") % {"name": _actor(notification)}
+        # Everyone else it had reached: someone took it, so nobody else needs to.
+        return _("%(name)s took this report: no need to acknowledge it") % {"name": _actor(notification)}
     if kind == EventKind.RESOLVED:
         return _("%(name)s resolved your report") % {"name": _actor(notification)}
     if kind == EventKind.REOPENED:
@@ -147,15 +158,10 @@ def message_for(notification: Notification, now: datetime | None = None, languag
         if (
             recipient is not None
             and report.status == "open"
-            and access.is_report_handler(recipient, report)
-            and notification.event.kind
-            in (
-                EventKind.FILED,
-                EventKind.ESCALATED,
-                EventKind.REMINDED,
-                EventKind.STOP_WORK_CALLED,
-                EventKind.REOPENED,
-            )
+            and notification.event.kind in ACKNOWLEDGEABLE
+            # Only to someone who may take it (a stop-work call also reaches crew, who may not); this
+            # notification itself says the report reached them.
+            and access.may_act_on(recipient, report, ladder_for(report.production), notified=True)
         ):
             ack_url = settings.SITE_URL + reverse("report_acknowledge_link", args=[report.pk, ack_token(notification)])
         return Message(

@@ -19,18 +19,11 @@ from django.utils.translation import gettext as _
 from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
 
-from incidents.models import EventKind, Notification, PushSubscription, ReportStatus
+from incidents.models import Notification, PushSubscription
 
 from . import DeliveryError, DeliveryRefused
 from .message import message_for
 
-ACKNOWLEDGEABLE = (
-    EventKind.FILED,
-    EventKind.ESCALATED,
-    EventKind.REMINDED,
-    EventKind.STOP_WORK_CALLED,
-    EventKind.REOPENED,
-)
 GONE = (404, 410)
 
 
@@ -71,12 +64,8 @@ def payload_for(notification: Notification) -> dict[str, object]:
     message = message_for(notification)
     with translation.override(recipient.language if recipient else settings.LANGUAGE_CODE):
         urgency = report.get_severity_display()
-        # Only where the message offers one (a handler, an open report): crew told of a stop-work get none.
-        acknowledge = (
-            _("Acknowledge")
-            if report.status == ReportStatus.OPEN and notification.event.kind in ACKNOWLEDGEABLE and message.ack_url
-            else ""
-        )
+        # The same rule as the email's one-click link (message_for: access.may_act_on).
+        acknowledge = _("Acknowledge") if message.ack_url else ""
         title = f"{urgency.upper()} · {message.headline}"
         body = _("%(production)s · #%(number)s %(title)s") % {
             "production": report.production.name,

@@ -169,6 +169,9 @@ def _rows(reports: list[Report], viewer: User, ladder: Ladder, now: datetime, pr
     departments = _labels(Department.choices)
     detail_url = _url_pattern("report_detail")
     rows = []
+    takeable = access.reports_may_act_on(
+        viewer, [r for r in reports if r.status == ReportStatus.OPEN], lambda _report: ladder
+    )
     for report in reports:
         due = countdown(report, now)
         rows.append(
@@ -181,7 +184,7 @@ def _rows(reports: list[Report], viewer: User, ladder: Ladder, now: datetime, pr
                 reporter=access.reporter_label(report, viewer),
                 level_label=level_words(ladder, report),
                 countdown=due,
-                can_acknowledge=report.status == ReportStatus.OPEN and access.can_acknowledge(viewer, report, ladder),
+                can_acknowledge=report.pk in takeable,
                 acknowledged_by=access.person_label(report.acknowledged_by, report, viewer),
                 resolved_by=access.person_label(report.resolved_by, report, viewer),
                 tz=production_tz,

@@ -54,7 +54,9 @@ def waiting_for(user: User, now: datetime) -> Waiting:
             :CANDIDATES
         ]
     )
-    takeable = [r for r in open_reports if access.can_acknowledge(user, r, ladders[r.production_id])]
+    # Anyone a report has reached may take it (access.may_act_on): one more query at most, for who was told.
+    allowed = access.reports_may_act_on(user, open_reports, lambda r: ladders[r.production_id])
+    takeable = [r for r in open_reports if r.pk in allowed]
     mine = list(
         reports.filter(status=ReportStatus.ACKNOWLEDGED, acknowledged_by=user).order_by(*by_deadline)[: HOME_LIMIT + 1]
     )

@@ -14,6 +14,7 @@ from accounts.models import User
 from incidents import access
 from incidents.ladder import ladder_for
 from incidents.models import (
+    Channel,
     CorrectiveAction,
     Event,
     EventKind,
@@ -47,6 +48,16 @@ def _reporter_recipients(report: Report) -> list[User]:
     return [report.reporter]
 
 
+def _told_so_far(report: Report, *, exclude: set[int | None]) -> list[User]:
+    """The active people any notification of this report went to so far (every level it reached)."""
+    told = (
+        Notification.objects.filter(report_id=report.pk, recipient__isnull=False, recipient__is_active=True)
+        .exclude(recipient_id__in=[pk for pk in exclude if pk is not None])
+        .values("recipient_id")
+    )
+    return list(User.objects.filter(pk__in=told).order_by("pk"))
+
+
 def report_acknowledge(*, report_id: int, user: User, via: str = "page", now: datetime | None = None) -> AckResult:
     """Acknowledge an open report. Of two handlers at once exactly one wins; the other learns who did."""
     now = now or timezone.now()
@@ -56,9 +67,10 @@ def report_acknowledge(*, report_id: int, user: User, via: str = "page", now: da
             return AckResult(False, report, report.acknowledged_by, report.acknowledged_at)
         ladder = ladder_for(report.production_id)
         if not access.can_acknowledge(user, report, ladder):
-            raise PermissionDenied(
-                _("Only a handler at or above the level this report has reached can acknowledge it.")
-            )
+            if access.is_conflicted(user, report) and access.is_report_handler(user, report):
+                raise PermissionDenied(_("You filed this report or it is about you: someone else must take it."))
+            raise PermissionDenied(_("Only a handler this report has reached can acknowledge it."))
+        already_told = _told_so_far(report, exclude={user.pk, report.reporter_id})
         report.status = ReportStatus.ACKNOWLEDGED
         report.acknowledged_by = user
         report.acknowledged_at = now
@@ -76,13 +88,19 @@ def report_acknowledge(*, report_id: int, user: User, via: str = "page", now: da
                 "level": report.escalation_level,
                 "via": via,
                 "resolve_by": report.next_escalation_at.isoformat() if report.next_escalation_at else None,
+                # Everyone it had reached is told who took it (their deliveries sit under this event).
+                "told": [person.pk for person in already_told],
             },
             fields=["status", "acknowledged_by", "acknowledged_at"],
         )
         report.save(
             update_fields=["status", "acknowledged_by", "acknowledged_at", "first_answered_at", "next_escalation_at"]
         )
-        notify.notify(event=event, report=report, recipients=_reporter_recipients(report), webhook=True)
+        # What asked them to act is done: it leaves their inbox, and the news of who took it arrives.
+        Notification.objects.filter(
+            report_id=report.pk, recipient__in=already_told, channel=Channel.IN_APP, read_at__isnull=True
+        ).update(read_at=now)
+        notify.notify(event=event, report=report, recipients=_reporter_recipients(report) + already_told, webhook=True)
         dispatch.escalation_schedule(report_id=report.pk, level=report.escalation_level, at=report.next_escalation_at)
     return AckResult(True, report, user, now)
 
@@ -231,8 +249,9 @@ def report_comment(
     now = now or timezone.now()
     with transaction.atomic():
         report = _lock(report_id)
-        from_reporter = user is None or (report.reporter_id == user.pk and not access.is_report_handler(user, report))
-        if user is not None and not access.can_comment(user, report):
+        # The reporter is never a handler of their own report, whatever their role (access.is_conflicted).
+        from_reporter = user is None or (report.reporter_id == user.pk and not access.comments_as_handler(user, report))
+        if user is not None and not access.can_comment(user, report, ladder_for(report.production_id)):
             raise PermissionDenied(_("You cannot comment on this report."))
         public = from_reporter or to_reporter
         hide_actor = from_reporter and report.identity != Identity.NAMED

@@ -97,7 +97,7 @@ def _submit(form: CommentForm | ResolveForm | ReopenForm, field: str, action: Ca
 @require_POST
 def comment(request: HttpRequest, report_id: int) -> HttpResponse:
     report = _report(request, report_id)
-    form = CommentForm(request.POST, handler=access.is_report_handler(request.user, report))
+    form = CommentForm(request.POST, handler=access.comments_as_handler(request.user, report))
     added: list[Event] = []
     if _submit(
         form,

@@ -41,7 +41,7 @@ def live_context(report: Report, user: User, ladder: Ladder) -> dict[str, Any]:
     return {
         "report": report,
         "production": report.production,
-        "is_handler": access.is_report_handler(user, report),
+        "is_handler": access.comments_as_handler(user, report),
         "level_label": level,
         "at_top": ladder.at_top(report.escalation_level),
         # At the top, what its deadline brings: another reminder, or (the last one used) the admins.

@@ -244,14 +244,14 @@ def report_page(
     report_mark_viewed(report=report, user=user)
     notifications_mark_read(user=user, report_id=report.pk)
     ladder = ladder_for(report.production)
-    is_handler = access.is_report_handler(user, report)
+    is_handler = access.comments_as_handler(user, report)
     context = {
         **live_context(report, user, ladder),
         "reporter_label": access.reporter_label(report, user),
         "attachments": list(report.attachments.all()),
         "can_resolve": access.can_resolve(user, report, ladder),
         "can_reopen": access.can_reopen(user, report),
-        "can_comment": access.can_comment(user, report),
+        "can_comment": access.can_comment(user, report, ladder),
         "comment_form": comment_form or CommentForm(handler=is_handler),
         "resolve_form": resolve_form or ResolveForm(),
         "reopen_form": reopen_form or ReopenForm(),

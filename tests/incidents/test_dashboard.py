@@ -113,16 +113,33 @@ def test_each_open_row_acknowledges_through_a_confirmation_form_back_to_the_dash
     assert f'href="{report.get_absolute_url()}"' in html
 
 
-def test_a_handler_below_the_reports_level_sees_no_acknowledge_button(client, production, crew, department_head):
+def test_a_handler_told_at_level_1_keeps_the_acknowledge_button_after_the_report_climbs(
+    client, production, crew, department_head
+):
     report = file_at(production, crew, Category.OTHER, title="Rain on the rig")
-    for level in (1, 2):  # now at the UPM's level, above a department head
+    for level in (1, 2):  # now at the UPM's level, above a department head who was told at level 1
         report_escalate(report_id=report.pk, expected_level=level, force=True)
     client.force_login(department_head)
 
     html = client.get(DASHBOARD).content.decode()
 
+    assert reverse("report_acknowledge", args=[report.pk]) in html
+    assert "Waiting for a handler it has reached" not in html
+
+
+def test_a_department_head_the_report_never_reached_sees_no_acknowledge_button_once_it_climbs(
+    client, production, crew, department_head
+):
+    camera_head = member(production, Role.DEPARTMENT_HEAD, Department.CAMERA, full_name="Cam Head")
+    report = file_at(production, crew, Category.OTHER, title="Rain on the rig")  # a grip report: Kay is told
+    for level in (1, 2):
+        report_escalate(report_id=report.pk, expected_level=level, force=True)
+    client.force_login(camera_head)
+
+    html = client.get(DASHBOARD).content.decode()
+
     assert reverse("report_acknowledge", args=[report.pk]) not in html
-    assert "Waiting for a handler at this level or above" in html
+    assert "Waiting for a handler it has reached" in html
 
 
 def test_an_active_stop_work_is_shown_before_the_lists(client, production, crew, producer):

@@ -3,9 +3,10 @@
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Department, Role
 from incidents.categories import Category
 from incidents.models import Channel, EventKind, Notification, Report, ReportStatus
 from incidents.services.escalation import Outcome, report_escalate, reports_escalate_due
@@ -78,15 +79,24 @@ def test_the_second_of_two_acknowledgements_learns_who_won(production, crew, lad
     assert report.events.filter(kind=EventKind.ACKNOWLEDGED).count() == 1
 
 
-def test_a_handler_below_the_current_level_cannot_acknowledge(production, crew, ladder_cast):
+def test_a_handler_told_at_level_1_still_acknowledges_after_the_report_climbed_past_them(production, crew, ladder_cast):
     report = file_report(production, crew, Category.MISFIRE)
     for level in (1, 2):
         report.refresh_from_db()
         report_escalate(report_id=report.pk, expected_level=level, now=report.next_escalation_at)
-    from django.core.exceptions import PermissionDenied
+
+    assert report_acknowledge(report_id=report.pk, user=ladder_cast["department_head"]).won
+
+
+def test_a_department_head_the_report_never_reached_cannot_acknowledge_once_it_climbed(production, crew, ladder_cast):
+    camera_head = member(production, Role.DEPARTMENT_HEAD, Department.CAMERA, full_name="Cam Head")
+    report = file_report(production, crew, Category.MISFIRE)  # a grip report: the grip head is told, not camera's
+    for level in (1, 2):
+        report.refresh_from_db()
+        report_escalate(report_id=report.pk, expected_level=level, now=report.next_escalation_at)
 
     with pytest.raises(PermissionDenied):
-        report_acknowledge(report_id=report.pk, user=ladder_cast["department_head"])
+        report_acknowledge(report_id=report.pk, user=camera_head)
     assert report_acknowledge(report_id=report.pk, user=ladder_cast["upm"]).won
 
 

@@ -334,14 +334,30 @@ def test_a_link_for_a_report_someone_else_acknowledged_says_who(client, report, 
     assert "Arden Armorer already acknowledged it" in response.content.decode()
 
 
-def test_a_link_for_a_report_that_climbed_above_the_recipient_is_refused_and_not_used_up(
+def test_a_link_still_acknowledges_after_the_report_climbed_above_its_recipient(
     client, report, head_notification, ladder_cast
 ):
     report_escalate(report_id=report.pk, expected_level=1, now=report.next_escalation_at + timedelta(seconds=1))
     client.force_login(ladder_cast["department_head"])
+
     response = client.post(link(head_notification))
+
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert (report.status, report.acknowledged_by) == (ReportStatus.ACKNOWLEDGED, ladder_cast["department_head"])
+
+
+def test_a_link_whose_recipient_is_now_too_close_to_the_report_is_refused_and_not_used_up(
+    client, report, head_notification, ladder_cast
+):
+    report.reporter = ladder_cast["department_head"]  # as if Kay had filed it: never a handler of it
+    report.save(update_fields=["reporter"])
+    client.force_login(ladder_cast["department_head"])
+
+    response = client.post(link(head_notification))
+
     assert response.status_code == 403
-    assert "This report has gone above your level." in response.content.decode()
+    assert "You cannot acknowledge this report." in response.content.decode()
     head_notification.refresh_from_db()
     assert head_notification.ack_link_used_at is None
     report.refresh_from_db()
