@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from incidents import access
 from incidents.ladder import ladder_for, level_words
-from incidents.models import EscalationReason, EventKind, Notification, Report
+from incidents.models import Channel, EscalationReason, EventKind, Notification, Report
 
 ACK_SALT = "safetrack.ack-link"
 # What asks its recipients to act: their notification carries the acknowledge link (and push button).
@@ -157,6 +157,8 @@ def message_for(notification: Notification, now: datetime | None = None, languag
         ack_url = None
         if (
             recipient is not None
+            # The inbox's rows open the report page, which has the button: no link (nor its check) there.
+            and notification.channel != Channel.IN_APP
             and report.status == "open"
             and notification.event.kind in ACKNOWLEDGEABLE
             # Only to someone who may take it (a stop-work call also reaches crew, who may not); this
