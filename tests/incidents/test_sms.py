@@ -16,7 +16,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.categories import Category, Severity
-from incidents.models import AcknowledgedVia, Channel, EventKind, Identity, Notification, PhoneNumber, ReportStatus
+from incidents.models import (
+    AcknowledgedVia,
+    Channel,
+    EventKind,
+    Identity,
+    Notification,
+    PhoneNumber,
+    Report,
+    ReportStatus,
+)
 from incidents.notifications.sms import ack_code, signature
 from incidents.services.contacts import channels_choose
 from incidents.services.delivery import Delivery, notification_deliver
@@ -268,16 +277,27 @@ def test_a_code_sent_to_someone_else_does_not_acknowledge(client, production, cr
     assert report.status == ReportStatus.OPEN
 
 
-def test_a_handler_the_report_climbed_past_cannot_acknowledge_by_text(
+def test_a_handler_the_report_climbed_past_still_acknowledges_by_text(
     client, production, crew, ladder_cast, sms_provider
 ):
     report, code = _texted_report(production, crew, ladder_cast["department_head"], sms_provider)
-    report_escalate(report_id=report.pk, expected_level=1, force=True)
+    report_escalate(report_id=report.pk, expected_level=1, force=True)  # told at level 1: still theirs to take
+    response = reply(client, from_number=HEAD_NUMBER, body=f"ACK {code}")
+    assert f"Acknowledged report #{report.pk}" in response.content.decode()
+    report.refresh_from_db()
+    assert (report.status, report.acknowledged_by) == (ReportStatus.ACKNOWLEDGED, ladder_cast["department_head"])
+
+
+def test_a_handler_too_close_to_the_report_cannot_acknowledge_by_text(
+    client, production, crew, ladder_cast, sms_provider
+):
+    report, code = _texted_report(production, crew, ladder_cast["department_head"], sms_provider)
+    Report.objects.filter(pk=report.pk).update(reporter=ladder_cast["department_head"])  # as if they filed it
     response = reply(client, from_number=HEAD_NUMBER, body=f"ACK {code}")
     assert f"You cannot acknowledge report #{report.pk}" in response.content.decode()
     report.refresh_from_db()
     assert report.status == ReportStatus.OPEN
-    # The code still works should the report come back to this person's level: nothing was used up.
+    # Nothing was used up: the code would work again for someone it is no conflict for.
     assert (
         Notification.objects.get(channel=Channel.SMS, recipient=ladder_cast["department_head"]).ack_link_used_at is None
     )
