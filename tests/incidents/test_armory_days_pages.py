@@ -239,3 +239,33 @@ def test_the_upm_refuses_on_the_page_and_the_refusal_is_told(client, production,
     client.force_login(armorer)
     page = client.get(asked.get_absolute_url()).content.decode()
     assert "Over budget" in page and "Una Manager" in page
+
+
+def test_the_schedule_reads_in_a_fixed_number_of_queries(
+    client, production, safety, upm, armorer, django_assert_max_num_queries
+):
+    for ahead in range(12):
+        plan = DayPlan(
+            date=_today(production) + timedelta(days=ahead),
+            scenes="1",
+            first_scene=time(7),
+            wrap=time(19),
+            firearms=True,
+        )
+        day = day_schedule(production=production, user=safety, plan=plan)
+        if ahead == 0:
+            meeting_record(day_id=day.pk, user=safety, led_by=safety, held_at=time(0, 0), topics="Cold guns")
+    for _ in range(5):
+        time_request_make(
+            production=production,
+            user=armorer,
+            kind="prep",
+            what="An hour",
+            reason="Cleaning",
+            needed_on=_today(production) + timedelta(days=1),
+        )
+    client.force_login(upm)
+    with django_assert_max_num_queries(8):  # session, user, memberships, the days, the waiting requests, ...
+        assert client.get(reverse("days", args=[production.pk])).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("time_requests", args=[production.pk])).status_code == 200
