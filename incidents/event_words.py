@@ -136,6 +136,16 @@ def _describe(event: Event, report: Report) -> tuple[str, str, list[str]]:
             headline = _("Comment from the reporter")
     elif kind == EventKind.RESOLVED:
         text = str(payload.get("resolution", ""))
+        if payload.get("actions_verified"):
+            count = payload["actions_verified"]
+            details.append(
+                ngettext(
+                    "Its corrective action was verified.", "All %(count)s corrective actions were verified.", count
+                )
+                % {"count": count}
+            )
+    elif kind in ACTION_KINDS:
+        headline, text, details = _describe_action(payload, kind, report)
     elif kind == EventKind.REOPENED:
         headline = _("Reopened: not fixed")
         text = str(payload.get("reason", ""))
@@ -234,6 +244,60 @@ def _investigation_words(payload: dict[str, Any], headline: str) -> tuple[str, s
         numbers = ", ".join(f"#{n}" for n in payload["linked_reports"]) or "—"
         details.append(_("Linked reports: %(numbers)s") % {"numbers": numbers})
     return headline, str(payload.get("what_happened", "")), details
+
+
+ACTION_KINDS = (
+    EventKind.ACTIONS_PLANNED,
+    EventKind.ACTION_DONE,
+    EventKind.ACTION_VERIFIED,
+    EventKind.ACTION_SENT_BACK,
+    EventKind.ACTION_ESCALATED,
+)
+
+
+def _describe_action(payload: dict[str, Any], kind: str, report: Report) -> tuple[str, str, list[str]]:
+    """Corrective actions (incidents.services.actions): what was planned, done, verified, sent back, overdue."""
+    number = payload.get("number")
+    if kind == EventKind.ACTIONS_PLANNED:
+        details = []
+        for action in payload.get("actions", []):
+            details.append(
+                _("Action %(number)s: %(what)s. Owner: %(owner)s, due %(due)s. Done means: %(done_means)s")
+                % {
+                    "number": action.get("number"),
+                    "what": action.get("what", ""),
+                    "owner": action.get("owner_name") or access.reporter_label(report),
+                    "due": action.get("due_on", ""),
+                    "done_means": action.get("done_means", ""),
+                }
+            )
+        return str(EventKind.ACTIONS_PLANNED.label), str(payload.get("summary", "")), details
+    if kind == EventKind.ACTION_DONE:
+        count = len(payload.get("evidence", []))
+        details = (
+            [
+                ngettext("%(count)s photo or document as evidence", "%(count)s photos or documents as evidence", count)
+                % {"count": count}
+            ]
+            if count
+            else []
+        )
+        return _("Corrective action %(number)s done") % {"number": number}, str(payload.get("note", "")), details
+    if kind == EventKind.ACTION_VERIFIED:
+        return _("Corrective action %(number)s verified") % {"number": number}, "", [str(payload.get("what", ""))]
+    if kind == EventKind.ACTION_SENT_BACK:
+        return _("Corrective action %(number)s sent back") % {"number": number}, str(payload.get("reason", "")), []
+    level = payload.get("to_level")
+    headline = (
+        _("Corrective action %(number)s overdue: its owner was told") % {"number": number}
+        if not level
+        else _("Corrective action %(number)s overdue: level %(level)s was told") % {"number": number, "level": level}
+    )
+    return (
+        headline,
+        "",
+        [_("%(what)s, due %(due)s") % {"what": payload.get("what", ""), "due": payload.get("due_on", "")}],
+    )
 
 
 def _delivery_line(event: Event, notification: Notification | None, report: Report, viewer: AnyUser) -> str:

@@ -3,6 +3,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from .views import (
     account,
+    actions,
     anonymous,
     armory,
     armory_custody,
@@ -63,6 +64,16 @@ urlpatterns = [
     path("reports/<int:report_id>/resolve/", handling.resolve, name="report_resolve"),
     path("reports/<int:report_id>/reopen/", handling.reopen, name="report_reopen"),
     path("reports/<int:report_id>/reveal/", identity.reveal, name="report_reveal"),
+    # Corrective actions: the owner marks one done with evidence, someone else verifies it or sends it back
+    path("actions/<int:action_id>/", actions.action_detail, name="action_detail"),
+    path("actions/<int:action_id>/done/", actions.action_done, name="action_done"),
+    path("actions/<int:action_id>/verify/", actions.action_verify_view, name="action_verify"),
+    path("actions/<int:action_id>/send-back/", actions.action_send_back_view, name="action_send_back"),
+    path(
+        "actions/<int:action_id>/evidence/<int:attachment_id>/",
+        actions.action_evidence,
+        name="action_evidence",
+    ),
     # Buried warnings: a handler confirms or clears the scanner's "possible firearm concern"
     path("reports/<int:report_id>/firearm-flag/confirm/", firearm_flags.confirm, name="firearm_flag_confirm"),
     path("reports/<int:report_id>/firearm-flag/clear/", firearm_flags.clear, name="firearm_flag_clear"),

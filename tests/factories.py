@@ -133,3 +133,26 @@ def investigate(report: Report, investigator: User, **fields) -> Investigation:
     }
     values.update(fields)
     return investigation_save(report_id=report.pk, user=investigator, draft=InvestigationDraft(**values))
+
+
+def plan_form_data(summary: str, *owners: User, due_in_days: int = 3, rows: int = 3) -> dict[str, str]:
+    """What the report page's resolve form posts: the summary, and one action per owner (the other rows
+    of the form left empty)."""
+    due = (timezone.localdate() + timedelta(days=due_in_days)).isoformat()
+    data = {
+        "resolution": summary,
+        "action-TOTAL_FORMS": str(max(rows, len(owners))),
+        "action-INITIAL_FORMS": "0",
+        "action-MIN_NUM_FORMS": "0",
+        "action-MAX_NUM_FORMS": "10",
+    }
+    for n, owner in enumerate(owners):
+        data.update(
+            {
+                f"action-{n}-what": f"Fix number {n + 1}",
+                f"action-{n}-owner": str(owner.pk),
+                f"action-{n}-due_on": due,
+                f"action-{n}-done_means": f"Checked and signed off ({n + 1})",
+            }
+        )
+    return data

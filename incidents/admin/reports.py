@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from incidents import access
 from incidents.admin_scope import ProductionScopedAdmin, ReadOnlyAdminMixin, current_viewer, render_as
 from incidents.formatting import local_datetime, local_stamp
-from incidents.models import Event, Notification, Report
+from incidents.models import CorrectiveAction, Event, Notification, Report
 from incidents.services.admin_actions import failed_notification_ids
 from incidents.services.escalation import Outcome, report_escalate
 from incidents.trail import verify_trail
@@ -103,6 +103,31 @@ class NotificationInline(ReadOnlyAdminMixin, admin.TabularInline):
         return access.person_label(obj.recipient, obj.report, current_viewer())
 
 
+class CorrectiveActionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """A report's corrective actions, read-only: they change on their pages, each change an event."""
+
+    model = CorrectiveAction
+    extra = 0
+    can_delete = False
+    fields = ["number", "what", "owner_shown", "due_on", "status", "done_note", "verified_shown", "sent_back_count"]
+    readonly_fields = fields
+    verbose_name_plural = _("corrective actions")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CorrectiveAction]:
+        return super().get_queryset(request).select_related("owner", "verified_by", "report").order_by("number")
+
+    @admin.display(description=_("owner"))
+    def owner_shown(self, obj: CorrectiveAction) -> str:
+        return access.person_label(obj.owner, obj.report, current_viewer())
+
+    @admin.display(description=_("verified by"))
+    def verified_shown(self, obj: CorrectiveAction) -> str:
+        if obj.verified_by_id is None:
+            return ""
+        when = local_stamp(obj.verified_at, obj.report.production)
+        return f"{access.person_label(obj.verified_by, obj.report, current_viewer())} ({when})"
+
+
 @admin.register(Report)
 class ReportAdmin(ProductionScopedAdmin):
     list_display = [
@@ -133,7 +158,7 @@ class ReportAdmin(ProductionScopedAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["production", "reporter"]
     list_per_page = 50
-    inlines = [NotificationInline, EventInline]
+    inlines = [CorrectiveActionInline, NotificationInline, EventInline]
     actions = ["escalate_now", "resend_failed_notifications", "export_csv"]
     readonly_fields = [
         "title",

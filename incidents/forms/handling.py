@@ -45,12 +45,17 @@ class CommentForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
+    """Resolving is planning corrective actions (incidents.forms.actions, the rows under this summary).
+    The field keeps its old name: reports resolved before actions existed hold their one free-text
+    corrective action in it, and are shown as they were."""
+
     resolution = text_box(
-        label=_("Corrective action"),
-        required=_("Say what was done to fix it."),
+        label=_("What was found, and what will be done"),
+        required=_("Say what was found and what will be done."),
+        too_long=_("Keep it under %(limit_value)d characters (it has %(show_value)d)."),
         max_length=10000,
-        rows=4,
-        help_text=_("What was done so it cannot happen again. The reporter sees this."),
+        rows=3,
+        help_text=_("A short summary. The reporter sees it; the actions below say who does what, by when."),
     )
 
 

@@ -106,7 +106,30 @@ def _headline(notification: Notification) -> str:
         return _("Possible firearm concern found in a report")
     if kind == EventKind.REPEAT_INCIDENT:
         return _("Repeat firearm incident: raised to critical")
+    if kind == EventKind.ACTIONS_PLANNED:
+        if _own_action_id(notification) is not None:
+            return _("A corrective action is yours to do")
+        return _("Corrective actions were planned for your report")
+    if kind == EventKind.ACTION_DONE:
+        return _("A corrective action is done: have it verified")
+    if kind == EventKind.ACTION_SENT_BACK:
+        return _("Your corrective action was sent back")
+    if kind == EventKind.ACTION_ESCALATED:
+        if not payload.get("to_level"):
+            return _("Your corrective action is overdue")
+        return _("A corrective action is overdue: now with level %(level)s") % {"level": payload.get("to_level")}
     return event.get_kind_display()
+
+
+def _own_action_id(notification: Notification) -> int | None:
+    """The corrective action a notification is about, for its recipient: the one its event names, or
+    (a plan of several) the first the recipient owns. Its page is where they act; crew who own an
+    action cannot open the report itself."""
+    payload = notification.event.payload or {}
+    if notification.event.kind == EventKind.ACTIONS_PLANNED:
+        owned = [a.get("action_id") for a in payload.get("actions", []) if a.get("owner") == notification.recipient_id]
+        return owned[0] if owned and notification.recipient_id else None
+    return payload.get("action_id") if isinstance(payload.get("action_id"), int) else None
 
 
 def _detail_line(kind: str, payload: dict[str, object]) -> str | None:
@@ -118,6 +141,10 @@ def _detail_line(kind: str, payload: dict[str, object]) -> str | None:
         EventKind.IDENTITY_REVEALED: ("reason", _("Reason")),
         EventKind.RESOLVED: ("resolution", _("Corrective action")),
         EventKind.STOP_WORK_LIFTED: ("clearance", _("Clearance")),
+        EventKind.ACTION_DONE: ("note", _("Evidence")),
+        EventKind.ACTION_SENT_BACK: ("reason", _("What is missing")),
+        EventKind.ACTION_ESCALATED: ("what", _("Corrective action")),
+        EventKind.ACTION_VERIFIED: ("what", _("Corrective action")),
     }.get(kind, ("", ""))
     if kind == EventKind.FIREARM_FLAGGED and payload.get("sentences"):
         return _("It says: %(sentences)s") % {"sentences": " / ".join(f"“{s}”" for s in payload["sentences"])}
@@ -152,7 +179,8 @@ def message_for(notification: Notification, now: datetime | None = None, languag
         detail = _detail_line(notification.event.kind, notification.event.payload or {})
         if detail:
             lines.append(detail)
-        path = report_url_for(report, recipient)
+        action_id = _own_action_id(notification)
+        path = reverse("action_detail", args=[action_id]) if action_id else report_url_for(report, recipient)
         url = settings.SITE_URL + path
         ack_url = None
         if (

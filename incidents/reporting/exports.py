@@ -27,7 +27,9 @@ from incidents.event_words import event_words
 from incidents.formatting import filename_stamp, local_stamp
 from incidents.ladder import ladder_for, level_words
 from incidents.models import (
+    ActionStatus,
     Ammunition,
+    CorrectiveAction,
     Event,
     Identity,
     Notification,
@@ -60,6 +62,8 @@ CSV_COLUMNS = [
     gettext_lazy("Resolved by"),
     gettext_lazy("Resolved"),
     gettext_lazy("Times reopened"),
+    gettext_lazy("Corrective actions verified"),
+    gettext_lazy("Corrective actions overdue"),
     gettext_lazy("Link"),
 ]
 
@@ -114,6 +118,8 @@ class CsvRows:
             access.person_label(report.resolved_by, report, viewer),
             local_stamp(report.resolved_at, production),
             report.reopen_count,
+            f"{report.actions_verified}/{report.actions_total}" if report.actions_total else "",
+            report.actions_overdue if report.actions_total else "",
             self.link.format(report.pk),
         ]
         return [csv_safe(cell) for cell in cells]
@@ -251,6 +257,9 @@ def _sections(report: Report, viewer: User) -> list[RecordSection]:
         ]
     if links:
         sections.append(RecordSection(_("Earlier warnings and repeats"), links))
+    actions = _actions_section(report, viewer)
+    if actions is not None:
+        sections.append(actions)
     if report.is_stop_work:
         sections.append(
             RecordSection(
@@ -263,6 +272,59 @@ def _sections(report: Report, viewer: User) -> list[RecordSection]:
             )
         )
     return sections
+
+
+def _actions_section(report: Report, viewer: User) -> RecordSection | None:
+    """One field per corrective action: what, who, by when, what done means, the evidence, the check."""
+    actions = list(
+        CorrectiveAction.objects.filter(report_id=report.pk)
+        .select_related("owner", "verified_by")
+        .prefetch_related("evidence")
+        .order_by("number")
+    )
+    if not actions:
+        return None
+    production = report.production
+    fields = []
+    for action in actions:
+        status = _("Overdue") if action.is_overdue else ActionStatus(action.status).label
+        lines = [
+            _("Owner: %(owner)s. Due: %(due)s. Status: %(status)s.")
+            % {
+                "owner": access.person_label(action.owner, report, viewer),
+                "due": action.due_on.isoformat(),
+                "status": status,
+            },
+            _("Done means: %(done_means)s") % {"done_means": action.done_means},
+        ]
+        if action.done_at:
+            files = len(action.evidence.all())
+            lines.append(
+                _("Marked done %(when)s: %(note)s")
+                % {"when": local_stamp(action.done_at, production, zone=True), "note": action.done_note}
+            )
+            if files:
+                lines.append(
+                    ngettext(
+                        "%(count)s photo or document as evidence.", "%(count)s photos or documents as evidence.", files
+                    )
+                    % {"count": files}
+                )
+        if action.verified_at:
+            lines.append(
+                _("Verified by %(who)s, %(when)s.")
+                % {
+                    "who": access.person_label(action.verified_by, report, viewer),
+                    "when": local_stamp(action.verified_at, production, zone=True),
+                }
+            )
+        if action.sent_back_count:
+            lines.append(
+                ngettext("Sent back %(count)s time.", "Sent back %(count)s times.", action.sent_back_count)
+                % {"count": action.sent_back_count}
+            )
+        fields.append(RecordField(f"{action.number}. {action.what}", "\n".join(lines), long=True))
+    return RecordSection(_("Corrective actions"), fields)
 
 
 def _notified(event_notifications: Iterable[Notification], report: Report, viewer: User) -> list[str]:

@@ -12,15 +12,17 @@ from datetime import datetime, timedelta, tzinfo
 from functools import cached_property
 from typing import Any
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Department, Production, User
 from incidents import access
 from incidents.categories import Category, Severity
 from incidents.formatting import Countdown, countdown, local_datetime
 from incidents.ladder import Ladder, ladder_for, level_words
-from incidents.models import Report, ReportStatus
+from incidents.models import ActionStatus, CorrectiveAction, Report, ReportStatus
 from incidents.selectors.reports import active_stop_work_seen_by
 
 # What a phone shows without endless scrolling; the counts say how many more, the filters and the CSV
@@ -254,6 +256,23 @@ def reports_for_export(production: Production, filters: dict[str, Any]) -> Itera
         reports_filtered(production, filters)
         .select_related("reporter", "acknowledged_by", "resolved_by")
         .only(*LIST_COLUMNS, "reopen_count")
+        .annotate(
+            # Subqueries, not a join: each report stays one row, and the export one query.
+            actions_total=_action_count(),
+            actions_verified=_action_count(status=ActionStatus.VERIFIED),
+            actions_overdue=_action_count(status=ActionStatus.PLANNED, due_at__lt=timezone.now()),
+        )
         .order_by("created_at", "pk")
     )
     return reports.iterator(chunk_size=EXPORT_CHUNK)
+
+
+def _action_count(**conditions: Any) -> Coalesce:
+    counted = (
+        CorrectiveAction.objects.filter(report_id=OuterRef("pk"), **conditions)
+        .order_by()
+        .values("report_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))

@@ -29,6 +29,7 @@ WHAT_MAX = 300
 DONE_MEANS_MAX = 2000
 NOTE_MAX = 4000
 SUMMARY_MAX = 10000
+LONGEST_DUE = timedelta(days=2 * 366)  # a production's whole life; further is a typo (9999-12-31)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,13 @@ def _lock_action(action_id: int) -> tuple[Report, CorrectiveAction]:
 def due_at_for(due_on: date, report: Report) -> datetime:
     """The end of the due day where the production shoots: overdue from the next midnight there."""
     return datetime.combine(due_on + timedelta(days=1), time.min, tzinfo=report.production.tzinfo)
+
+
+def _shown_name(report: Report, person: User) -> str | None:
+    """A name kept in the hashed trail: never a confidential or anonymous reporter's (see trail._actor_name)."""
+    if person.pk == report.reporter_id and report.identity != Identity.NAMED:
+        return None
+    return str(person)
 
 
 def _reporter(report: Report) -> list[User]:
@@ -94,6 +102,8 @@ def _check_plans(report: Report, plans: Sequence[ActionPlan], summary: str, now:
             raise ValidationError(_("Each action's owner must be a member of this production."), code="bad_owner")
         if plan.due_on < today:
             raise ValidationError(_("A due date cannot be in the past."), code="past_due")
+        if plan.due_on > today + LONGEST_DUE:
+            raise ValidationError(_("Choose a due date within the next two years."), code="too_far")
     return members
 
 
@@ -153,7 +163,7 @@ def actions_plan(
                         "what": a.what,
                         "done_means": a.done_means,
                         "owner": a.owner_id,
-                        "owner_name": str(a.owner),
+                        "owner_name": _shown_name(report, a.owner),
                         "due_on": a.due_on.isoformat(),
                     }
                     for a in actions

@@ -28,6 +28,7 @@ from incidents.models import Report
 from incidents.reporting import charts, exports, stats
 from incidents.reporting.record_pdf import record_pdf
 from incidents.selectors.dashboard import dashboard_queue
+from incidents.selectors.followup import actions_open_in
 from safetrack.ids import id_from
 
 QUEUE_TEMPLATE = "incidents/dashboard_queue.html"
@@ -117,6 +118,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "levels_chart": charts.levels_chart(stats.open_by_level(production=production, ladder=ladder)),
             "weekly_charts": _weekly_charts_html(production, now),
             "handled_memberships": handled,
+            "corrective_actions": actions_open_in(production.pk),
             "poll_seconds": POLL_SECONDS,
             "fragment_url": f"{reverse('dashboard_queue')}?{context['query']}",
             "export_url": f"{reverse('dashboard_export_csv')}?{context['query']}",

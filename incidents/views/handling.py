@@ -16,16 +16,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from incidents import access
 from incidents.formatting import local_datetime
+from incidents.forms.actions import action_formset
 from incidents.forms.handling import CommentForm, ReopenForm, ResolveForm
 from incidents.models import Event, Notification, Report, ReportStatus
 from incidents.notifications.message import ack_token_notification_id
+from incidents.selectors.followup import action_owner_choices
+from incidents.services.actions import actions_plan
 from incidents.services.handling import (
     AckResult,
     report_acknowledge,
     report_acknowledge_by_link,
     report_comment,
     report_reopen,
-    report_resolve,
 )
 from safetrack.http import safe_next
 
@@ -37,8 +39,9 @@ def _report(request: HttpRequest, report_id: int) -> Report:
 
 
 def _add_service_error(form: CommentForm | ResolveForm | ReopenForm, field: str, exc: ValidationError) -> None:
-    """ "Required" and "too long" belong to the text box; a report that changed state is for the whole form."""
-    form.add_error(field if exc.code in ("required", "too_long") else None, exc)
+    """ "Required" and "too long" belong to the text box; a report that changed state, or an action the
+    service refused (an owner who left, a date gone past), is for the whole form."""
+    form.add_error(field if exc.code in ("required", "too_long") and field in form.fields else None, exc)
 
 
 def _tell_ack_result(request: HttpRequest, result: AckResult) -> None:
@@ -115,16 +118,27 @@ def comment(request: HttpRequest, report_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def resolve(request: HttpRequest, report_id: int) -> HttpResponse:
+    """Resolve by planning corrective actions: the summary and one or more actions. The report is
+    resolved when the last of them is verified (incidents.services.actions)."""
     report = _report(request, report_id)
     form = ResolveForm(request.POST)
-    if _submit(
+    formset = action_formset(request.POST, owners=action_owner_choices(report.production_id))
+    formset_valid = formset.is_valid()  # every row's errors are shown, whatever the summary says
+    planned = _submit(
         form,
         "resolution",
-        lambda data: report_resolve(report_id=report.pk, user=request.user, resolution=data["resolution"]),
-    ):
-        messages.success(request, _("Resolved. The reporter is told what was done."))
-        return redirect(report)
-    return report_page(request, _report(request, report_id), resolve_form=form)
+        lambda data: (
+            formset_valid
+            and actions_plan(report_id=report.pk, user=request.user, summary=data["resolution"], plans=formset.plans())
+        ),
+    )
+    if planned and formset_valid:
+        messages.success(
+            request,
+            _("Corrective actions planned. Their owners are told; the report is resolved once all are verified."),
+        )
+        return redirect(f"{report.get_absolute_url()}#actions")
+    return report_page(request, _report(request, report_id), resolve_form=form, extra_forms={"action_formset": formset})
 
 
 @login_required

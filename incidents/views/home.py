@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.services import user_memberships
 from incidents import access
+from incidents.selectors.followup import actions_owned_by, actions_to_verify
 from incidents.selectors.home import waiting_for
 from incidents.services.sweeper import SWEEPER, heartbeat_at
 from safetrack.celery import app
@@ -25,10 +26,19 @@ def home(request: HttpRequest) -> HttpResponse:
             .order_by("-created_at")[:5]
         )
     waiting = waiting_for(request.user, timezone.now()) if request.user.is_authenticated else None
+    # Corrective actions: the ones this person owns (overdue first), and those they may verify.
+    your_actions = actions_owned_by(request.user.pk) if memberships else []
+    to_verify = actions_to_verify(request.user) if waiting is not None and waiting.handles else []
     return render(
         request,
         "incidents/home.html",
-        {"memberships": memberships, "recent_reports": recent, "waiting": waiting},
+        {
+            "memberships": memberships,
+            "recent_reports": recent,
+            "waiting": waiting,
+            "your_actions": your_actions,
+            "actions_to_verify": to_verify,
+        },
     )
 
 

@@ -248,12 +248,13 @@ def report_page(
     context = {
         **live_context(report, user, ladder),
         "reporter_label": access.reporter_label(report, user),
-        "attachments": list(report.attachments.all()),
+        # Evidence that an action was done is shown with its action.
+        "attachments": [a for a in report.attachments.all() if a.action_id is None],
         "can_resolve": access.can_resolve(user, report, ladder),
         "can_reopen": access.can_reopen(user, report),
         "can_comment": access.can_comment(user, report, ladder),
         "comment_form": comment_form or CommentForm(handler=is_handler),
-        "resolve_form": resolve_form or ResolveForm(),
+        "resolve_form": resolve_form or ResolveForm(initial={"resolution": report.resolution}),
         "reopen_form": reopen_form or ReopenForm(),
         "open": report.status == ReportStatus.OPEN,
         **followup_context(request, report, extra_forms),

@@ -140,6 +140,7 @@ def test_an_action_sent_back_goes_to_its_owner_to_do_again(report, ladder_cast, 
         ({"done_means": ""}, "required"),
         ({"what": "x" * 301}, "too_long"),
         ({"due_on": "past"}, "past_due"),
+        ({"due_on": "far"}, "too_far"),
         ({"owner_id": "outsider"}, "bad_owner"),
         ({"owner_id": 999_999}, "bad_owner"),
     ],
@@ -150,6 +151,8 @@ def test_a_bad_plan_is_refused_and_nothing_is_written(report, ladder_cast, grip,
     values.update(change)
     if values["due_on"] == "past":
         values["due_on"] = today - timedelta(days=1)
+    if values["due_on"] == "far":
+        values["due_on"] = today.replace(year=9999, month=12, day=31)
     if values["owner_id"] == "outsider":
         values["owner_id"] = outsider.pk
     before = kinds(report)

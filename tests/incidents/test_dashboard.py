@@ -433,7 +433,7 @@ def bulk_reports(production, reporter, handler, count):
 
 # The ladder comes from the per-process cache (incidents.ladder.LADDERS); the stop-work calls are read once
 # for the banner and the list (incidents.selectors.reports.active_stop_work_seen_by).
-DASHBOARD_QUERIES = 13
+DASHBOARD_QUERIES = 14  # and 1: the corrective actions not verified yet
 FRAGMENT_QUERIES = 8
 
 

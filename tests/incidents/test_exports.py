@@ -66,6 +66,8 @@ def test_the_csv_has_one_row_per_report_with_named_columns(client, production, c
         "Resolved by",
         "Resolved (America/Denver)",
         "Times reopened",
+        "Corrective actions verified",
+        "Corrective actions overdue",
         "Link",
     ]
     assert len(rows) == 2

@@ -13,7 +13,7 @@ from incidents.models import Channel, EventKind, Notification, ReportStatus
 from incidents.notifications.message import ACK_SALT, ack_token, message_for
 from incidents.services.escalation import report_escalate
 from incidents.services.handling import report_acknowledge, report_resolve
-from tests.factories import file_report
+from tests.factories import file_report, plan_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -139,29 +139,33 @@ def test_a_bad_comment_is_shown_back_on_the_page_with_the_text_kept(client, repo
 # --- resolve and reopen -----------------------------------------------------------------------------------
 
 
-def test_resolving_needs_the_corrective_action_and_keeps_the_page(client, report, ladder_cast):
+def test_resolving_needs_the_summary_and_keeps_the_page(client, report, ladder_cast):
     client.force_login(ladder_cast["department_head"])
-    response = client.post(reverse("report_resolve", args=[report.pk]), {"resolution": ""})
+    response = client.post(reverse("report_resolve", args=[report.pk]), plan_form_data("", ladder_cast["armorer"]))
     assert response.status_code == 200
-    assert "Say what was done to fix it." in response.content.decode()
+    page = response.content.decode()
+    assert "Say what was found and what will be done." in page and "Fix number 1" in page
     report.refresh_from_db()
     assert report.status == ReportStatus.OPEN
 
 
-def test_resolving_records_the_corrective_action(client, report, crew, ladder_cast):
+def test_resolving_plans_the_corrective_actions(client, report, crew, ladder_cast):
     client.force_login(ladder_cast["department_head"])
-    response = client.post(reverse("report_resolve", args=[report.pk]), {"resolution": "Armorer retrained."})
-    assert response.status_code == 302
+    data = plan_form_data("Armorer retrained.", ladder_cast["armorer"])
+    response = client.post(reverse("report_resolve", args=[report.pk]), data)
+    assert response.status_code == 302 and response.url.endswith("#actions")
     report.refresh_from_db()
-    assert (report.status, report.resolution) == (ReportStatus.RESOLVED, "Armorer retrained.")
-    assert report.events.get(kind=EventKind.RESOLVED).payload["resolution"] == "Armorer retrained."
-    assert Notification.objects.filter(report=report, recipient=crew, event__kind=EventKind.RESOLVED).exists()
+    assert (report.status, report.resolution) == (ReportStatus.ACKNOWLEDGED, "Armorer retrained.")
+    assert report.events.get(kind=EventKind.ACTIONS_PLANNED).payload["summary"] == "Armorer retrained."
+    assert report.actions.get().owner == ladder_cast["armorer"]
+    assert Notification.objects.filter(report=report, recipient=crew, event__kind=EventKind.ACTIONS_PLANNED).exists()
 
 
 def test_resolving_a_report_someone_just_resolved_keeps_the_typed_text(client, report, ladder_cast):
     report_resolve(report_id=report.pk, user=ladder_cast["armorer"], resolution="Done first.")
     client.force_login(ladder_cast["department_head"])
-    response = client.post(reverse("report_resolve", args=[report.pk]), {"resolution": "My long careful note"})
+    data = plan_form_data("My long careful note", ladder_cast["armorer"])
+    response = client.post(reverse("report_resolve", args=[report.pk]), data)
     page = response.content.decode()
     assert "This report is already resolved." in page and "My long careful note" in page
     assert report.events.filter(kind=EventKind.RESOLVED).count() == 1
@@ -169,7 +173,8 @@ def test_resolving_a_report_someone_just_resolved_keeps_the_typed_text(client, r
 
 def test_crew_cannot_resolve(client, report, crew):
     client.force_login(crew)
-    response = client.post(reverse("report_resolve", args=[report.pk]), {"resolution": "I fixed it myself"})
+    data = plan_form_data("I fixed it myself", crew)
+    response = client.post(reverse("report_resolve", args=[report.pk]), data)
     assert "You cannot resolve this report." in response.content.decode()
     assert "I fixed it myself" in response.content.decode()
     report.refresh_from_db()
@@ -206,7 +211,12 @@ def test_every_action_from_the_pages_writes_its_event(client, report, crew, ladd
     client.get(report.get_absolute_url())
     client.post(reverse("report_acknowledge", args=[report.pk]))
     client.post(reverse("report_comment", args=[report.pk]), {"body": "On it", "visibility": "reporter"})
-    client.post(reverse("report_resolve", args=[report.pk]), {"resolution": "Fixed"})
+    client.post(reverse("report_resolve", args=[report.pk]), plan_form_data("Fixed", ladder_cast["armorer"]))
+    action = report.actions.get()
+    client.force_login(ladder_cast["armorer"])
+    client.post(reverse("action_done", args=[action.pk]), {"note": "Done"})
+    client.force_login(ladder_cast["safety"])
+    client.post(reverse("action_verify", args=[action.pk]))
     client.force_login(crew)
     client.post(reverse("report_reopen", args=[report.pk]), {"reason": "Still broken"})
     client.post(reverse("report_comment", args=[report.pk]), {"body": "See photo"})
@@ -215,6 +225,9 @@ def test_every_action_from_the_pages_writes_its_event(client, report, crew, ladd
         EventKind.VIEWED,
         EventKind.ACKNOWLEDGED,
         EventKind.COMMENTED,
+        EventKind.ACTIONS_PLANNED,
+        EventKind.ACTION_DONE,
+        EventKind.ACTION_VERIFIED,
         EventKind.RESOLVED,
         EventKind.REOPENED,
         EventKind.COMMENTED,

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from accounts.models import Department
 from incidents.categories import Category
+from tests.factories import plan_form_data
 from tests.security.matrix import LOGIN, Case, on_report, roles, url
 from tests.security.matrix_investigations import investigation_cases
 from tests.security.world import GROUPS, ROLES, Objects, World, anonymous_form_started
@@ -333,7 +334,8 @@ def app_cases() -> list[Case]:
         get=POST_ONLY,
         # The reporter and the production's admins get the page back with "you cannot resolve this report".
         post=roles(404, anonymous=LOGIN, reporter=200, handlers=302, staff=200, superuser=302),
-        data=lambda w, r: {"resolution": "Sandbags doubled on every stand."},
+        # Resolving is planning corrective actions; their owner works on both productions.
+        data=lambda w, r: plan_form_data("Sandbags doubled on every stand.", w.freelancer),
         takes_effect=[*GROUPS["handlers"], "superuser"],
     )
     cases += on_report(
@@ -379,6 +381,7 @@ def app_cases() -> list[Case]:
             data=data,
             takes_effect=[*GROUPS["handlers"], "superuser"],
         )
+    cases += action_cases()
     cases += armory_cases()
     cases += investigation_cases()
     cases += days_cases()
@@ -562,5 +565,44 @@ def days_cases() -> list[Case]:
         post=roles(404, anonymous=LOGIN, members=403, **dict.fromkeys(ANSWERERS, 302)),
         data=lambda w, r: {"decision": "approve", "answer": ""},
         takes_effect=list(ANSWERERS),
+    )
+    return cases
+
+
+def action_cases() -> list[Case]:
+    """Corrective actions: their owner (crew who did not file the report) and everyone who may read the
+    report open one; only the owner marks it done; a handler who is neither its owner nor its reporter
+    verifies it or sends it back."""
+    action_page = roles(404, anonymous=LOGIN, reporter=200, crew=200, handlers=200, staff=200, superuser=200)
+    # Those who may open it but not do this get the page back with the reason.
+    judges = roles(404, anonymous=LOGIN, reporter=200, crew=200, handlers=302, staff=200, superuser=302)
+    cases = on_report("action_detail", lambda o: reverse("action_detail", args=[o.action_todo.pk]), get=action_page)
+    cases += on_report(
+        "action_evidence",
+        lambda o: reverse("action_evidence", args=[o.action_done.pk, o.evidence.pk]),
+        get=action_page,
+    )
+    cases += on_report(
+        "action_done",
+        lambda o: reverse("action_done", args=[o.action_todo.pk]),
+        get=POST_ONLY,
+        post=roles(404, anonymous=LOGIN, reporter=200, crew=302, handlers=200, staff=200, superuser=200),
+        data=lambda w, r: {"note": "New ladders with rubber feet are on the truck."},
+        takes_effect=["crew"],
+    )
+    cases += on_report(
+        "action_verify",
+        lambda o: reverse("action_verify", args=[o.action_done.pk]),
+        get=POST_ONLY,
+        post=judges,
+        takes_effect=[*GROUPS["handlers"], "superuser"],
+    )
+    cases += on_report(
+        "action_send_back",
+        lambda o: reverse("action_send_back", args=[o.action_done.pk]),
+        get=POST_ONLY,
+        post=judges,
+        data=lambda w, r: {"reason": "No photo of the new ladder."},
+        takes_effect=[*GROUPS["handlers"], "superuser"],
     )
     return cases

@@ -7,6 +7,7 @@ runs ten times as many."""
 
 import io
 import os
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -15,17 +16,28 @@ from django import forms
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.html import escape
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
 from accounts.models import Department, Membership, User
 from incidents.categories import Category
-from incidents.models import Attachment, Event, EventKind, Identity, Notification, Report, ReportStatus
+from incidents.models import (
+    ActionStatus,
+    Attachment,
+    CorrectiveAction,
+    Event,
+    EventKind,
+    Identity,
+    Notification,
+    Report,
+    ReportStatus,
+)
+from incidents.services.actions import action_mark_done
 from incidents.services.filing import report_file
 from incidents.services.handling import report_acknowledge, report_resolve
 from incidents.services.receipt import receipt_new
-from tests.factories import draft, file_report
+from tests.factories import draft, file_report, plan_actions, plan_form_data
 from tests.security.world import anonymous_form_started, jpeg_bytes
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +132,7 @@ uploads = st.lists(
 
 # --- what every answer must be ---------------------------------------------------------------------------
 
-COUNTED = (Report, Event, Attachment, Notification, Membership, User)
+COUNTED = (Report, Event, Attachment, Notification, Membership, User, CorrectiveAction)
 
 
 def counts() -> dict[str, int]:
@@ -290,13 +302,109 @@ def test_a_resolution_is_saved_whole_or_refused_with_a_message(
         report_acknowledge(report_id=report.pk, user=handler)
     client.force_login(handler)
     before = counts()
-    response = client.post(reverse("report_resolve", args=[report.pk]), {"resolution": resolution})
+    response = client.post(reverse("report_resolve", args=[report.pk]), plan_form_data(resolution, crew))
     assert_answered(response)
     report.refresh_from_db()
-    if report.status != ReportStatus.RESOLVED:
+    if not report.actions.exists():
+        assert_refused_with_a_message(response, before)
+        assert report.status != ReportStatus.RESOLVED
+        return
+    assert report.resolution == resolution.strip() and report.events.filter(kind=EventKind.ACTIONS_PLANNED).count() == 1
+
+
+# Each example renders the whole report page (or an action's) again: slower than the profile's deadline
+# on a loaded machine, whatever the input.
+SLOW_PAGE = settings(deadline=timedelta(seconds=30))
+
+
+@SLOW_PAGE
+@given(
+    what=text,
+    owner=numbers,
+    due_on=dates,
+    done_means=text,
+    total=st.one_of(st.sampled_from(["1", "3", "11", "1000", "-1", ""]), numbers),
+    initial=st.sampled_from(["0", "1", "x", ""]),
+)
+@example(what="Re-rig", owner="me", due_on="2020-01-01", done_means="Signed", total="3", initial="0")
+@example(what="Re-rig", owner="1", due_on="9999-12-31", done_means="Signed", total="3", initial="0")
+@example(what="'", owner="0", due_on="2025-02-30 10:00", done_means="", total="0", initial="0")
+def test_a_plan_of_actions_is_saved_whole_or_refused_with_a_message(
+    client, production, crew, ladder_cast, what, owner, due_on, done_means, total, initial
+):
+    """Every field of an action row, and the formset's own counters, thrown at the resolve form: the plan
+    is saved whole (every action, one event) or refused with a message, and the typed text comes back."""
+    report = file_report(production, crew, Category.OTHER)
+    handler = ladder_cast["armorer"]
+    client.force_login(handler)
+    data = plan_form_data("Plan", *(() if owner == "me" else (crew,)))
+    data.update(
+        {
+            "action-TOTAL_FORMS": total,
+            "action-INITIAL_FORMS": initial,
+            "action-0-what": what,
+            "action-0-owner": str(handler.pk) if owner == "me" else owner,
+            "action-0-due_on": due_on,
+            "action-0-done_means": done_means,
+        }
+    )
+    before = counts()
+    response = client.post(reverse("report_resolve", args=[report.pk]), data)
+    assert_answered(response)
+    if not report.actions.exists():
+        assert counts() == before, "a refused plan changed rows"
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert 'class="alert alert-danger"' in html or "invalid-feedback" in html, "refused without saying why"
+        formset = response.context.get("action_formset") if response.context else None
+        # What was typed comes back, when it was in a row the form counts (a browser always sends the
+        # counters it was given; tampered ones leave no rows to show).
+        counted = formset is not None and formset.management_form.is_valid() and formset.total_form_count() > 0
+        if what.strip() and "\x00" not in what and counted:
+            assert escape(what.strip()) in html or escape(what) in html, "the typed action was lost"
+        return
+    assert report.events.filter(kind=EventKind.ACTIONS_PLANNED).count() == 1
+    assert report.actions.first().what == what.strip()
+
+
+@SLOW_PAGE
+@given(note=text, files=uploads)
+def test_marking_an_action_done_is_saved_whole_or_refused_with_a_message(
+    client, production, crew, ladder_cast, note, files
+):
+    report = file_report(production, crew, Category.OTHER)
+    owner = ladder_cast["department_head"]
+    (action,) = plan_actions(report, ladder_cast["safety"], owner)
+    client.force_login(owner)
+    before = counts()
+    posted = [SimpleUploadedFile(name or "x", content) for name, content in files]
+    response = client.post(reverse("action_done", args=[action.pk]), {"note": note, "evidence": posted})
+    assert_answered(response)
+    action.refresh_from_db()
+    if action.status == ActionStatus.PLANNED:
         assert_refused_with_a_message(response, before)
         return
-    assert report.resolution == resolution.strip() and report.events.filter(kind=EventKind.RESOLVED).count() == 1
+    assert action.done_note == note.strip()
+    assert Attachment.objects.filter(action=action).count() == len(files)
+    assert report.events.filter(kind=EventKind.ACTION_DONE).count() == 1
+
+
+@SLOW_PAGE
+@given(reason=text)
+def test_sending_an_action_back_is_saved_whole_or_refused_with_a_message(client, production, crew, ladder_cast, reason):
+    report = file_report(production, crew, Category.OTHER)
+    owner = ladder_cast["department_head"]
+    (action,) = plan_actions(report, ladder_cast["safety"], owner)
+    action_mark_done(action_id=action.pk, user=owner, note="Done.")
+    client.force_login(ladder_cast["upm"])
+    before = counts()
+    response = client.post(reverse("action_send_back", args=[action.pk]), {"reason": reason})
+    assert_answered(response)
+    action.refresh_from_db()
+    if action.status == ActionStatus.DONE:
+        assert_refused_with_a_message(response, before)
+        return
+    assert report.events.get(kind=EventKind.ACTION_SENT_BACK).payload["reason"] == reason.strip()
 
 
 @given(reason=text)

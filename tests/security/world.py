@@ -28,6 +28,7 @@ from incidents.models import (
     ArmoryEvent,
     ArmoryGap,
     Attachment,
+    CorrectiveAction,
     CustodyRecord,
     DigestRun,
     Event,
@@ -43,6 +44,7 @@ from incidents.models import (
     WitnessStatement,
 )
 from incidents.notifications.message import ack_token
+from incidents.services.actions import action_mark_done
 from incidents.services.armory.days import DayPlan, attendance_confirm, day_schedule, meeting_record
 from incidents.services.armory.inventory import LIVE, ammunition_stock
 from incidents.services.armory.time_requests import time_request_make
@@ -61,6 +63,7 @@ from tests.factories import (
     file_report,
     investigate,
     member,
+    plan_actions,
     weapon,
 )
 
@@ -131,6 +134,12 @@ class Objects:
     day_without_meeting: ShootingDay  # yesterday, no flags, no meeting recorded
     time_request: TimeRequest  # the armorer's, waiting for an answer
     attendance: MeetingAttendance  # at today's meeting, by a member outside the cast (the cast has not confirmed)
+    # A report resolving through two corrective actions owned by a crew member who did not file it: one to
+    # do, one marked done with a photo as evidence (waiting to be verified).
+    actioned: Report
+    action_todo: CorrectiveAction
+    action_done: CorrectiveAction
+    evidence: Attachment
 
     @property
     def armory_event(self) -> ArmoryEvent:
@@ -153,6 +162,7 @@ class World:
     users: dict[str, User | None]
     heartbeat: Heartbeat
     warning_term: WarningTerm
+    freelancer: User  # crew on THE production and on the mirror one: may own an action on either
     log_entries: dict[str, LogEntry] = field(default_factory=dict)
     axes: dict[str, object] = field(default_factory=dict)
 
@@ -161,8 +171,9 @@ class World:
         return self.here.production
 
 
-def production_objects(production: Production, reporter: User, handler: User) -> Objects:
-    """Reports of every kind filed by `reporter`; `handler` (a level-1 handler) resolves one."""
+def production_objects(production: Production, reporter: User, handler: User, owner: User) -> Objects:
+    """Reports of every kind filed by `reporter`; `handler` (a level-1 handler) resolves one, and plans
+    corrective actions on another, owned by `owner` (crew)."""
     report = file_report(production, reporter, Category.OTHER, title="Loose sandbag on stand 3")
     (attachment,) = attachments_save(report=report, uploads=[upload_clean(photo("sandbag.jpg"))])
     notification = Notification.objects.filter(report=report, recipient=handler).order_by("pk").first()
@@ -219,6 +230,9 @@ def production_objects(production: Production, reporter: User, handler: User) ->
         reason="No safe on the truck",
         needed_on=today + timedelta(days=2),
     )
+    actioned = file_report(production, reporter, Category.RIGGING, title="Ladder without feet")
+    todo, done = plan_actions(actioned, handler, owner, owner, summary="New ladders ordered.")
+    action_mark_done(action_id=done.pk, user=owner, note="Old ladder binned.", uploads=[upload_clean(photo("bin.jpg"))])
     return Objects(
         production=production,
         reporter=reporter,
@@ -243,6 +257,10 @@ def production_objects(production: Production, reporter: User, handler: User) ->
         day_without_meeting=day_without_meeting,
         time_request=asked,
         attendance=attendance,
+        actioned=actioned,
+        action_todo=todo,
+        action_done=done,
+        evidence=Attachment.objects.get(action=done),
     )
 
 
@@ -272,8 +290,11 @@ def build_world() -> World:
     for role in HANDLER_ROLES[1:]:
         member(elsewhere, role, Department.PRODUCTION, full_name=f"Far {role}")
 
-    here = production_objects(production, users["reporter"], users["department_head"])
-    far = production_objects(elsewhere, far_reporter, far_head)
+    far_crew = member(elsewhere, Role.CREW, Department.CAMERA, full_name="Far Crew")
+    freelancer = member(production, Role.CREW, Department.ELECTRIC, full_name="Fran Freelance")
+    Membership.objects.create(user=freelancer, production=elsewhere, role=Role.CREW, department=Department.ELECTRIC)
+    here = production_objects(production, users["reporter"], users["department_head"], users["crew"])
+    far = production_objects(elsewhere, far_reporter, far_head, far_crew)
     world = World(
         here=here,
         elsewhere=far,
@@ -281,6 +302,7 @@ def build_world() -> World:
         users=users,
         heartbeat=Heartbeat.objects.create(name="sweeper", at=timezone.now(), detail={}),
         warning_term=WarningTerm.objects.create(words="prop gun"),
+        freelancer=freelancer,
     )
     for who in ("staff", "superuser"):
         world.log_entries[who] = LogEntry.objects.log_actions(
