@@ -130,6 +130,7 @@ def actions_plan(
             fields += ["status", "acknowledged_by", "acknowledged_at"]
         report.resolution = summary
         report.next_escalation_at = None
+        report.first_answered_at = report.first_answered_at or now
         first = (CorrectiveAction.objects.filter(report_id=report.pk).aggregate(n=Max("number"))["n"] or 0) + 1
         actions = CorrectiveAction.objects.bulk_create(
             [
@@ -171,7 +172,7 @@ def actions_plan(
             },
             fields=fields,
         )
-        report.save(update_fields=[*fields, "next_escalation_at"])
+        report.save(update_fields=[*fields, "next_escalation_at", "first_answered_at"])
         owners_told = {a.owner_id: a.owner for a in actions if a.owner_id != user.pk}
         recipients = {u.pk: u for u in [*owners_told.values(), *_reporter(report)]}
         notify.notify(event=event, report=report, recipients=list(recipients.values()), webhook=False)

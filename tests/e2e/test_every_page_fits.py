@@ -26,6 +26,7 @@ NOT_PAGES = {
     "investigation_statement",
     "day_evidence",
     "armory_weapon_evidence",
+    "action_evidence",
 }
 # Who looks, in this order: crew first (the phone users), then each rank of handler, then admins.
 VIEWERS = ["anonymous", "reporter", "crew", "department_head", "armorer", "safety", "upm", "producer", "superuser"]

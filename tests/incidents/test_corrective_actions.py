@@ -178,3 +178,9 @@ def test_crew_cannot_plan_actions(report, grip):
             summary="Plan",
             plans=[ActionPlan(what="a", done_means="b", owner_id=grip.pk, due_on=today + timedelta(days=1))],
         )
+
+
+def test_planning_actions_on_an_open_report_counts_as_its_first_answer(report, ladder_cast, grip):
+    plan_actions(report, ladder_cast["safety"], grip)
+    report.refresh_from_db()
+    assert report.first_answered_at == report.acknowledged_at
