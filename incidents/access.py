@@ -616,6 +616,13 @@ def plans_days(user: AnyUser, production_id: int) -> bool:
     return membership is not None and (membership.role == Role.SAFETY or membership.rank >= rank_of(Role.UPM))
 
 
+def can_plan_days(user: AnyUser, production_id: int) -> bool:
+    """The services' rule: the planners on set, and those who run the production in the admin."""
+    if plans_days(user, production_id):
+        return True
+    return bool(user.is_authenticated and user.is_staff) and can_admin_production(user, production_id)
+
+
 def overrides_meeting(user: AnyUser, production_id: int) -> bool:
     """Only the armorer may check a firearm out before the firearms day's safety meeting (with a reason)."""
     membership = membership_in(user, production_id)

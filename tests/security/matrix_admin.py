@@ -40,8 +40,9 @@ ADMIN_PERMS: dict[str, tuple[str, str]] = {
     "incidents.custodyrecord": ("v", "v"),
     # Investigations are written on the site only; production admins read them, as they read the trail.
     "incidents.investigation": ("v", "v"),
-    # Shooting days, meetings, attendance and time requests: written on set, read-only in the admin.
-    "incidents.shootingday": ("v", "v"),
+    # Shooting days change through the days service (never deleted); meetings, attendance and time requests
+    # are written on set, read-only in the admin.
+    "incidents.shootingday": ("vac", "vac"),
     "incidents.safetymeeting": ("v", "v"),
     "incidents.meetingattendance": ("v", "v"),
     "incidents.timerequest": ("v", "v"),

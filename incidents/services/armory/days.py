@@ -65,7 +65,7 @@ class DayPlan:
 
 
 def _require_planner(user: User, production_id: int) -> None:
-    if not access.plans_days(user, production_id):
+    if not access.can_plan_days(user, production_id):
         raise PermissionDenied(_("Only the safety coordinator, the UPM and the producers plan the shooting days."))
 
 
@@ -103,6 +103,13 @@ def _date_error(day: date) -> ValidationError:
     return ValidationError(
         _("%(date)s is already on the schedule: change that day instead.") % {"date": day.isoformat()}, code="date"
     )
+
+
+def day_plan_check(*, production: Production, plan: DayPlan, day_id: int | None = None) -> None:
+    """The ValidationError scheduling (or changing) the day would raise, if any (the admin's form asks first)."""
+    _clean_plan(production, plan, timezone.now())
+    if _date_taken(production.pk, plan.date, exclude_pk=day_id):
+        raise _date_error(plan.date)
 
 
 def day_schedule(*, production: Production, user: User, plan: DayPlan, now: datetime | None = None) -> ShootingDay:
