@@ -36,6 +36,7 @@ def test_the_report_page_lists_the_actions_with_their_owner_and_progress(client,
     client.force_login(crew)
     page = client.get(report.get_absolute_url()).content.decode()
     assert "Corrective actions" in page and "0 of 2 verified" in page
+    assert "Corrective actions are planned: it is resolved when every one is verified." in page
     assert "Fix number 1" in page and "Owner: Gil Grip" in page and "Checked and signed off (2)" in page
 
 
