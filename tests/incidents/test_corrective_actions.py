@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import Role
 from incidents.categories import Category
 from incidents.models import ActionStatus, CorrectiveAction, EventKind, Notification, ReportStatus
+from incidents.notifications.message import message_for
 from incidents.services.actions import ActionPlan, action_mark_done, action_send_back, action_verify, actions_plan
 from incidents.services.handling import report_reopen, report_resolve
 from incidents.trail import verify_trail
@@ -184,3 +185,23 @@ def test_planning_actions_on_an_open_report_counts_as_its_first_answer(report, l
     plan_actions(report, ladder_cast["safety"], grip)
     report.refresh_from_db()
     assert report.first_answered_at == report.acknowledged_at
+
+
+def test_an_owners_notification_opens_their_action_not_the_report(report, ladder_cast, grip):
+    (action,) = plan_actions(report, ladder_cast["safety"], grip)
+    told = Notification.objects.filter(event__kind=EventKind.ACTIONS_PLANNED, recipient=grip, channel="in_app").get()
+    message = message_for(told)
+    assert message.headline == "A corrective action is yours to do"
+    assert message.url.endswith(action.get_absolute_url())
+    action_mark_done(action_id=action.pk, user=grip, note="Done.")
+    asked = Notification.objects.filter(event__kind=EventKind.ACTION_DONE, recipient=ladder_cast["safety"]).first()
+    assert message_for(asked).headline == "A corrective action is done: have it verified"
+    assert "Evidence: Done." in message_for(asked).lines
+
+
+def test_a_hidden_reporter_who_owns_an_action_is_not_named_in_the_trail(production, crew, ladder_cast):
+    report = file_report(production, crew, Category.FATIGUE, identity="confidential")
+    plan_actions(report, ladder_cast["safety"], crew)
+    planned = report.events.get(kind=EventKind.ACTIONS_PLANNED)
+    assert "owner_name" not in planned.payload["actions"][0] or planned.payload["actions"][0]["owner_name"] is None
+    assert crew.full_name not in str(planned.payload)
