@@ -9,10 +9,11 @@ from django.urls import reverse
 
 from incidents.categories import Category
 from incidents.models import Event, EventKind, Notification, Report
+from incidents.services.actions import action_mark_done
 from incidents.services.admin_actions import RESEND_FAILED
 from incidents.trail import verify_trail
 from tests.admin.helpers import fail_notification
-from tests.factories import file_report
+from tests.factories import file_report, plan_actions
 
 CHANGELIST = "admin:incidents_report_changelist"
 
@@ -254,3 +255,19 @@ def test_failed_notification_shows_on_the_report_with_its_error(client, superuse
     response = client.get(reverse("admin:incidents_report_change", args=[world["named"].pk]))
     assert "SMTPRecipientsRefused: mailbox full" in response.text
     assert "Failed" in response.text
+
+
+# --- corrective actions -----------------------------------------------------------------------------
+
+
+def test_a_reports_corrective_actions_are_shown_read_only_to_its_production_admin(
+    client, production_admin, production, crew, ladder_cast
+):
+    report = file_report(production, crew, Category.RIGGING)
+    (action,) = plan_actions(report, ladder_cast["safety"], ladder_cast["armorer"])
+    action_mark_done(action_id=action.pk, user=ladder_cast["armorer"], note="Feet fitted on every ladder.")
+    client.force_login(production_admin)
+    page = client.get(reverse("admin:incidents_report_change", args=[report.pk])).text
+    assert "Corrective actions" in page and "Fix number 1" in page and "Arden Armorer" in page
+    assert "Feet fitted on every ladder." in page
+    assert 'name="actions-0-what"' not in page  # read-only: nothing to post
