@@ -153,10 +153,25 @@ def report_for_investigator(user: AnyUser, report_id: int, queryset: QuerySet[Re
     return report
 
 
+def is_concerned(user: AnyUser, report: Report) -> bool:
+    """Whether the report says it is about this person ("This concerns…": them, or their role here)."""
+    if not user.is_authenticated:
+        return False
+    if report.concerns_person_id is not None and report.concerns_person_id == user.pk:
+        return True
+    if report.concerns_role:
+        membership = membership_in(user, report.production_id)
+        return membership is not None and membership.role == report.concerns_role
+    return False
+
+
 def is_conflicted(user: AnyUser, report: Report) -> bool:
     """Whether this person is too close to the report to handle it: its reporter (whatever their role,
-    they are never a handler of their own report). The one place conflicts of interest are decided."""
-    return bool(user.is_authenticated and report.reporter_id is not None and report.reporter_id == user.pk)
+    they are never a handler of their own report) and everyone it concerns. The one place conflicts of
+    interest are decided (the recipients' side is services.recipients.Crew.left_out)."""
+    if not user.is_authenticated:
+        return False
+    return (report.reporter_id is not None and report.reporter_id == user.pk) or is_concerned(user, report)
 
 
 def _reached_without_notifications(user: AnyUser, report: Report, ladder: Ladder) -> bool | None:
@@ -271,6 +286,8 @@ def can_lift_stop_work(user: AnyUser, report: Report) -> bool:
 def can_reveal_identity(user: AnyUser, report: Report) -> bool:
     if not user.is_authenticated or report.identity != Identity.CONFIDENTIAL or report.revealed_at:
         return False
+    if is_concerned(user, report):
+        return False
     if user.is_superuser:
         return True
     membership = membership_in(user, report.production_id)
@@ -371,7 +388,10 @@ def reporter_visible(user: AnyUser, report: Report) -> bool:
     if report.identity == Identity.NAMED:
         return True
     if report.identity == Identity.CONFIDENTIAL:
-        return bool(report.revealed_at) or (user.is_authenticated and report.reporter_id == user.pk)
+        if user.is_authenticated and report.reporter_id == user.pk:
+            return True
+        # Whom the report is about never learns who filed it in confidence, even once it is revealed.
+        return bool(report.revealed_at) and not is_concerned(user, report)
     return False
 
 
@@ -402,6 +422,16 @@ def person_label(person: User | None, report: Report, user: AnyUser | None = Non
     if person.pk == report.reporter_id and not reporter_visible(viewer, report):
         return reporter_label(report, viewer)
     return str(person)
+
+
+def concerns_label(report: Report) -> str:
+    """Whom a report says it concerns ("This concerns…"), in words: the person, or the role; "" if nobody."""
+    parts = []
+    if report.concerns_person_id is not None:
+        parts.append(str(report.concerns_person))
+    if report.concerns_role:
+        parts.append(str(Role(report.concerns_role).label) if report.concerns_role in Role.values else "")
+    return " · ".join(part for part in parts if part)
 
 
 def event_actor_label(event: Event, report: Report, user: AnyUser | None = None) -> str:

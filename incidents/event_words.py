@@ -20,6 +20,7 @@ from incidents.models import (
     EventKind,
     Factor,
     FirearmFlag,
+    Identity,
     Notification,
     Report,
 )
@@ -56,6 +57,30 @@ def _roles(roles: list[str]) -> str:
     return ", ".join(str(labels.get(role, role)) for role in roles)
 
 
+def _left_out_lines(payload: dict[str, Any], report: Report) -> list[str]:
+    """Who the level did not tell, and why, and the levels told instead (services.recipients.Reach).
+    The reporter is mentioned only on a named report: elsewhere it would say who filed it."""
+    excluded = payload.get("excluded")
+    if not isinstance(excluded, list) or not excluded:
+        return []
+    reasons = {entry.get("reason") for entry in excluded if isinstance(entry, dict)}
+    lines = []
+    if "concerned" in reasons:
+        lines.append(
+            _("Not told, because this report concerns them: %(whom)s.")
+            % {"whom": access.concerns_label(report) or _("the person it concerns")}
+        )
+    if "reporter" in reasons and report.identity == Identity.NAMED and report.reporter_id is not None:
+        lines.append(_("%(name)s filed it, so is not told as its handler.") % {"name": str(report.reporter)})
+    also = payload.get("also_levels")
+    if isinstance(also, list) and also:
+        lines.append(
+            ngettext("Level %(levels)s told instead.", "Levels %(levels)s told instead.", len(also))
+            % {"levels": ", ".join(str(number) for number in also)}
+        )
+    return lines
+
+
 def _describe(event: Event, report: Report) -> tuple[str, str, list[str]]:
     """(headline, free text typed by someone, details) of any event but a delivery."""
     payload: dict[str, Any] = event.payload or {}
@@ -63,6 +88,8 @@ def _describe(event: Event, report: Report) -> tuple[str, str, list[str]]:
     headline = str(event.get_kind_display())
     text = ""
     details: list[str] = []
+    if kind in (EventKind.FILED, EventKind.STOP_WORK_CALLED, EventKind.ESCALATED):
+        details.extend(_left_out_lines(payload, report))
     if kind in (EventKind.FILED, EventKind.STOP_WORK_CALLED):
         severity = payload.get("severity")
         if severity in Severity.values:

@@ -168,6 +168,8 @@ TRAILED_FIELDS = (
     "identity",
     "show_department",
     "revealed_at",
+    "concerns_person",
+    "concerns_role",
     "receipt_hash",
     "status",
     "escalation_level",

@@ -8,6 +8,8 @@ is the same as Django's (names, ids, `required`, `aria-invalid`, `aria-described
 and the errors), so labels, scripts and tests do not see a difference.
 """
 
+from collections.abc import Iterable
+
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
@@ -32,11 +34,7 @@ def widget_html(field: forms.BoundField, **extra: object) -> SafeString:
     if isinstance(widget, forms.Select):
         formatted = widget.format_value(field.value())  # a list, or one string (NullBooleanSelect)
         chosen = {str(v) for v in formatted} if isinstance(formatted, list | tuple) else {str(formatted)}
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((value, mark_safe(" selected") if str(value) in chosen else "", label) for value, label in widget.choices),
-        )
+        options = _options(widget.choices, chosen)
         multiple = mark_safe(" multiple") if widget.allow_multiple_selected else ""
         return format_html('<select name="{}"{}{}>{}</select>', name, flatatt(attrs), multiple, options)
     if isinstance(widget, forms.FileInput):
@@ -100,3 +98,15 @@ def field_html(field: forms.BoundField, *, required: bool = False, wrapper_class
         )
     css = wrapper_class + (" has-error" if errors else "")
     return format_html('<div class="{}" id="div_{}">{}{}{}</div>', css, field.auto_id, control, help_html, errors_html)
+
+
+def _options(choices: Iterable[tuple[object, object]], chosen: set[str]) -> SafeString:
+    """`<option>`s, and an `<optgroup>` for each group of choices (a label with a list of its own)."""
+    parts = []
+    for value, label in choices:
+        if isinstance(label, list | tuple):
+            parts.append(format_html('<optgroup label="{}">{}</optgroup>', value, _options(label, chosen)))
+        else:
+            selected = " selected" if str(value) in chosen else ""
+            parts.append(format_html('<option value="{}"{}>{}</option>', value, selected, label))
+    return format_html_join("", "{}", ((part,) for part in parts))

@@ -37,6 +37,7 @@ from incidents.services.kept_uploads import (
 )
 
 from .report_fields import (
+    ConcernsField,
     EarlierReportsField,
     MultipleFileField,
     MultipleFileInput,
@@ -129,6 +130,13 @@ class ReportForm(ReportFormLayout, forms.Form):
     witnesses = forms.CharField(
         label=_("Who else saw it?"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    concerns = ConcernsField(
+        label=_("This concerns…"),
+        help_text=_(
+            "Optional: the person or role the report is about. They are not told, cannot handle it and never "
+            "see your name; the level above them is told instead."
+        ),
+    )
     earlier_reports = EarlierReportsField(
         label=_("Earlier reports that were ignored"),
         queryset=Report.objects.none(),
@@ -214,6 +222,7 @@ class ReportForm(ReportFormLayout, forms.Form):
         ) % {"count": max_count, "size": max_bytes // (1024 * 1024)}
         # A report saved on the phone without signal keeps its photos there, up to this much in all.
         self.fields["attachments"].widget.attrs["data-offline-max-bytes"] = str(settings.OFFLINE_DRAFT_MAX_BYTES)
+        self.fields["concerns"].offer(production=production, reporter=self.user)
         if self.user is None:
             # No account: the report can only be anonymous, and there is nothing earlier to link.
             for name in ("identity", "show_department", "earlier_reports", "earlier_q"):
@@ -461,6 +470,8 @@ class ReportForm(ReportFormLayout, forms.Form):
             ammunition=data.get("ammunition", ""),
             armorer_present=data.get("armorer_present"),
             witnesses=data.get("witnesses", ""),
+            concerns_person=(data.get("concerns") or (None, ""))[0],
+            concerns_role=(data.get("concerns") or (None, ""))[1],
             identity=data["identity"],
             show_department=bool(data.get("show_department")),
             earlier_reports=list(data.get("earlier_reports") or []),

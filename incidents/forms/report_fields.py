@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accounts.models import Membership, Production, Role, User
 from incidents.categories import Category
 from incidents.models import Report
 
@@ -105,3 +106,38 @@ def bootstrap_classes(form_class: type[forms.Form]) -> None:
         else:
             css = "form-control"
         widget.attrs["class"] = css
+
+
+class ConcernsField(forms.ChoiceField):
+    """ "This concerns…": a person of the production ("person:<id>") or a role ("role:<role>"), or nobody.
+    Cleans to (person, role). Only what the form offered is accepted: another production's member, a
+    made-up id or role, or junk is "not one of the choices"."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(required=False, choices=[], **kwargs)
+        self.people: dict[str, User] = {}
+
+    def offer(self, *, production: Production, reporter: User | None) -> None:
+        """The roles always; the people only to a member filing under their name or in confidence (the
+        anonymous page, open to whoever has the join code, lists no names)."""
+        roles = [(f"role:{role}", label) for role, label in Role.choices if role != Role.CREW]
+        choices: list[Any] = [("", _("Nobody in particular")), (_("A role"), roles)]
+        if reporter is not None:
+            members = (
+                Membership.objects.filter(production=production, user__is_active=True)
+                .exclude(user=reporter)
+                .select_related("user")
+                .order_by("user__full_name", "user__pk")
+            )
+            self.people = {f"person:{m.user_id}": m.user for m in members}
+            labels = {m.user_id: f"{m.user} ({m.get_role_display()})" for m in members}
+            choices.append((_("A person"), [(key, labels[user.pk]) for key, user in self.people.items()]))
+        self.choices = choices
+
+    def clean(self, value: Any) -> tuple[User | None, str]:
+        value = super().clean(value)
+        if not value:
+            return None, ""
+        if value.startswith("role:"):
+            return None, value.removeprefix("role:")
+        return self.people[value], ""

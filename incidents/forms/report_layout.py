@@ -31,7 +31,16 @@ IDENTITY_HELP = {
 FIRST_FIELDS = ("category", "title", "description")
 FIREARM_FIELDS = ("weapon", "ammunition", "armorer_present")
 WARNING_FIELDS = ("earlier_reports", "earlier_q", "warned_whom", "warned_on", "warned_how")
-DETAIL_FIELDS = ("occurred_at", "location", "department", "injuries", "injury_description", "witnesses", "severity")
+DETAIL_FIELDS = (
+    "occurred_at",
+    "location",
+    "department",
+    "injuries",
+    "injury_description",
+    "witnesses",
+    "concerns",
+    "severity",
+)
 LAST_FIELDS = ("attachments", "identity", "show_department")
 PLACED = frozenset(FIRST_FIELDS + FIREARM_FIELDS + WARNING_FIELDS + DETAIL_FIELDS + LAST_FIELDS)
 

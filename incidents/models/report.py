@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Department, Production
+from accounts.models import Department, Production, Role
 from incidents.categories import FIREARM_CATEGORIES, Category, Severity, is_firearm
 
 
@@ -79,6 +79,17 @@ class Report(models.Model):
         help_text=_("For confidential reports: handlers see your department, never your name."),
     )
     revealed_at = models.DateTimeField(_("identity revealed"), null=True, blank=True)
+    # "This concerns…": the person or the role a report is about. They are never its handlers (access.
+    # is_conflicted): not told, may not act on it, never shown a confidential reporter; the level above is told.
+    concerns_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("concerns (person)"),
+    )
+    concerns_role = models.CharField(_("concerns (role)"), max_length=32, choices=Role.choices, blank=True)
     receipt_hash = models.CharField(max_length=128, unique=True, null=True, blank=True, editable=False)
 
     status = models.CharField(_("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.OPEN)

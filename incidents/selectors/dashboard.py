@@ -46,6 +46,8 @@ LIST_COLUMNS = (
     "show_department",
     "revealed_at",
     "reporter_id",
+    "concerns_person_id",
+    "concerns_role",
     "status",
     "escalation_level",
     "next_escalation_at",

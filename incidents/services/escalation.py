@@ -148,7 +148,9 @@ def _climb(batch: _Batch, report: Report, ladder: Ladder) -> None:
     from_level = report.escalation_level
     reason = _reason(report, batch.actor)
     to_level = ladder.next_number(from_level)
-    recipients = batch.crew.level_recipients(ladder.level(to_level), report)
+    # Less the people too close to the report; the level above is told too when it concerns someone here.
+    reach = batch.crew.level_reach(ladder.level(to_level), report, ladder)
+    recipients = reach.recipients
     nobody_at = []
     while not recipients and not ladder.at_top(to_level):
         nobody_at.append(to_level)
@@ -174,6 +176,7 @@ def _climb(batch: _Batch, report: Report, ladder: Ladder) -> None:
             "recipients": [user.pk for user in recipients],
             "deadline": report.next_escalation_at.isoformat(),
             **({"nobody_at": nobody_at} if nobody_at else {}),
+            **reach.payload(),
         },
         fields=["status", "escalation_level", "acknowledged_by", "acknowledged_at", "reminder_count"],
     )

@@ -58,6 +58,9 @@ class ReportDraft:
     # phone without signal, when it was saved (the trail says it was filed late).
     idempotency_key: uuid.UUID | None = None
     saved_at: datetime | None = None
+    # "This concerns…": the person (a member of the production) or the role the report is about.
+    concerns_person: User | None = None
+    concerns_role: str = ""
     via_email: bool = False  # filed by `manage.py mailin`: a buried warning is then "found in an email"
 
 
@@ -199,6 +202,8 @@ def _report_file(
             warned_how=draft.warned_how,
             created_at=now,
             idempotency_key=draft.idempotency_key,
+            concerns_person=draft.concerns_person,
+            concerns_role=draft.concerns_role,
         )
         attachment_service.attachments_save(report=report, uploads=draft.uploads)
         crew = Crew.of_production(production)
@@ -229,6 +234,14 @@ def _report_file(
             # Saved on the phone without signal and sent when it came back: filed late, and since when.
             payload["saved_on_phone_at"] = draft.saved_at.isoformat()
             payload["filed_late"] = True
+        if is_stop_work:
+            notified_levels = list(ladder.levels)
+        elif repeat_of is not None:
+            notified_levels = [ladder.level(level), ladder.levels[-1]]
+        else:
+            notified_levels = [ladder.level(level)]
+        reach = crew.ladder_reach(notified_levels, report, ladder)
+        payload.update(reach.payload())
         filed = event_append(
             report=report,
             kind=EventKind.STOP_WORK_CALLED if is_stop_work else EventKind.FILED,
@@ -238,21 +251,13 @@ def _report_file(
             payload=payload,
             fields=FILED_FIELDS,
         )
-        if is_stop_work:
-            notified_levels = list(ladder.levels)
-        elif repeat_of is not None:
-            notified_levels = [ladder.level(level), ladder.levels[-1]]
-        else:
-            notified_levels = [ladder.level(level)]
-        recipients: dict[int, User] = {}
-        for notified in notified_levels:
-            for user in crew.level_recipients(notified, report):
-                recipients[user.pk] = user
+        recipients: dict[int, User] = {user.pk: user for user in reach.recipients}
         if is_live_round:
             for user in crew.who_can_stop_it(report):
                 recipients[user.pk] = user
         if is_stop_work:
-            # Everyone must stop: every member, crew included, hears it; the caller already knows.
+            # Everyone must stop: every member, crew included (even whom it concerns), hears it; the caller
+            # already knows.
             for user in production_members(production.pk):
                 if user.pk != report.reporter_id:
                     recipients.setdefault(user.pk, user)

@@ -223,11 +223,9 @@ def report_reopen(*, report_id: int, user: User | None, reason: str, now: dateti
                 "next_escalation_at",
             ]
         )
-        recipients = {
-            u.pk: u
-            for u in Crew.of([report.production_id]).level_recipients(ladder.level(report.escalation_level), report)
-        }
-        if resolved_by is not None:
+        reach = Crew.of([report.production_id]).level_reach(ladder.level(report.escalation_level), report, ladder)
+        recipients = {u.pk: u for u in reach.recipients}
+        if resolved_by is not None and not access.is_conflicted(resolved_by, report):
             recipients[resolved_by.pk] = resolved_by
         notify.notify(event=event, report=report, recipients=list(recipients.values()), level=report.escalation_level)
         dispatch.escalation_schedule(report_id=report.pk, level=report.escalation_level, at=report.next_escalation_at)

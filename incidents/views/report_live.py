@@ -30,7 +30,9 @@ from .dashboard import FRAGMENT_HEADER, POLL_SECONDS
 LIVE_TEMPLATE = "incidents/includes/report_live.html"
 # The newest entries shown at once; the rest are one tap away under "Show earlier".
 LATEST_ENTRIES = 5
-REPORT_QUERYSET = Report.objects.select_related("production", "reporter", "acknowledged_by", "resolved_by", "lifted_by")
+REPORT_QUERYSET = Report.objects.select_related(
+    "production", "reporter", "acknowledged_by", "resolved_by", "lifted_by", "concerns_person"
+)
 
 
 def live_context(report: Report, user: User, ladder: Ladder) -> dict[str, Any]:

@@ -248,6 +248,7 @@ def report_page(
     context = {
         **live_context(report, user, ladder),
         "reporter_label": access.reporter_label(report, user),
+        "concerns_label": access.concerns_label(report),
         # Evidence that an action was done is shown with its action.
         "attachments": [a for a in report.attachments.all() if a.action_id is None],
         "can_resolve": access.can_resolve(user, report, ladder),

@@ -6,11 +6,13 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from incidents.categories import Category
 from incidents.models import Channel, EscalationLevel, EventKind, Notification, Report, ReportStatus
 from incidents.notifications.message import ack_token
+from incidents.services.handling import report_acknowledge
 from incidents.services.policy import policy_set_speed
 from tests.factories import file_report
 from tests.live import wait_until
@@ -105,3 +107,22 @@ def test_a_producers_emailed_link_still_acknowledges_after_the_report_went_past_
     client.force_login(executive)
     page = client.get(reverse("report_acknowledge_link", args=[report.pk, ack_token(executive_email)]))
     assert "Pia Producer already acknowledged it" in page.content.decode()
+
+
+def test_the_person_a_report_concerns_is_skipped_by_the_worker_and_the_level_above_is_told_instead(
+    production, crew, ladder_cast, celery_worker_process
+):
+    _climbs_quickly_up_to(production, 2)
+    celery_worker_process()
+    safety = ladder_cast["safety"]
+    report = file_report(production, crew, Category.UNSAFE_HANDLING, ammunition="blank", concerns_person=safety)
+
+    wait_until(lambda: _level(report.pk) == 2, timeout=20, message="the report to reach level 2 (the 1st AD's)")
+
+    escalated = report.events.get(kind=EventKind.ESCALATED)
+    told = set(Notification.objects.filter(event=escalated, channel=Channel.IN_APP).values_list("recipient", flat=True))
+    assert told == {ladder_cast["upm"].pk}  # level 3, told instead of the person it concerns
+    assert escalated.payload["excluded"] == [{"user": safety.pk, "reason": "concerned"}]
+    with pytest.raises(PermissionDenied):
+        report_acknowledge(report_id=report.pk, user=safety)
+    assert report_acknowledge(report_id=report.pk, user=ladder_cast["upm"]).won
