@@ -18,11 +18,12 @@ from django.utils import timezone
 
 from accounts.models import Department, Role, User
 from incidents.categories import Category
-from incidents.models import Channel, Identity, Notification, Report
+from incidents.models import Channel, CorrectiveAction, Identity, Notification, Report
 from incidents.notifications.webhook import payload_for
+from incidents.services.actions import action_mark_done, action_verify
 from incidents.services.delivery import notification_deliver
 from incidents.services.digest import digest_send
-from tests.factories import PASSWORD, ProductionFactory, member
+from tests.factories import PASSWORD, ProductionFactory, member, plan_form_data
 from tests.security.world import anonymous_form_started, jpeg_bytes, photo
 
 pytestmark = pytest.mark.django_db
@@ -86,6 +87,7 @@ class Hostile:
     users: dict[str, User]
     reports: dict[str, Report] = field(default_factory=dict)
     receipt: str = ""
+    action: CorrectiveAction | None = None  # the firearm report's, hostile text in every field
 
 
 def _as(client: Client, user: User | None) -> Client:
@@ -196,7 +198,14 @@ def build_hostile_world(client: Client) -> Hostile:
             "handler comment",
         )
     _ok(client.post(reverse("report_acknowledge", args=[firearm.pk])), "acknowledge")
-    _ok(client.post(reverse("report_resolve", args=[firearm.pk]), {"resolution": hostile("resolution")}), "resolve")
+    # Resolving is planning a corrective action (owned by the reporter here), done and verified.
+    plan = plan_form_data(hostile("resolution"), reporter)
+    plan.update({"action-0-what": hostile("action")[:300], "action-0-done_means": hostile("done means")})
+    _ok(client.post(reverse("report_resolve", args=[firearm.pk]), plan), "resolve")
+    action = CorrectiveAction.objects.get(report=firearm)
+    world.action = action
+    action_mark_done(action_id=action.pk, user=reporter, note=hostile("evidence"))
+    action_verify(action_id=action.pk, user=head)
     _as(client, reporter)
     _ok(client.post(reverse("report_comment", args=[firearm.pk]), {"body": hostile("reporter")}), "comment")
     _ok(client.post(reverse("report_reopen", args=[firearm.pk]), {"reason": hostile("reopen")}), "reopen")
@@ -249,6 +258,8 @@ def test_hostile_text_is_escaped_on_every_page_that_shows_it(client):
             ]
     pages += [
         (users["producer"], reverse("stop_work_lift", args=[reports["stop_work"].pk])),
+        (reporter, reverse("action_detail", args=[world.action.pk])),
+        (head, reverse("action_detail", args=[world.action.pk])),
     ]
     for user, url in pages:
         response = _as(client, user).get(url)
