@@ -176,7 +176,7 @@ def test_unanswered_report_climbs_the_ladder_until_a_producer_acknowledges_it_fr
     expect(producer.get_by_role("link", name=re.compile(rf"#{report.pk} "))).to_be_visible()
     producer.goto("/dashboard/")
     row = producer.locator(f"li.queue-row[data-report='{report.pk}']")
-    expect(row).to_contain_text("level 4 (Producer / line producer)")
+    expect(row).to_contain_text("Level 4 of 5 (Producer / line producer)")
     browsing.screenshot(producer, "dashboard-escalated")
     row.get_by_text("Acknowledge", exact=False).first.click()
     row.get_by_role("button", name=f"Yes, acknowledge #{report.pk}").click()
