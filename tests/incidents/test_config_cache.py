@@ -8,7 +8,7 @@ import pytest
 
 from accounts.models import Department, Membership, Production, Role
 from incidents.ladder import ladder_for
-from incidents.models import EscalationLevel, EscalationPolicy
+from incidents.models import EscalationLevel, EscalationPolicy, Report
 from incidents.services.recipients import Crew
 from tests.factories import member
 
@@ -52,7 +52,7 @@ def test_policy_settings_people_on_a_level_and_a_deleted_level_are_seen(producti
 
 
 def test_a_handler_who_joins_changes_role_or_leaves_is_seen(production, ladder_cast, django_assert_num_queries):
-    report = type("R", (), {"production_id": production.pk, "department": ""})()
+    report = Report(production_id=production.pk, department="")  # unsaved: concerns nobody, no reporter
     level_one = ladder_for(fresh(production)).level(1)
     names = lambda: {u.full_name for u in Crew.of_production(fresh(production)).level_recipients(level_one, report)}  # noqa: E731
     assert names() == {"Kay Keygrip", "Arden Armorer"}
@@ -66,7 +66,7 @@ def test_a_handler_who_joins_changes_role_or_leaves_is_seen(production, ladder_c
 
 def test_a_deactivated_handler_or_a_changed_email_is_seen(production, ladder_cast):
     level_one = ladder_for(fresh(production)).level(1)
-    report = type("R", (), {"production_id": production.pk, "department": ""})()
+    report = Report(production_id=production.pk, department="")  # unsaved: concerns nobody, no reporter
     head = ladder_cast["department_head"]
     head.email = "kay.new@example.com"
     head.save()
