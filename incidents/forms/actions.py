@@ -6,23 +6,15 @@ from datetime import date, timedelta
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents.forms.fields import text_box
+from incidents.forms.kept_files import KeptFilesMixin
 from incidents.forms.report_fields import MultipleFileField, MultipleFileInput
 from incidents.services.actions import DONE_MEANS_MAX, LONGEST_DUE, MAX_ACTIONS_PER_PLAN, WHAT_MAX, ActionPlan
-from incidents.services.attachments import CleanUpload, upload_clean
-from incidents.services.kept_uploads import (
-    KeptUpload,
-    kept_upload_open,
-    kept_upload_read,
-    uploads_keep,
-    uploads_kept_delete,
-)
+from incidents.services.attachments import CleanUpload
 
 ACCEPTED_TYPES = "image/jpeg,image/png,image/webp,application/pdf"
 KEPT_FIELD = "kept_evidence"
@@ -131,9 +123,11 @@ def action_formset(data: Any = None, *, owners: list[tuple[int, str]]) -> BaseAc
     return ActionFormSet(data, prefix="action", owners=owners)
 
 
-class ActionDoneForm(forms.Form):
+class ActionDoneForm(KeptFilesMixin, forms.Form):
     """The owner's evidence: what was done, and photos or PDFs (checked like a report's uploads). Files
     chosen for a refused submission are kept on the server and sent back as tokens, like the report form's."""
+
+    kept_field = KEPT_FIELD
 
     note = text_box(
         label=_("What did you do?"),
@@ -150,50 +144,10 @@ class ActionDoneForm(forms.Form):
     def __init__(self, *args: Any, owner: str = "", **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.owner = owner
-        self.kept: list[KeptUpload] = []
-        self.new_uploads: list[CleanUpload] = []
+        self.kept_files_start()
 
     def clean_evidence(self) -> list[CleanUpload]:
-        files: list[UploadedFile] = self.cleaned_data.get("evidence") or []
-        limit = settings.ATTACHMENT_MAX_COUNT
-        errors: list[str] = []
-        tokens = list(dict.fromkeys(self.data.getlist(KEPT_FIELD) if hasattr(self.data, "getlist") else []))
-        for token in tokens[: limit + 1]:
-            try:
-                self.kept.append(kept_upload_open(token=str(token), owner=self.owner))
-            except ValidationError as exc:
-                errors.extend(exc.messages)
-        if len(self.kept) + len(files) > limit:
-            errors.append(
-                _("You chose %(count)s files; at most %(limit)s can be attached.")
-                % {"count": len(self.kept) + len(files), "limit": limit}
-            )
-            self.kept, files = self.kept[:limit], []
-        for upload in files:
-            try:
-                self.new_uploads.append(upload_clean(upload))
-            except ValidationError as exc:
-                errors.extend(exc.messages)
-        content = []
-        for item in list(self.kept):
-            try:
-                content.append(kept_upload_read(item))
-            except ValidationError as exc:
-                self.kept.remove(item)
-                errors.extend(exc.messages)
-        if errors:
-            raise ValidationError(list(dict.fromkeys(errors)), code="bad_file")
-        return content + self.new_uploads
-
-    def keep_uploads(self) -> None:
-        """The submission was refused: keep the files that passed their checks, so nobody chooses them again."""
-        if self.new_uploads:
-            self.kept += uploads_keep(uploads=self.new_uploads, owner=self.owner)
-            self.new_uploads = []
-
-    def kept_delete(self) -> None:
-        """Marked done: the action's evidence has its own copies of the kept files."""
-        uploads_kept_delete(self.kept)
+        return self.kept_files_clean(self.cleaned_data.get("evidence") or [])
 
 
 class ActionSendBackForm(forms.Form):

@@ -14,7 +14,6 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.forms.utils import ErrorDict
 from django.utils import timezone
@@ -26,16 +25,10 @@ from accounts.services import user_memberships
 from incidents import access
 from incidents.categories import SEVERITY_ORDER, Category, Severity, default_severity, is_firearm
 from incidents.models import Ammunition, Identity, Report
-from incidents.services.attachments import CleanUpload, upload_clean
+from incidents.services.attachments import CleanUpload
 from incidents.services.filing import ReportDraft
-from incidents.services.kept_uploads import (
-    KeptUpload,
-    kept_upload_open,
-    kept_upload_read,
-    uploads_keep,
-    uploads_kept_delete,
-)
 
+from .kept_files import KeptFilesMixin
 from .report_fields import (
     ConcernsField,
     EarlierReportsField,
@@ -43,7 +36,6 @@ from .report_fields import (
     MultipleFileInput,
     UnrequiredDateTimeInput,
     bootstrap_classes,
-    posted_list,
 )
 from .report_layout import ReportFormLayout
 
@@ -58,7 +50,9 @@ KEPT_FIELD = "kept_attachments"
 SEARCH_BUTTON = "earlier_search"
 
 
-class ReportForm(ReportFormLayout, forms.Form):
+class ReportForm(KeptFilesMixin, ReportFormLayout, forms.Form):
+    kept_field = KEPT_FIELD
+
     category = forms.ChoiceField(
         label=_("What kind of concern is it?"),
         choices=Category.choices,
@@ -210,8 +204,7 @@ class ReportForm(ReportFormLayout, forms.Form):
         # The page's script reads when the form was made, to move a cached form's "now" to the phone's now.
         self.fields["occurred_at"].widget.attrs["data-rendered-at"] = self.now.isoformat()
         # Files: the new ones sent with this request (cleaned), and those kept from a refused one.
-        self.new_uploads: list[CleanUpload] = []
-        self.kept: list[KeptUpload] = []
+        self.kept_files_start()
         self.searching = self.is_bound and SEARCH_BUTTON in self.data
         self.fields["occurred_at"].help_text = _("Times are in the production's time zone (%(tz)s).") % {
             "tz": production.timezone
@@ -330,37 +323,7 @@ class ReportForm(ReportFormLayout, forms.Form):
         return value
 
     def clean_attachments(self) -> list[CleanUpload]:
-        files: list[UploadedFile] = self.cleaned_data.get("attachments") or []
-        limit = settings.ATTACHMENT_MAX_COUNT
-        errors: list[str] = []
-        tokens = list(dict.fromkeys(posted_list(self.data, KEPT_FIELD)))[: limit + 1]
-        for token in tokens:
-            try:
-                self.kept.append(kept_upload_open(token=str(token), owner=self.owner))
-            except ValidationError as exc:
-                errors.extend(exc.messages)
-        if len(self.kept) + len(files) > limit:
-            errors.append(
-                _("You chose %(count)s files; at most %(limit)s can be attached.")
-                % {"count": len(self.kept) + len(files), "limit": limit}
-            )
-            self.kept = self.kept[:limit]
-            files = []
-        for upload in files:
-            try:
-                self.new_uploads.append(upload_clean(upload))
-            except ValidationError as exc:
-                errors.extend(exc.messages)
-        kept_content = []
-        for item in list(self.kept):
-            try:
-                kept_content.append(kept_upload_read(item))
-            except ValidationError as exc:
-                self.kept.remove(item)
-                errors.extend(exc.messages)
-        if errors:
-            raise ValidationError(list(dict.fromkeys(errors)), code="bad_file")
-        return kept_content + self.new_uploads
+        return self.kept_files_clean(self.cleaned_data.get("attachments") or [])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -442,17 +405,6 @@ class ReportForm(ReportFormLayout, forms.Form):
             )
 
     # --- after validation --------------------------------------------------------------------------
-
-    def uploads_keep(self) -> None:
-        """After a refusal (or a search): keep the good new files on the server, so the page can send
-        them back as tokens instead of asking for them again."""
-        if self.new_uploads:
-            self.kept += uploads_keep(uploads=self.new_uploads, owner=self.owner)
-            self.new_uploads = []
-
-    def kept_delete(self) -> None:
-        """After filing: the report has its own copies of the kept files."""
-        uploads_kept_delete(self.kept)
 
     def draft(self) -> ReportDraft:
         data = self.cleaned_data

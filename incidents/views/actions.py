@@ -88,7 +88,7 @@ def action_done(request: HttpRequest, action_id: int) -> HttpResponse:
             form.kept_delete()
             messages.success(request, _("Marked done. Someone else now checks it and verifies it."))
             return redirect(action)
-    form.keep_uploads()
+    form.uploads_keep()
     return action_page(request, access.action_for_viewer(request.user, action_id), done_form=form)
 
 
