@@ -297,16 +297,9 @@ def can_reveal_identity(user: AnyUser, report: Report) -> bool:
 # --- buried warnings, corrective actions and investigations (issue 20) ---------------------------------
 
 
-def too_close_to_judge(user: AnyUser, report: Report) -> bool:
-    """Whether this person is too close to a report to judge its follow-up (decide a firearm flag, verify
-    a corrective action, write the investigation): `is_conflicted` (the reporter and everyone the report
-    concerns)."""
-    return is_conflicted(user, report)
-
-
 def can_decide_firearm_flag(user: AnyUser, report: Report) -> bool:
     """Confirm or clear a "possible firearm concern": the production's handlers who are not too close."""
-    return is_report_handler(user, report) and not too_close_to_judge(user, report)
+    return is_report_handler(user, report) and not is_conflicted(user, report)
 
 
 def can_plan_actions(user: AnyUser, report: Report, ladder: Ladder) -> bool:
@@ -326,7 +319,7 @@ def can_verify_action(user: AnyUser, action: CorrectiveAction, report: Report) -
         action.status == ActionStatus.DONE
         and is_report_handler(user, report)
         and action.owner_id != user.pk
-        and not too_close_to_judge(user, report)
+        and not is_conflicted(user, report)
     )
 
 
@@ -360,9 +353,9 @@ def evidence_for_viewer(user: AnyUser, action_id: int, attachment_id: int) -> At
 
 def can_investigate(user: AnyUser, report: Report, ladder: Ladder) -> bool:
     """Write a report's investigation (critical and firearm reports; the services check which): a
-    handler who may act on the report (`may_act_on`: anyone it has reached) and is not too close to it.
-    Every handler of the production (and a superuser) may read it."""
-    return may_act_on(user, report, ladder) and not too_close_to_judge(user, report)
+    handler who may act on the report (`may_act_on`: anyone it has reached, never someone too close to it:
+    `is_conflicted`). Every handler of the production (and a superuser) may read it."""
+    return may_act_on(user, report, ladder)
 
 
 def statement_for_investigator(user: AnyUser, report_id: int, statement_id: int) -> WitnessStatement:

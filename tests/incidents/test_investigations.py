@@ -99,6 +99,24 @@ def test_a_handler_who_filed_the_report_reads_its_investigation_but_may_not_writ
         )
 
 
+def test_a_handler_the_report_concerns_reads_its_investigation_but_may_not_write_it(
+    client, production, crew, ladder_cast
+):
+    safety = ladder_cast["safety"]
+    report = file_report(production, crew, Category.LIVE_AMMUNITION, title="Handed a hot gun", concerns_person=safety)
+    investigate(report, ladder_cast["producer"])
+    client.force_login(safety)
+
+    assert client.get(url(report)).status_code == 200
+    assert client.post(url(report), form_data()).status_code == 403
+    with pytest.raises(PermissionDenied):
+        investigation_save(
+            report_id=report.pk,
+            user=safety,
+            draft=InvestigationDraft(what_happened="It was fine.", whys=[], factors=[]),
+        )
+
+
 def test_a_confidential_reporter_is_never_named_on_the_investigation_page(client, firearm_report, crew, producer):
     investigate(firearm_report, producer)
     client.force_login(producer)
