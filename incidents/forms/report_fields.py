@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
+from django.utils.choices import CallableChoiceIterator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -111,33 +112,72 @@ def bootstrap_classes(form_class: type[forms.Form]) -> None:
 class ConcernsField(forms.ChoiceField):
     """ "This concerns…": a person of the production ("person:<id>") or a role ("role:<role>"), or nobody.
     Cleans to (person, role). Only what the form offered is accepted: another production's member, a
-    made-up id or role, or junk is "not one of the choices"."""
+    made-up id or role, or junk is "not one of the choices".
+
+    The people are listed only when the form is drawn (one query, no model instances); a submission
+    checks the one person it names (one query), so filing never reads the whole cast and crew."""
 
     def __init__(self, **kwargs: Any):
         super().__init__(required=False, choices=[], **kwargs)
-        self.people: dict[str, User] = {}
+        self.production: Production | None = None
+        self.reporter: User | None = None
+        self._people: list[tuple[str, str]] | None = None
+        self._chosen: User | None = None
 
     def offer(self, *, production: Production, reporter: User | None) -> None:
         """The roles always; the people only to a member filing under their name or in confidence (the
         anonymous page, open to whoever has the join code, lists no names)."""
-        roles = [(f"role:{role}", label) for role, label in Role.choices if role != Role.CREW]
-        choices: list[Any] = [("", _("Nobody in particular")), (_("A role"), roles)]
-        if reporter is not None:
-            members = (
-                Membership.objects.filter(production=production, user__is_active=True)
-                .exclude(user=reporter)
-                .select_related("user")
-                .order_by("user__full_name", "user__pk")
-            )
-            self.people = {f"person:{m.user_id}": m.user for m in members}
-            labels = {m.user_id: f"{m.user} ({m.get_role_display()})" for m in members}
-            choices.append((_("A person"), [(key, labels[user.pk]) for key, user in self.people.items()]))
-        self.choices = choices
+        self.production, self.reporter = production, reporter
+        self.choices = CallableChoiceIterator(self._offered)
+
+    def _roles(self) -> list[tuple[str, Any]]:
+        return [(f"role:{role}", label) for role, label in Role.choices if role != Role.CREW]
+
+    def _offered(self) -> list[Any]:
+        choices: list[Any] = [("", _("Nobody in particular")), (_("A role"), self._roles())]
+        if self.reporter is not None:
+            choices.append((_("A person"), self._people_offered()))
+        return choices
+
+    def _members(self) -> Any:
+        return Membership.objects.filter(production=self.production, user__is_active=True).exclude(
+            user=self.reporter
+        )
+
+    def _people_offered(self) -> list[tuple[str, str]]:
+        if self._people is None:
+            role_labels = {role: str(label) for role, label in Role.choices}
+            rows = self._members().order_by("user__full_name", "user__pk")
+            self._people = [
+                (f"person:{user_id}", f"{full_name or email} ({role_labels.get(role, role)})")
+                for user_id, full_name, email, role in rows.values_list(
+                    "user_id", "user__full_name", "user__email", "role"
+                )
+            ]
+        return self._people
+
+    def _person(self, value: str) -> User | None:
+        """The member a "person:<id>" names, if the form offers them (never on the anonymous page)."""
+        user_id = value.removeprefix("person:")
+        if self.reporter is None or not user_id.isascii() or not user_id.isdigit() or len(user_id) > 18:
+            return None
+        membership = self._members().filter(user_id=int(user_id)).select_related("user").first()
+        return membership.user if membership is not None else None
+
+    def valid_value(self, value: Any) -> bool:
+        value = str(value)
+        if value.startswith("role:"):
+            return value in dict(self._roles())
+        if value.startswith("person:"):
+            self._chosen = self._person(value)
+            return self._chosen is not None
+        return False
 
     def clean(self, value: Any) -> tuple[User | None, str]:
+        self._chosen = None
         value = super().clean(value)
         if not value:
             return None, ""
         if value.startswith("role:"):
             return None, value.removeprefix("role:")
-        return self.people[value], ""
+        return self._chosen, ""
