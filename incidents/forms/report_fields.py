@@ -140,9 +140,7 @@ class ConcernsField(forms.ChoiceField):
         return choices
 
     def _members(self) -> Any:
-        return Membership.objects.filter(production=self.production, user__is_active=True).exclude(
-            user=self.reporter
-        )
+        return Membership.objects.filter(production=self.production, user__is_active=True).exclude(user=self.reporter)
 
     def _people_offered(self) -> list[tuple[str, str]]:
         if self._people is None:

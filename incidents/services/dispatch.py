@@ -41,6 +41,45 @@ def within_horizon(at: datetime, now: datetime | None = None) -> bool:
 Message = tuple[str, list[object], datetime | None]  # task name, arguments, ETA
 
 
+class _AfterCommit:
+    """The messages of one transaction (one savepoint level of it), published together once it commits:
+    a filing queues its deliveries and its escalation timer, and one producer and one pipeline carry
+    both (each acquisition and round trip cost as much as the messages themselves)."""
+
+    def __init__(self, savepoint_ids: list[str]):
+        self.savepoint_ids = savepoint_ids
+        self.messages: list[Message] = []
+        self.sent = False
+
+    def __call__(self) -> None:
+        self.sent = True
+        _send_many(self.messages)
+
+
+def _send_after_commit(messages: list[Message]) -> None:
+    """Queue the messages once the current transaction commits (at once outside one), with any others
+    this transaction queued at the same savepoint level. A batch registered in a savepoint that was rolled
+    back is gone from Django's on-commit list with its messages, and a new one is started."""
+    if not messages:
+        return
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        _send_many(messages)
+        return
+    batch = getattr(connection, "_safetrack_after_commit", None)
+    current = (
+        batch is not None
+        and not batch.sent
+        and batch.savepoint_ids == connection.savepoint_ids
+        and any(callback is batch for _sids, callback, _robust in connection.run_on_commit)
+    )
+    if not current:
+        batch = _AfterCommit(list(connection.savepoint_ids))
+        connection._safetrack_after_commit = batch
+        transaction.on_commit(batch)
+    batch.messages.extend(messages)
+
+
 def _send(name: str, args: list[object], eta: datetime | None = None) -> None:
     _send_many([(name, args, eta)])
 
@@ -92,8 +131,7 @@ def escalations_schedule(timers: Iterable[tuple[int, int, datetime | None]]) -> 
     messages: list[Message] = [
         (ESCALATE_REPORT, [report_id, level], at) for report_id, level, at in timers if at and within_horizon(at)
     ]
-    if messages:
-        transaction.on_commit(lambda: _send_many(messages))
+    _send_after_commit(messages)
 
 
 def action_escalation_schedule(*, action_id: int, step: int, at: datetime | None) -> None:
@@ -101,7 +139,7 @@ def action_escalation_schedule(*, action_id: int, step: int, at: datetime | None
     Due dates are days away: most are taken by the sweeper (`action_escalation.actions_escalate_due`)
     within a sweep of falling due, which is punctual enough for them."""
     if at and within_horizon(at):
-        transaction.on_commit(lambda: _send(ESCALATE_ACTION, [action_id, step], eta=at))
+        _send_after_commit([(ESCALATE_ACTION, [action_id, step], at)])
 
 
 def escalation_retry_early(*, report_id: int, level: int) -> None:
@@ -119,13 +157,7 @@ def escalation_timers_send(timers: Iterable[tuple[int, int, datetime]]) -> None:
 
 
 def deliveries_schedule(notification_ids: Iterable[int]) -> None:
-    ids = list(notification_ids)
-    if not ids:
-        return
-
-    transaction.on_commit(
-        lambda: _send_many([(DELIVER_NOTIFICATION, [notification_id], None) for notification_id in ids])
-    )
+    _send_after_commit([(DELIVER_NOTIFICATION, [notification_id], None) for notification_id in notification_ids])
 
 
 def delivery_retry(*, notification_id: int, at: datetime) -> None:
