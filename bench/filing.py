@@ -1,6 +1,6 @@
 """Where a filing's time goes, in-process: the phone's three requests beside the bare view, paired.
 
-    .venv/bin/python -m bench.filing [--reports 10000] [--runs 200] [--profile 0]
+    .venv/bin/python -m bench.filing [--reports 10000] [--runs 200] [--profile 0] [--queries 0]
 
 It creates its own database (st_bench_filing, dropped unless --keep) with one production of --reports
 reports and their trails (bench/dashboard.py's seed), a private redis-server (broker and cache), and
@@ -16,7 +16,8 @@ It prints each one's median and p95 wall time, this process's CPU time (the serv
 a loaded machine's wall time shrinks to), and its queries, then the filing POST and the whole phone
 flow as multiples of the bare POST in CPU (target: the POST at most 2x). `--profile N` then profiles
 N more of each of the phone's three requests (cProfile on CPU time: the costliest functions by own time,
-and the app's and the template engine's by cumulative time). Last line:
+and the app's and the template engine's by cumulative time); `--queries N` times the statements of N more
+filing POSTs (each kind's count, mean and total per POST). Last line:
 `filing_post_cpu_ratio <x> x`.
 """
 
@@ -145,6 +146,9 @@ def run(options: argparse.Namespace) -> float:
     print(
         f"whole phone flow (form GET + POST + confirmation GET) = {flow:.2f} ms CPU = {flow / bare:.2f} x the bare POST"
     )
+    if options.queries:
+        print(f"\nthe filing POST's statements over {options.queries} POSTs (wall ms, round trip included):")
+        print(harness.table(*statement_rows(filing_post, options.queries, connection, CaptureQueriesContext)))
     if options.profile:
         for name, call in cases[:3]:  # the phone's three requests
             profiler = cProfile.Profile(time.process_time)  # CPU, not waiting for the database
@@ -167,11 +171,30 @@ def _ok(response, *statuses: int) -> None:
         raise SystemExit(f"{response.request['PATH_INFO']} answered {response.status_code}, not {statuses}:\n{body}")
 
 
+def statement_rows(call, runs: int, connection, capture) -> tuple[list[str], list[list[object]]]:
+    """Each kind of statement of `call` (its SQL up to the first WHERE/VALUES/SET, values blanked), with how
+    often it ran per call and its mean and total time, costliest first: where the database time goes."""
+    import re
+
+    times: dict[str, list[float]] = {}
+    for _ in range(runs):
+        with capture(connection) as captured:
+            call()
+        for query in captured.captured_queries:
+            sql = re.split(r" WHERE | VALUES | SET ", query["sql"], maxsplit=1)[0]
+            kind = re.sub(r"'[^']*'|\d+", "?", sql)[:110]
+            times.setdefault(kind, []).append(float(query["time"]) * 1000)
+    rows = [[kind, len(ms) / runs, statistics.mean(ms), sum(ms) / runs] for kind, ms in times.items()]
+    rows.sort(key=lambda row: -row[3])
+    return ["statement", "per POST", "mean ms", "ms per POST"], rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reports", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--profile", type=int, default=0, help="then profile this many filing POSTs")
+    parser.add_argument("--queries", type=int, default=0, help="then time the statements of this many filing POSTs")
     parser.add_argument("--database", default=DATABASE)
     parser.add_argument("--keep", action="store_true")
     options = parser.parse_args()

@@ -313,13 +313,55 @@ def latency_rows(times: dict[str, list[float]], errors: dict[str, int], names: l
 # --- flat out: throughput, the two sides in alternating slices of the same window -----------------------
 
 
+COMPONENTS = ("web", "worker", "database", "redis", "load generator", "other")
+
+
+def _component(pid_dir: Path, comm: str) -> str:
+    if comm.startswith("postgres"):
+        return "database"
+    if comm.startswith("redis"):
+        return "redis"
+    if comm == "wrk":
+        return "load generator"
+    try:
+        cmdline = (pid_dir / "cmdline").read_bytes()
+    except OSError:
+        return "other"
+    if b"gunicorn" in cmdline:
+        return "web"
+    if b"celery" in cmdline:
+        return "worker"
+    if b"bench.http" in cmdline:
+        return "load generator"  # this script: the paced users' threads (idle while wrk runs)
+    return "other"
+
+
+def cpu_seconds_by_component() -> dict[str, float]:
+    """CPU seconds used so far by every process of the machine, summed by what it is (/proc: a process's
+    own time and that of its children it has reaped, so a PostgreSQL backend that exited still counts)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals = dict.fromkeys(COMPONENTS, 0.0)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # gone meanwhile
+        comm = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        utime_to_cstime = fields[11:15]  # stat fields 14-17: utime, stime, cutime, cstime
+        totals[_component(stat.parent, comm)] += sum(int(x) for x in utime_to_cstime) / ticks
+    return totals
+
+
 def interleaved(base_url: str, pairs: list[tuple[str, str, str, list]], *, users: int, seconds: int, folder: Path):
     """wrk flat out, each side of the pair in turn for SLICE_SECONDS until each had `seconds`: a burst of
-    the machine's other work lands on both. Returns {name: (requests, seconds, errors, [p95 per slice])}."""
-    totals = {name: [0, 0.0, 0, []] for name, *_ in pairs}
+    the machine's other work lands on both. Returns {name: (requests, seconds, errors, [p95 per slice],
+    {component: CPU seconds})}: the whole machine's CPU during that side's slices, by process."""
+    totals = {name: [0, 0.0, 0, [], dict.fromkeys(COMPONENTS, 0.0)] for name, *_ in pairs}
     rounds = max(1, round(seconds / SLICE_SECONDS))
     for _ in range(rounds):
         for name, method, path, sessions in pairs:
+            cpu_before = cpu_seconds_by_component()
             run = wrk(
                 base_url,
                 name=name,
@@ -331,7 +373,10 @@ def interleaved(base_url: str, pairs: list[tuple[str, str, str, list]], *, users
                 seconds=SLICE_SECONDS,
                 folder=folder,
             )
+            cpu_after = cpu_seconds_by_component()
             total = totals[name]
+            for component in COMPONENTS:
+                total[4][component] += cpu_after[component] - cpu_before[component]
             total[0] += run.requests
             total[1] += run.seconds
             total[2] += run.errors
@@ -435,6 +480,17 @@ def run(options: argparse.Namespace, database_url: str, redis: harness.RedisServ
     return summarize(options, seeded, paced, flat, filed, answered, invariants, (load_before, load_after))
 
 
+def cpu_rows(flat: dict) -> tuple[list[str], list[list[object]]]:
+    """The machine's CPU per answered request in each side's flat-out slices, by process: where a filing's
+    cost goes besides the web process (the worker's deliveries, the database), beside the bare POST's."""
+    headers = ["CPU ms per request, flat out", *COMPONENTS, "total"]
+    rows = []
+    for name, (requests_, _secs, _errors, _p95s, cpu) in flat.items():
+        per = [cpu[component] * 1000 / requests_ if requests_ else 0.0 for component in COMPONENTS]
+        rows.append([name, *per, sum(per)])
+    return headers, rows
+
+
 def summarize(options, seeded, paced, flat, filed, answered, invariants, loads) -> int:
     print()
     print(f"machine: {harness.machine()}")
@@ -453,11 +509,13 @@ def summarize(options, seeded, paced, flat, filed, answered, invariants, loads) 
     print()
     rows = [
         [name, requests_, secs, requests_ / secs if secs else 0.0, harness.median(p95s), errors]
-        for name, (requests_, secs, errors, p95s) in flat.items()
+        for name, (requests_, secs, errors, p95s, _cpu) in flat.items()
     ]
     headers = ["flat out (alternating slices)", "requests", "seconds", "req/s", "p95 ms (median slice)", "errors"]
     print(harness.table(headers, rows))
-    rate = {name: (r / s if s else 0.0) for name, (r, s, _e, _p) in flat.items()}
+    print()
+    print(harness.table(*cpu_rows(flat)))
+    rate = {name: (r / s if s else 0.0) for name, (r, s, _e, _p, _c) in flat.items()}
     ratio = rate["filing POST"] / rate["bare POST"] if rate["bare POST"] else 0.0
     post_p95 = harness.percentile(filing.times["filing POST"], 95)
     flow_p95 = harness.percentile(filing.times["phone flow (the 3 requests)"], 95)
@@ -478,7 +536,7 @@ def summarize(options, seeded, paced, flat, filed, answered, invariants, loads) 
     print(
         f"paced dashboard p95 {dashboard_p95:.1f} ms (bare GET {harness.percentile(dash.times['bare GET'], 95):.1f} ms)"
     )
-    errors = sum(filing.errors.values()) + sum(dash.errors.values()) + sum(e for _r, _s, e, _p in flat.values())
+    errors = sum(filing.errors.values()) + sum(dash.errors.values()) + sum(e for _r, _s, e, _p, _c in flat.values())
     # wrk stops counting at the end of a slice; requests in flight then are answered (and saved) uncounted.
     in_flight = options.users * len(next(iter(flat.values()))[3]) if flat else 0
     print(f"errors: {errors}; reports filed {filed} (answered filings counted: {answered})")

