@@ -61,6 +61,12 @@ def deliver_notification(notification_id: int) -> str:
     return delivery.notification_deliver(notification_id=notification_id).value
 
 
+@shared_task(name=task_names.DELIVER_NOTIFICATIONS, acks_late=True, time_limit=120, soft_time_limit=100)
+def deliver_notifications(notification_ids: list[int]) -> list[str]:
+    """The notifications one transaction created (a filing, an escalation), delivered together."""
+    return [outcome.value for outcome in delivery.notifications_deliver(notification_ids=notification_ids)]
+
+
 @shared_task(name=task_names.SWEEP, acks_late=True, time_limit=60, soft_time_limit=50)
 def sweep() -> dict[str, int]:
     result = sweeper.sweep()

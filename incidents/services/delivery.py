@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from incidents.models import Channel, Event, EventKind, Notification, Report
@@ -76,20 +76,45 @@ def notification_deliver(*, notification_id: int, now: datetime | None = None) -
     return outcome
 
 
+def notifications_deliver(*, notification_ids: list[int], now: datetime | None = None) -> list[Delivery]:
+    """Deliver the rows one transaction created (a filing's, an escalation's), claimed together: one
+    claim, one batch of sends and one transaction recording them, instead of a task each. Rows already
+    taken (a duplicated task, the sweeper, a catch-up batch) are skipped; like a single delivery, one
+    found well past its due time catches up with whatever else is due."""
+    started = now or timezone.now()
+    ids = _claim(Notification.objects.filter(pk__in=notification_ids[: settings.DELIVERY_BATCH_SIZE]), started)
+    if not ids:
+        return []
+    rows = list(Notification.objects.select_related(*CLAIMED_RELATED).filter(pk__in=ids).order_by("pk"))
+    outcomes = _send_claimed(rows, now=now)
+    if now is None and any(started - row.next_attempt_at > CATCH_UP_AFTER for row in rows):
+        caught_up = notifications_deliver_due(limit=settings.DELIVERY_BATCH_SIZE)
+        if caught_up:
+            logger.info("deliveries of %s ran late: caught up %d due deliveries", ids, caught_up)
+    return outcomes
+
+
+def _claim(rows: QuerySet[Notification], started: datetime, limit: int | None = None) -> list[int]:
+    """Take due pending rows (oldest first), skipping rows another worker is claiming: pending -> sending."""
+    with transaction.atomic():
+        due = (
+            rows.select_for_update(skip_locked=True)
+            .filter(status=Notification.Status.PENDING, next_attempt_at__lte=started)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)
+        )
+        ids = list(due[:limit] if limit else due)
+        Notification.objects.filter(pk__in=ids).update(
+            status=Notification.Status.SENDING, claimed_at=started, attempts=F("attempts") + 1
+        )
+    return ids
+
+
 def notifications_deliver_due(*, limit: int, now: datetime | None = None) -> int:
     """Claim up to `limit` due pending rows (oldest first, skipping rows another worker is claiming)
     and deliver them; returns how many were attempted."""
     started = now or timezone.now()
-    with transaction.atomic():
-        ids = list(
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(status=Notification.Status.PENDING, next_attempt_at__lte=started)
-            .order_by("next_attempt_at")
-            .values_list("pk", flat=True)[:limit]
-        )
-        Notification.objects.filter(pk__in=ids).update(
-            status=Notification.Status.SENDING, claimed_at=started, attempts=F("attempts") + 1
-        )
+    ids = _claim(Notification.objects.all(), started, limit)
     if not ids:
         return 0
     rows = list(Notification.objects.select_related(*CLAIMED_RELATED).filter(pk__in=ids).order_by("next_attempt_at"))
@@ -203,8 +228,7 @@ def notifications_recover(*, now: datetime | None = None, limit: int = 500) -> i
     )
     # Pushing the due time forward keeps a busy worker from being flooded with copies every sweep.
     Notification.objects.filter(pk__in=stale, status=Notification.Status.PENDING).update(next_attempt_at=now)
-    for notification_id in abandoned + stale:
-        dispatch.delivery_retry(notification_id=notification_id, at=now)
+    dispatch.deliveries_schedule(abandoned + stale)
     return len(abandoned) + len(stale)
 
 

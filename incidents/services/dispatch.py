@@ -19,7 +19,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from incidents.models import Report
 from safetrack.celery import app
-from safetrack.task_names import DELIVER_NOTIFICATION, ESCALATE_ACTION, ESCALATE_REPORT
+from safetrack.task_names import DELIVER_NOTIFICATION, DELIVER_NOTIFICATIONS, ESCALATE_ACTION, ESCALATE_REPORT
 
 logger = logging.getLogger(__name__)
 
@@ -157,7 +157,11 @@ def escalation_timers_send(timers: Iterable[tuple[int, int, datetime]]) -> None:
 
 
 def deliveries_schedule(notification_ids: Iterable[int]) -> None:
-    _send_after_commit([(DELIVER_NOTIFICATION, [notification_id], None) for notification_id in notification_ids])
+    """One task for the notifications a transaction created (in chunks of DELIVERY_BATCH_SIZE), on the
+    delivery queue: the worker claims, sends and records them together."""
+    ids = list(notification_ids)
+    size = settings.DELIVERY_BATCH_SIZE
+    _send_after_commit([(DELIVER_NOTIFICATIONS, [ids[i : i + size]], None) for i in range(0, len(ids), size)])
 
 
 def delivery_retry(*, notification_id: int, at: datetime) -> None:

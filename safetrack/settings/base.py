@@ -201,7 +201,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 # Deliveries on their own queue, consumed by their own worker processes (see safetrack/queues.py).
 CELERY_TASK_DEFAULT_QUEUE = ESCALATION_QUEUE
-CELERY_TASK_ROUTES = {task_names.DELIVER_NOTIFICATION: {"queue": DELIVERY_QUEUE}}
+CELERY_TASK_ROUTES = {
+    task_names.DELIVER_NOTIFICATION: {"queue": DELIVERY_QUEUE},
+    task_names.DELIVER_NOTIFICATIONS: {"queue": DELIVERY_QUEUE},
+}
 SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", 5)
 SWEEP_BATCH_SIZE = envint("SWEEP_BATCH_SIZE", 200)
 # Deadlines further away than this get no ETA task yet: the sweeper queues it when the deadline comes

@@ -10,7 +10,7 @@ from incidents.models import Channel, Event, EventKind, Notification, Report
 from incidents.services import delivery
 from incidents.services.filing import report_file
 from incidents.services.policy import policy_set_speed
-from incidents.tasks import deliver_notification, escalate_report
+from incidents.tasks import deliver_notification, deliver_notifications, escalate_report
 from incidents.trail import verify_trail
 from safetrack import task_names
 from safetrack.queues import DELIVERY_QUEUE, ESCALATION_QUEUE
@@ -97,3 +97,45 @@ def test_a_batch_past_its_time_budget_gives_the_untried_rows_back(production, cr
     assert given_back.count() == len(ids) - 1
     assert set(given_back.values_list("attempts", flat=True)) == {0}  # not tried: not counted
     assert len(mailoutbox) == 1
+
+
+def test_the_batched_delivery_task_is_routed_to_the_delivery_queue():
+    assert deliver_notifications.name == task_names.DELIVER_NOTIFICATIONS
+    assert settings.CELERY_TASK_ROUTES[task_names.DELIVER_NOTIFICATIONS] == {"queue": DELIVERY_QUEUE}
+
+
+@pytest.mark.django_db
+def test_a_filings_notifications_are_delivered_together_each_once_with_its_own_notified_event(
+    production, crew, ladder_cast, mailoutbox
+):
+    report = report_file(production=production, reporter=crew, draft=draft())
+    pending = Notification.objects.filter(report=report, status=Notification.Status.PENDING)
+    ids = list(pending.values_list("pk", flat=True))
+    assert len(ids) >= 2
+
+    outcomes = deliver_notifications(ids)
+
+    assert outcomes == [delivery.Delivery.SENT.value] * len(ids)
+    assert not Notification.objects.filter(pk__in=ids).exclude(status=Notification.Status.SENT).exists()
+    emails = Notification.objects.filter(pk__in=ids, channel=Channel.EMAIL)
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(emails.values_list("recipient__email", flat=True))
+    notified = report.events.filter(kind=EventKind.NOTIFIED)
+    assert sorted(notified.values_list("payload__notification", flat=True)) == sorted(ids)
+    assert verify_trail(Report.objects.get(pk=report.pk)).intact
+    # The same task again (a redelivered message) finds every row taken and sends nothing.
+    assert deliver_notifications(ids) == []
+    assert len(mailoutbox) == emails.count()
+
+
+@pytest.mark.django_db
+def test_a_batched_delivery_skips_rows_already_taken_and_rows_not_yet_due(production, crew, ladder_cast, mailoutbox):
+    ids = _file_with_emails(production, crew, 3, ago=timedelta(0))
+    delivery.notification_deliver(notification_id=ids[0])  # taken by its own task first
+    Notification.objects.filter(pk=ids[1]).update(next_attempt_at=timezone.now() + HOUR)  # backing off
+
+    outcomes = delivery.notifications_deliver(notification_ids=ids)
+
+    assert outcomes == [delivery.Delivery.SENT] * (len(ids) - 2)
+    assert Notification.objects.get(pk=ids[1]).status == Notification.Status.PENDING
+    assert Notification.objects.filter(pk__in=ids, status=Notification.Status.SENT).count() == len(ids) - 1
+    assert len(mailoutbox) == len(ids) - 1

@@ -12,7 +12,7 @@ from incidents.categories import Severity
 from incidents.models import Notification, Report
 from incidents.services import dispatch
 from incidents.services.filing import report_file
-from safetrack.task_names import DELIVER_NOTIFICATION, ESCALATE_REPORT
+from safetrack.task_names import DELIVER_NOTIFICATIONS, ESCALATE_REPORT
 from tests.factories import draft
 
 
@@ -33,10 +33,13 @@ def test_a_filing_queues_its_deliveries_and_its_timer_in_one_publish_after_it_co
 
     assert len(published) == 1, "one publish for the whole filing"
     names = [name for name, _args, _eta in published[0]]
-    pending = Notification.objects.filter(report=report, status=Notification.Status.PENDING).count()
-    assert pending > 0
-    assert names.count(DELIVER_NOTIFICATION) == pending
+    pending = Notification.objects.filter(report=report, status=Notification.Status.PENDING)
+    assert pending.exists()
     assert names.count(ESCALATE_REPORT) == 1
+    # One delivery task carries every notification of the filing.
+    assert names.count(DELIVER_NOTIFICATIONS) == 1
+    (deliveries,) = [args for name, args, _eta in published[0] if name == DELIVER_NOTIFICATIONS]
+    assert sorted(deliveries[0]) == sorted(pending.values_list("pk", flat=True))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -68,7 +71,7 @@ def test_messages_of_a_rolled_back_savepoint_are_not_sent_but_the_rest_of_the_tr
         dispatch.deliveries_schedule([10])
 
     sent = [(name, args) for batch in published for name, args, _eta in batch]
-    assert sorted(sent) == sorted([(ESCALATE_REPORT, [1, 1]), (DELIVER_NOTIFICATION, [10])])
+    assert sorted(sent) == sorted([(ESCALATE_REPORT, [1, 1]), (DELIVER_NOTIFICATIONS, [[10]])])
 
 
 @pytest.mark.django_db(transaction=True)
@@ -81,4 +84,4 @@ def test_each_transaction_publishes_its_own_messages_once(published):
         dispatch.escalation_schedule(report_id=7, level=2, at=soon)
     dispatch.deliveries_schedule([3])  # outside a transaction: at once
 
-    assert [[args for _name, args, _eta in batch] for batch in published] == [[[1]], [[2], [7, 2]], [[3]]]
+    assert [[args for _name, args, _eta in batch] for batch in published] == [[[[1]]], [[[2]], [7, 2]], [[[3]]]]

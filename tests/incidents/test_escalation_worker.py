@@ -172,7 +172,8 @@ def test_two_sweepers_racing_escalate_each_due_report_exactly_once(
 ):
     reports = _file_overdue(production, crew, 80)
     flush_redis()  # their timers are gone: only the sweepers can escalate them
-    env = {"SWEEP_BATCH_SIZE": "10"}
+    # The filing emails' tasks went with Redis too: a sweep re-queues them once they are a second late.
+    env = {"SWEEP_BATCH_SIZE": "10", "NOTIFICATION_LOST_TASK_GRACE_SECONDS": "1"}
     workers = [celery_worker_process(concurrency=2, env=env, wait=False) for _ in range(2)]
     for worker in workers:
         worker.wait_ready()
@@ -187,6 +188,8 @@ def test_two_sweepers_racing_escalate_each_due_report_exactly_once(
     assert _escalations_per_report() == Counter(dict.fromkeys(reports, 1))
     assert set(Report.objects.values_list("escalation_level", flat=True)) == {2}
     assert Notification.objects.filter(event__kind=EventKind.ESCALATED, channel=Channel.IN_APP).count() == len(reports)
+    time.sleep(1.5)
+    sweep.delay()  # re-queues the filing emails whose tasks were flushed
     _wait_for_deliveries()  # each delivery appends to its report's trail
     assert [c for c in (verify_trail(r) for r in Report.objects.all()) if not c.intact] == []
 
