@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 
@@ -101,12 +101,14 @@ def field_html(field: forms.BoundField, *, required: bool = False, wrapper_class
 
 
 def _options(choices: Iterable[tuple[object, object]], chosen: set[str]) -> SafeString:
-    """`<option>`s, and an `<optgroup>` for each group of choices (a label with a list of its own)."""
+    """`<option>`s, and an `<optgroup>` for each group of choices (a label with a list of its own).
+    Every value and label goes through `conditional_escape`, as `format_html` would do, but joined as
+    plain strings: `format_html` per option for a production's 200 members was a third of the page's CPU."""
     parts = []
     for value, label in choices:
         if isinstance(label, list | tuple):
-            parts.append(format_html('<optgroup label="{}">{}</optgroup>', value, _options(label, chosen)))
+            parts.append(f'<optgroup label="{conditional_escape(value)}">{_options(label, chosen)}</optgroup>')
         else:
             selected = " selected" if str(value) in chosen else ""
-            parts.append(format_html('<option value="{}"{}>{}</option>', value, selected, label))
-    return format_html_join("", "{}", ((part,) for part in parts))
+            parts.append(f'<option value="{conditional_escape(value)}"{selected}>{conditional_escape(label)}</option>')
+    return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above

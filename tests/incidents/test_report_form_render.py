@@ -68,3 +68,14 @@ def test_text_typed_into_the_form_is_escaped(production, crew):
     form = ReportForm(data, production=production, user=crew)
     assert "<script>" not in widget_html(form["title"]) and "&lt;script&gt;" in widget_html(form["title"])
     assert "</textarea><b>" not in widget_html(form["description"])
+
+
+def test_a_members_name_with_markup_is_shown_as_text_in_this_concerns(production, crew):
+    from accounts.models import Role
+    from tests.factories import member
+
+    member(production, Role.ARMORER, full_name='<img src=x onerror=alert(1)> "Bo" & Co')
+    html = str(widget_html(ReportForm(production=production, user=crew)["concerns"]))
+    assert "<img" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt; &quot;Bo&quot; &amp; Co (" in html
+    assert html.count("<optgroup") == 2 and html.count("</optgroup>") == 2
