@@ -82,7 +82,7 @@ def notifications_deliver(*, notification_ids: list[int], now: datetime | None =
     taken (a duplicated task, the sweeper, a catch-up batch) are skipped; like a single delivery, one
     found well past its due time catches up with whatever else is due."""
     started = now or timezone.now()
-    ids = _claim(Notification.objects.filter(pk__in=notification_ids[: settings.DELIVERY_BATCH_SIZE]), started)
+    ids = _claim(Notification.objects.filter(pk__in=notification_ids), started)
     if not ids:
         return []
     rows = list(Notification.objects.select_related(*CLAIMED_RELATED).filter(pk__in=ids).order_by("pk"))
