@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from accounts.services import memberships_prime
 from incidents.models import Channel, Event, EventKind, Notification, Report
 from incidents.notifications import DeliveryRefused, email, push, sms, webhook
 
@@ -127,6 +128,8 @@ def _send_claimed(claimed: list[Notification], *, now: datetime | None) -> list[
     events appended under their reports' locks) and each failure on its row. A batch that runs past
     DELIVERY_BATCH_SECONDS (a slow mail server) gives the rows it has not tried back to the queue."""
     deadline = time.monotonic() + settings.DELIVERY_BATCH_SECONDS
+    # Whether an email carries a one-click acknowledge link depends on each recipient's memberships: one query.
+    memberships_prime(n.recipient for n in claimed if n.recipient is not None)
     outcomes: list[Delivery] = []
     sent: list[Notification] = []
     for index, notification in enumerate(claimed):

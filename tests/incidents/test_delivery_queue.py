@@ -139,3 +139,33 @@ def test_a_batched_delivery_skips_rows_already_taken_and_rows_not_yet_due(produc
     assert Notification.objects.get(pk=ids[1]).status == Notification.Status.PENDING
     assert Notification.objects.filter(pk__in=ids, status=Notification.Status.SENT).count() == len(ids) - 1
     assert len(mailoutbox) == len(ids) - 1
+
+
+@pytest.mark.django_db
+def test_a_batch_of_emails_costs_the_same_queries_for_five_more_recipients(production, crew, ladder_cast, mailoutbox):
+    """Each email asks whether its recipient may acknowledge (the one-click link): their memberships are
+    read for the whole batch in one query, not one query per email."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import Department, Role
+    from tests.factories import member
+
+    def queries_to_deliver_one_filing() -> tuple[int, int]:
+        report = report_file(production=production, reporter=crew, draft=draft(), now=timezone.now())
+        ids = list(Notification.objects.filter(report=report, channel=Channel.EMAIL).values_list("pk", flat=True))
+        with CaptureQueriesContext(connection) as captured:
+            outcomes = delivery.notifications_deliver(notification_ids=ids, now=timezone.now())
+        assert outcomes == [delivery.Delivery.SENT] * len(ids)
+        return len(ids), len(captured.captured_queries)
+
+    production.refresh_from_db()  # the fixture's copy is behind the database's config version
+    queries_to_deliver_one_filing()  # the caches (ladder, crew) filled
+    one, one_queries = queries_to_deliver_one_filing()
+    for n in range(5):  # five more grip department heads: level 1 of the next filing reaches six people
+        member(production, Role.DEPARTMENT_HEAD, Department.GRIP, full_name=f"Head {n}")
+    production.refresh_from_db()  # its config version moved: the cached crew is read again
+    queries_to_deliver_one_filing()
+    more, more_queries = queries_to_deliver_one_filing()
+    assert more == one + 5
+    assert more_queries == one_queries
