@@ -27,6 +27,7 @@ import io
 import os
 import pstats
 import random
+import re
 import secrets
 import shutil
 import statistics
@@ -174,8 +175,6 @@ def _ok(response, *statuses: int) -> None:
 def statement_rows(call, runs: int, connection, capture) -> tuple[list[str], list[list[object]]]:
     """Each kind of statement of `call` (its SQL up to the first WHERE/VALUES/SET, values blanked), with how
     often it ran per call and its mean and total time, costliest first: where the database time goes."""
-    import re
-
     times: dict[str, list[float]] = {}
     for _ in range(runs):
         with capture(connection) as captured:

@@ -58,6 +58,7 @@ def _running_late(eta: str | datetime | None) -> bool:
 
 @shared_task(name=task_names.DELIVER_NOTIFICATION, acks_late=True, time_limit=120, soft_time_limit=100)
 def deliver_notification(notification_id: int) -> str:
+    """One row: what was queued before deliveries went one task per transaction (kept so those messages run)."""
     return delivery.notification_deliver(notification_id=notification_id).value
 
 

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.choices import CallableChoiceIterator
 from django.utils.translation import gettext_lazy as _
@@ -122,7 +123,6 @@ class ConcernsField(forms.ChoiceField):
         self.production: Production | None = None
         self.reporter: User | None = None
         self._people: list[tuple[str, str]] | None = None
-        self._chosen: User | None = None
 
     def offer(self, *, production: Production, reporter: User | None) -> None:
         """The roles always; the people only to a member filing under their name or in confidence (the
@@ -139,7 +139,7 @@ class ConcernsField(forms.ChoiceField):
             choices.append((_("A person"), self._people_offered()))
         return choices
 
-    def _members(self) -> Any:
+    def _members(self) -> QuerySet[Membership]:
         return Membership.objects.filter(production=self.production, user__is_active=True).exclude(user=self.reporter)
 
     def _people_offered(self) -> list[tuple[str, str]]:
@@ -162,20 +162,15 @@ class ConcernsField(forms.ChoiceField):
         membership = self._members().filter(user_id=int(user_id)).select_related("user").first()
         return membership.user if membership is not None else None
 
-    def valid_value(self, value: Any) -> bool:
-        value = str(value)
-        if value.startswith("role:"):
-            return value in dict(self._roles())
-        if value.startswith("person:"):
-            self._chosen = self._person(value)
-            return self._chosen is not None
-        return False
-
     def clean(self, value: Any) -> tuple[User | None, str]:
-        self._chosen = None
-        value = super().clean(value)
+        """Checks only what was sent: a role against the roles, a person with one query."""
+        value = self.to_python(value)
+        self.run_validators(value)
         if not value:
             return None, ""
-        if value.startswith("role:"):
+        if value in dict(self._roles()):
             return None, value.removeprefix("role:")
-        return self._chosen, ""
+        person = self._person(value) if value.startswith("person:") else None
+        if person is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+        return person, ""

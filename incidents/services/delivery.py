@@ -58,30 +58,19 @@ def backoff(attempts: int) -> timedelta:
 
 
 def notification_deliver(*, notification_id: int, now: datetime | None = None) -> Delivery:
-    """Deliver one row. A row found well past its due time means the delivery workers are behind (a
-    burst of escalations): after its own, the task delivers a batch of whatever else is due, so a
-    backlog drains in batches, the tasks still queued find their rows taken (one UPDATE), and each
-    delivery costs a fraction of the database round trips."""
-    started = now or timezone.now()
-    claimed = Notification.objects.filter(
-        pk=notification_id, status=Notification.Status.PENDING, next_attempt_at__lte=started
-    ).update(status=Notification.Status.SENDING, claimed_at=started, attempts=F("attempts") + 1)
-    if not claimed:
-        return Delivery.SKIPPED
-    notification = Notification.objects.select_related(*CLAIMED_RELATED).get(pk=notification_id)
-    outcome = _send_claimed([notification], now=now)[0]
-    if now is None and started - notification.next_attempt_at > CATCH_UP_AFTER:
-        caught_up = notifications_deliver_due(limit=settings.DELIVERY_BATCH_SIZE)
-        if caught_up:
-            logger.info("delivery of notification %s ran late: caught up %d due deliveries", notification_id, caught_up)
-    return outcome
+    """Deliver one row (a retry after a failure): `notifications_deliver` of that row alone."""
+    outcomes = notifications_deliver(notification_ids=[notification_id], now=now)
+    return outcomes[0] if outcomes else Delivery.SKIPPED
 
 
 def notifications_deliver(*, notification_ids: list[int], now: datetime | None = None) -> list[Delivery]:
     """Deliver the rows one transaction created (a filing's, an escalation's), claimed together: one
     claim, one batch of sends and one transaction recording them, instead of a task each. Rows already
-    taken (a duplicated task, the sweeper, a catch-up batch) are skipped; like a single delivery, one
-    found well past its due time catches up with whatever else is due."""
+    taken (a duplicated task, the sweeper, a catch-up batch) or not due yet are skipped.
+
+    A row found well past its due time means the delivery workers are behind (a burst of escalations):
+    after its own rows, the task delivers a batch of whatever else is due, so a backlog drains in
+    batches and the tasks still queued find their rows taken."""
     started = now or timezone.now()
     ids = _claim(Notification.objects.filter(pk__in=notification_ids), started)
     if not ids:

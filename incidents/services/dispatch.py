@@ -19,7 +19,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from incidents.models import Report
 from safetrack.celery import app
-from safetrack.task_names import DELIVER_NOTIFICATION, DELIVER_NOTIFICATIONS, ESCALATE_ACTION, ESCALATE_REPORT
+from safetrack.task_names import DELIVER_NOTIFICATIONS, ESCALATE_ACTION, ESCALATE_REPORT
 
 logger = logging.getLogger(__name__)
 
@@ -167,4 +167,4 @@ def deliveries_schedule(notification_ids: Iterable[int]) -> None:
 def delivery_retry(*, notification_id: int, at: datetime) -> None:
     """Queue the delivery for `at`; one beyond the horizon is left to the sweeper's `notifications_recover`."""
     if within_horizon(at):
-        _send(DELIVER_NOTIFICATION, [notification_id], eta=at)
+        _send(DELIVER_NOTIFICATIONS, [[notification_id]], eta=at)

@@ -2,6 +2,7 @@
 exactly what Django's own widget rendering says (tags, names, values, ids, required, aria), bound or not,
 with errors or without."""
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -79,3 +80,34 @@ def test_a_members_name_with_markup_is_shown_as_text_in_this_concerns(production
     assert "<img" not in html
     assert "&lt;img src=x onerror=alert(1)&gt; &quot;Bo&quot; &amp; Co (" in html
     assert html.count("<optgroup") == 2 and html.count("</optgroup>") == 2
+
+
+def test_a_submission_checks_only_the_person_it_names_and_never_reads_the_whole_cast(production, crew):
+    """The list of every member is read to draw the form, never to check a submission."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import Role
+    from tests.factories import member
+
+    named = member(production, Role.ARMORER, full_name="Ari Armorer")
+    for n in range(30):
+        member(production, full_name=f"Crew {n}")
+
+    def member_lists(captured) -> list[str]:
+        """Reads of the production's members that are not about one person (a lookup ends in LIMIT 1)."""
+        sqls = [q["sql"] for q in captured.captured_queries]
+        of_production = re.compile(r'"accounts_membership"\."production_id" = \d')
+        return [sql for sql in sqls if of_production.search(sql) and " LIMIT " not in sql]
+
+    data = form_data(production, concerns=f"person:{named.pk}")
+    with CaptureQueriesContext(connection) as submitted:
+        form = ReportForm(data, production=production, user=crew)
+        assert form.is_valid(), form.errors
+    assert form.cleaned_data["concerns"] == (named, "")
+    assert member_lists(submitted) == []
+
+    with CaptureQueriesContext(connection) as drawn:
+        html = str(widget_html(ReportForm(production=production, user=crew)["concerns"]))
+    assert len(member_lists(drawn)) == 1
+    assert html.count('value="person:') == 31
