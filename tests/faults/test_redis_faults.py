@@ -9,8 +9,10 @@ import pytest
 from incidents.models import Report
 from support.invariants import invariants_check
 
-from .conftest import CASE_TIMEOUT, LEVEL_ONE_SECONDS
+from .conftest import CASE_TIMEOUT, FAULT_ENV, LEVEL_ONE_SECONDS
 from .steps import escalated_to, escalation_times, reports_file, wait_escalated, wait_settled
+
+SWEEP_INTERVAL_SECONDS = float(FAULT_ENV["SWEEP_INTERVAL_SECONDS"])
 
 pytestmark = [pytest.mark.faults, pytest.mark.worker, pytest.mark.timeout(CASE_TIMEOUT)]
 
@@ -39,7 +41,11 @@ def test_filing_answers_while_redis_is_down_and_escalation_catches_up_in_the_fir
     back = time.monotonic()
     wait_escalated(ids, timeout=45)
     caught_up = time.monotonic() - back
-    assert len(set(escalation_times(ids))) == 1, "one sweep escalated every overdue report"
+    # Beat queues the sweeps it missed while Redis was away, so two may run at once and share the
+    # overdue reports; what matters is that they all went in the first catch-up, not one per sweep.
+    times = escalation_times(ids)
+    spread = (max(times) - min(times)).total_seconds()
+    assert spread < SWEEP_INTERVAL_SECONDS, f"all escalated in the first sweep back ({spread:.3f}s apart)"
     wait_settled(ids, timeout=30)
 
     result = invariants_check(report_ids=ids, titles=titles)
