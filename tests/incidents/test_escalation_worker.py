@@ -376,6 +376,7 @@ def test_a_far_deadline_gets_its_timer_from_the_sweeper_when_it_comes_near(
 
     [escalated] = _escalations(report.pk)
     assert (escalated.created_at - report.next_escalation_at).total_seconds() < 0.5, "escalated on time"
+
     # The timer escalates it, unless a sweep happened to tick in the same instant and took the row first
     # (then the timer finds it done): either way once, and on time.
     def by_timer_and_sweeps() -> int:
