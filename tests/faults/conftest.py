@@ -15,9 +15,11 @@ from support.processes import Browser, LiveStack, RedisServer, broker_at, free_p
 LEVEL_ONE_SECONDS = 2
 # How long a fault case may take before pytest-timeout stops it (each stays well under this).
 CASE_TIMEOUT = 120
+# Beat queues a sweep this often in the fault cases.
+SWEEP_INTERVAL_SECONDS = 1
 
 FAULT_ENV = {
-    "SWEEP_INTERVAL_SECONDS": "1",
+    "SWEEP_INTERVAL_SECONDS": str(SWEEP_INTERVAL_SECONDS),
     "NOTIFICATION_RETRY_BASE_SECONDS": "1",
     # A delivery claimed by a worker that died mid-send is given back after this long...
     "NOTIFICATION_CLAIM_LEASE_SECONDS": "4",

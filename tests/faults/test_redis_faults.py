@@ -9,10 +9,8 @@ import pytest
 from incidents.models import Report
 from support.invariants import invariants_check
 
-from .conftest import CASE_TIMEOUT, FAULT_ENV, LEVEL_ONE_SECONDS
+from .conftest import CASE_TIMEOUT, LEVEL_ONE_SECONDS, SWEEP_INTERVAL_SECONDS
 from .steps import escalated_to, escalation_times, reports_file, wait_escalated, wait_settled
-
-SWEEP_INTERVAL_SECONDS = float(FAULT_ENV["SWEEP_INTERVAL_SECONDS"])
 
 pytestmark = [pytest.mark.faults, pytest.mark.worker, pytest.mark.timeout(CASE_TIMEOUT)]
 

@@ -13,7 +13,7 @@ from incidents.models import Event, EventKind
 from support.invariants import invariants_check
 from tests.live import wait_until
 
-from .conftest import CASE_TIMEOUT, LEVEL_ONE_SECONDS
+from .conftest import CASE_TIMEOUT, LEVEL_ONE_SECONDS, SWEEP_INTERVAL_SECONDS
 from .steps import escalated_to, escalation_lags, escalation_times, reports_file, wait_escalated, wait_settled
 
 pytestmark = [pytest.mark.faults, pytest.mark.worker, pytest.mark.timeout(CASE_TIMEOUT)]
@@ -74,7 +74,9 @@ def test_with_beat_stopped_past_a_deadline_timers_still_escalate_on_time_and_the
     celery_beat_process(name="beat-again")
     wait_escalated(untimed, timeout=20)
     caught_up = time.monotonic() - back
-    assert len(set(escalation_times(untimed))) == 1, "the first sweep after beat's return escalates them all"
+    times = escalation_times(untimed)  # one sweep, or two that overlapped and shared them: not one per sweep
+    spread = (max(times) - min(times)).total_seconds()
+    assert spread < SWEEP_INTERVAL_SECONDS, f"the first sweep after beat's return escalates them all ({spread:.3f}s)"
     wait_settled(timed + untimed, timeout=30)
 
     result = invariants_check(report_ids=timed + untimed, titles=timed_titles + untimed_titles)
