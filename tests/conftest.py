@@ -1,7 +1,10 @@
 """The cast of every test: a production with a crew member, a handler at each rank, and outsiders."""
 
 import os
+import time
+from types import SimpleNamespace
 
+import django_ratelimit.core
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -38,6 +41,16 @@ def _media_and_cache(settings, tmp_path):
     cache.clear()
     LADDERS.clear()  # the per-process caches keyed on Production.config_version
     CREWS.clear()
+
+
+@pytest.fixture(autouse=True)
+def _rate_limit_window(monkeypatch):
+    """django-ratelimit counts in fixed windows (10 a minute ends at a fixed second): a test's requests
+    spread over a few seconds of a slow machine could straddle the window's end and be counted in two.
+    In this process the limiter's clock stands still for the test, so every request falls in one window
+    (the web processes of the browser and fault tests keep the real clock)."""
+    started = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: started))
 
 
 @pytest.fixture(autouse=True)
