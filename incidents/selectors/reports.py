@@ -1,4 +1,5 @@
-"""Reports read for a page: active stop-work calls, warnings that went nowhere, and a report's links."""
+"""Reports read for a page: the people a report's page names, active stop-work calls, warnings that went
+nowhere, and a report's links."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,6 +14,18 @@ BANNER_LIMIT = 3
 # Read at most this many active calls per request for the banner and the dashboard (a real set has one or
 # two); past it, a page that needs them all asks for its production's alone.
 STOP_WORK_READ_LIMIT = 100
+# The people a report's page names. Read in one query by `report_people_attach`: joined to the report
+# (five joins of the user table), PostgreSQL spent ~3 ms planning each page, ten times the query itself.
+REPORT_PEOPLE = ("reporter", "acknowledged_by", "resolved_by", "lifted_by", "concerns_person")
+
+
+def report_people_attach(report: Report) -> Report:
+    """Set the report's REPORT_PEOPLE from one query (none when it names nobody); returns the report."""
+    ids = {getattr(report, f"{name}_id") for name in REPORT_PEOPLE} - {None}
+    people = User.objects.in_bulk(ids) if ids else {}
+    for name in REPORT_PEOPLE:
+        setattr(report, name, people.get(getattr(report, f"{name}_id")))
+    return report
 
 
 def active_stop_work_for(production_ids: list[int], limit: int | None = None) -> list[Report]:

@@ -10,17 +10,17 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from incidents import access
 from incidents.forms.firearm_flag import FirearmFlagForm
 from incidents.models import FirearmFlag
 from incidents.selectors.followup import firearm_flag_of
 from incidents.services.firearm_flags import firearm_flag_clear, firearm_flag_confirm
 
-from .reports import REPORT_PAGE_QUERYSET, report_page
+from .report_live import report_for_page
+from .reports import report_page
 
 
 def _decide(request: HttpRequest, report_id: int, decide: Callable[..., FirearmFlag], done: str) -> HttpResponse:
-    report = access.report_for_viewer(request.user, report_id, queryset=REPORT_PAGE_QUERYSET)
+    report = report_for_page(request.user, report_id)
     flag = firearm_flag_of(report)
     if flag is None:
         raise Http404

@@ -31,11 +31,12 @@ from incidents.services.handling import (
 )
 from safetrack.http import safe_next
 
-from .reports import REPORT_PAGE_QUERYSET, report_page
+from .report_live import report_for_page
+from .reports import report_page
 
 
 def _report(request: HttpRequest, report_id: int) -> Report:
-    return access.report_for_viewer(request.user, report_id, queryset=REPORT_PAGE_QUERYSET)
+    return report_for_page(request.user, report_id)
 
 
 def _add_service_error(form: CommentForm | ResolveForm | ReopenForm, field: str, exc: ValidationError) -> None:

@@ -23,6 +23,7 @@ from accounts.models import User
 from incidents import access
 from incidents.ladder import Ladder, ladder_for, level_words
 from incidents.models import Report
+from incidents.selectors.reports import report_people_attach
 from incidents.selectors.timeline import TimelineEntry, report_timeline
 
 from .dashboard import FRAGMENT_HEADER, POLL_SECONDS
@@ -30,9 +31,13 @@ from .dashboard import FRAGMENT_HEADER, POLL_SECONDS
 LIVE_TEMPLATE = "incidents/includes/report_live.html"
 # The newest entries shown at once; the rest are one tap away under "Show earlier".
 LATEST_ENTRIES = 5
-REPORT_QUERYSET = Report.objects.select_related(
-    "production", "reporter", "acknowledged_by", "resolved_by", "lifted_by", "concerns_person"
-)
+
+
+def report_for_page(user: User, report_id: int) -> Report:
+    """The report for its page (or its polled fragment) if the user may see it, with its production and
+    the people the page names; 404 otherwise."""
+    report = access.report_for_viewer(user, report_id, queryset=Report.objects.select_related("production"))
+    return report_people_attach(report)
 
 
 def live_context(report: Report, user: User, ladder: Ladder) -> dict[str, Any]:
@@ -68,7 +73,7 @@ def live_context(report: Report, user: User, ladder: Ladder) -> dict[str, Any]:
 @require_GET
 @never_cache
 def report_live(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = access.report_for_viewer(request.user, report_id, queryset=REPORT_QUERYSET)
+    report = report_for_page(request.user, report_id)
     context = live_context(report, request.user, ladder_for(report.production_id))
     context["csrf_token"] = get_token(request)
     context["request"] = request  # for the tags that name people as this viewer may know them

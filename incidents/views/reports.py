@@ -36,11 +36,9 @@ from safetrack.ids import id_from
 
 from . import receipt_handoff
 from .report_followup import followup_context
-from .report_live import REPORT_QUERYSET, live_context
+from .report_live import live_context, report_for_page
 
 PAGE_SIZE = 20
-
-REPORT_PAGE_QUERYSET = REPORT_QUERYSET
 
 
 @login_required
@@ -225,7 +223,7 @@ def filed_context(report: Report, receipt_code: str = "", user: AnyUser | None =
 @login_required
 @require_GET
 def report_filed(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = access.report_for_viewer(request.user, report_id, queryset=REPORT_PAGE_QUERYSET)
+    report = report_for_page(request.user, report_id)
     return render(request, "incidents/report_filed.html", filed_context(report, user=request.user))
 
 
@@ -267,7 +265,7 @@ def report_page(
 @login_required
 @require_GET
 def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = access.report_for_viewer(request.user, report_id, queryset=REPORT_PAGE_QUERYSET)
+    report = report_for_page(request.user, report_id)
     return report_page(request, report)
 
 
