@@ -1,6 +1,7 @@
 """Reports read for a page: the people a report's page names, active stop-work calls, warnings that went
 nowhere, and a report's links."""
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,12 +20,24 @@ STOP_WORK_READ_LIMIT = 100
 REPORT_PEOPLE = ("reporter", "acknowledged_by", "resolved_by", "lifted_by", "concerns_person")
 
 
+def reports_people_attach(
+    reports: Iterable[Report], people: Sequence[str] = REPORT_PEOPLE, columns: Sequence[str] = ()
+) -> None:
+    """Set each report's `people` relations from one query of the users they name (only `columns` of
+    them if given), instead of one join of the user table per relation: PostgreSQL plans a query with a
+    few such joins for longer than it runs it."""
+    reports = list(reports)
+    ids = {getattr(report, f"{name}_id") for report in reports for name in people} - {None}
+    users = User.objects.only(*columns) if columns else User.objects.all()
+    found = users.in_bulk(ids) if ids else {}
+    for report in reports:
+        for name in people:
+            setattr(report, name, found.get(getattr(report, f"{name}_id")))
+
+
 def report_people_attach(report: Report) -> Report:
-    """Set the report's REPORT_PEOPLE from one query (none when it names nobody); returns the report."""
-    ids = {getattr(report, f"{name}_id") for name in REPORT_PEOPLE} - {None}
-    people = User.objects.in_bulk(ids) if ids else {}
-    for name in REPORT_PEOPLE:
-        setattr(report, name, people.get(getattr(report, f"{name}_id")))
+    """The report with the people its page names (REPORT_PEOPLE), read in one query."""
+    reports_people_attach([report])
     return report
 
 
@@ -32,13 +45,16 @@ def active_stop_work_for(production_ids: list[int], limit: int | None = None) ->
     """Active stop-work calls of these productions, newest first."""
     if not production_ids:
         return []
-    calls = (
-        Report.objects.active_stop_work()
-        .filter(production_id__in=production_ids)
-        .select_related("production", "reporter")
-        .order_by("-created_at")
-    )
-    return list(calls[:limit] if limit is not None else calls)
+    calls = Report.objects.active_stop_work().filter(production_id__in=production_ids).order_by("-created_at")
+    calls = list(calls[:limit] if limit is not None else calls)
+    # Read apart, and only when there is a call (on most pages there is none): joined, PostgreSQL planned
+    # this query, asked on every page for the banner, for several times as long as it ran it.
+    if calls:
+        productions = Production.objects.in_bulk({call.production_id for call in calls})
+        for call in calls:
+            call.production = productions[call.production_id]
+        reports_people_attach(calls, ("reporter",))
+    return calls
 
 
 def active_stop_work_seen_by(user: User, production_id: int | None = None) -> list[Report]:
