@@ -1,6 +1,6 @@
 """Where a filing's time goes, in-process: the phone's three requests beside the bare view, paired.
 
-    .venv/bin/python -m bench.filing [--reports 10000] [--runs 200] [--profile 0] [--queries 0]
+    .venv/bin/python -m bench.filing [--reports 10000] [--runs 200] [--profile 0] [--queries 0] [--plans]
 
 It creates its own database (st_bench_filing, dropped unless --keep) with one production of --reports
 reports and their trails (bench/dashboard.py's seed), a private redis-server (broker and cache), and
@@ -17,7 +17,8 @@ a loaded machine's wall time shrinks to), and its queries, then the filing POST 
 flow as multiples of the bare POST in CPU (target: the POST at most 2x). `--profile N` then profiles
 N more of each of the phone's three requests (cProfile on CPU time: the costliest functions by own time,
 and the app's and the template engine's by cumulative time); `--queries N` times the statements of N more
-filing POSTs (each kind's count, mean and total per POST). Last line:
+filing POSTs (each kind's count, mean and total per POST); `--plans` prints PostgreSQL's planning and
+execution time of each request's SELECTs (EXPLAIN ANALYZE) and the longest to plan. Last line:
 `filing_post_cpu_ratio <x> x`.
 """
 
@@ -39,6 +40,7 @@ from bench import harness, mix
 
 DATABASE = "st_bench_filing"
 CPU_RATIO_TARGET = 2.0
+PLAN_LINES = ("Planning Time", "Execution Time")
 SETTINGS = "bench.settings"
 
 
@@ -159,6 +161,12 @@ def run(options: argparse.Namespace) -> float:
     if options.queries:
         print(f"\nthe filing POST's statements over {options.queries} POSTs (wall ms, round trip included):")
         print(harness.table(*statement_rows(filing_post, options.queries, connection, CaptureQueriesContext)))
+    if options.plans:
+        print("\nPostgreSQL's planning and execution of each request's SELECTs (EXPLAIN ANALYZE, median of 5):")
+        for name, call in cases[:3]:
+            with CaptureQueriesContext(connection) as captured:
+                call()
+            print(plan_summary(name, [q["sql"] for q in captured.captured_queries], connection))
     if options.profile:
         for name, call in cases[:3]:  # the phone's three requests
             profiler = cProfile.Profile(time.process_time)  # CPU, not waiting for the database
@@ -198,6 +206,29 @@ def _ok(response, *statuses: int) -> None:
         raise SystemExit(f"{response.request['PATH_INFO']} answered {response.status_code}, not {statuses}:\n{body}")
 
 
+def plan_summary(name: str, statements: list[str], connection, top: int = 3) -> str:
+    """The request's SELECTs as PostgreSQL plans and runs them: the sums, and the `top` longest to plan
+    (a query that joins many tables can take longer to plan than to run)."""
+    plans = []
+    with connection.cursor() as cursor:
+        for sql in (s for s in statements if s.startswith("SELECT")):
+            runs = []
+            for _ in range(5):
+                cursor.execute("EXPLAIN (ANALYZE, SUMMARY) " + sql)
+                lines = [row[0] for row in cursor.fetchall()]
+                runs.append([float(next(x for x in lines if x.startswith(k)).split()[2]) for k in PLAN_LINES])
+            plans.append((statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs), sql))
+    lines = [
+        f"{name}: {len(plans)} SELECTs, planning {sum(p[0] for p in plans):.2f} ms, "
+        f"executing {sum(p[1] for p in plans):.2f} ms"
+    ]
+    for planning, executing, sql in sorted(plans, key=lambda p: -p[0])[:top]:
+        joins, table = sql.count(" JOIN "), re.search(r' FROM "(\w+)"', sql)
+        where = sql[sql.find(" WHERE ") :][:90] if " WHERE " in sql else ""
+        lines.append(f"  plan {planning:.3f} ms, run {executing:.3f} ms: {table and table[1]}, {joins} joins{where}")
+    return "\n".join(lines)
+
+
 def statement_rows(call, runs: int, connection, capture) -> tuple[list[str], list[list[object]]]:
     """Each kind of statement of `call` (its SQL up to the first WHERE/VALUES/SET, values blanked), with how
     often it ran per call and its mean and total time, costliest first: where the database time goes."""
@@ -220,6 +251,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--profile", type=int, default=0, help="then profile this many filing POSTs")
     parser.add_argument("--queries", type=int, default=0, help="then time the statements of this many filing POSTs")
+    parser.add_argument("--plans", action="store_true", help="then EXPLAIN the SELECTs of the phone's requests")
     parser.add_argument("--database", default=DATABASE)
     parser.add_argument("--keep", action="store_true")
     options = parser.parse_args()
