@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from .models import Department, Membership, Production, Role, User, new_join_code
@@ -40,6 +41,11 @@ def production_regenerate_join_code(*, production: Production) -> str:
     return production.join_code
 
 
+def _memberships_of(user_ids: Iterable[int]) -> QuerySet[Membership]:
+    """Memberships with their productions, by production name: what `user_memberships` answers."""
+    return Membership.objects.filter(user_id__in=user_ids).select_related("production").order_by("production__name")
+
+
 def memberships_prime(users: Iterable[User]) -> None:
     """Read the memberships of many people in one query, for `user_memberships` to answer from (a delivery
     batch decides, for each recipient, whether their email carries a one-click acknowledge link)."""
@@ -47,8 +53,7 @@ def memberships_prime(users: Iterable[User]) -> None:
     if not waiting:
         return
     by_user: dict[int, list[Membership]] = {user.pk: [] for user in waiting}
-    rows = Membership.objects.filter(user_id__in=by_user).select_related("production").order_by("production__name")
-    for membership in rows:
+    for membership in _memberships_of(by_user):
         by_user[membership.user_id].append(membership)
     for user in waiting:
         user._membership_list = list(by_user[user.pk])
@@ -59,7 +64,7 @@ def user_memberships(user: User) -> list[Membership]:
         return []
     cached = getattr(user, "_membership_list", None)
     if cached is None:
-        cached = list(Membership.objects.filter(user=user).select_related("production").order_by("production__name"))
+        cached = list(_memberships_of([user.pk]))
         user._membership_list = cached
     return cached
 

@@ -188,14 +188,12 @@ def _backend_cpu_reader(connection):
     where /proc cannot tell: another machine's server)."""
     connection.ensure_connection()
     stat = Path(f"/proc/{connection.connection.info.backend_pid}/stat")
-    ticks_ms = 1000 / os.sysconf("SC_CLK_TCK")
 
     def used() -> float:
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            return harness.process_cpu_seconds(stat.read_text()) * 1000
         except OSError:
             return 0.0
-        return (int(fields[11]) + int(fields[12])) * ticks_ms  # utime + stime
 
     return used
 
@@ -223,10 +221,20 @@ def plan_summary(name: str, statements: list[str], connection, top: int = 3) -> 
         f"executing {sum(p[1] for p in plans):.2f} ms"
     ]
     for planning, executing, sql in sorted(plans, key=lambda p: -p[0])[:top]:
-        joins, table = sql.count(" JOIN "), re.search(r' FROM "(\w+)"', sql)
         where = sql[sql.find(" WHERE ") :][:90] if " WHERE " in sql else ""
-        lines.append(f"  plan {planning:.3f} ms, run {executing:.3f} ms: {table and table[1]}, {joins} joins{where}")
+        lines.append(
+            f"  plan {planning:.3f} ms, run {executing:.3f} ms: {_main_table(sql)}, {sql.count(' JOIN ')} joins{where}"
+        )
     return "\n".join(lines)
+
+
+def _main_table(sql: str) -> str:
+    """The table after the statement's own FROM (not one of a subquery in its select list)."""
+    for found in re.finditer(r' FROM "(\w+)"', sql):
+        before = sql[: found.start()]
+        if before.count("(") == before.count(")"):
+            return found[1]
+    return "?"
 
 
 def statement_rows(call, runs: int, connection, capture) -> tuple[list[str], list[list[object]]]:

@@ -71,6 +71,14 @@ def django_setup(*, database_url: str, redis_url: str = "", settings_module: str
     django.setup()
 
 
+def process_cpu_seconds(stat_text: str, *, children: bool = False) -> float:
+    """CPU seconds of a process from its /proc/<pid>/stat text: user + system time, and with `children`
+    also that of the children it has reaped (a PostgreSQL backend that exited still counts)."""
+    fields = stat_text[stat_text.rindex(")") + 2 :].split()
+    times = fields[11:15] if children else fields[11:13]  # stat fields 14-17: utime, stime, cutime, cstime
+    return sum(int(x) for x in times) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: Sequence[float], p: float) -> float:
     """Nearest-rank percentile (p in 0..100); 0 for no values."""
     if not values:

@@ -339,7 +339,6 @@ def _component(pid_dir: Path, comm: str) -> str:
 def cpu_seconds_by_component() -> dict[str, float]:
     """CPU seconds used so far by every process of the machine, summed by what it is (/proc: a process's
     own time and that of its children it has reaped, so a PostgreSQL backend that exited still counts)."""
-    ticks = os.sysconf("SC_CLK_TCK")
     totals = dict.fromkeys(COMPONENTS, 0.0)
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -347,9 +346,7 @@ def cpu_seconds_by_component() -> dict[str, float]:
         except OSError:
             continue  # gone meanwhile
         comm = text[text.index("(") + 1 : text.rindex(")")]
-        fields = text[text.rindex(")") + 2 :].split()
-        utime_to_cstime = fields[11:15]  # stat fields 14-17: utime, stime, cutime, cstime
-        totals[_component(stat.parent, comm)] += sum(int(x) for x in utime_to_cstime) / ticks
+        totals[_component(stat.parent, comm)] += harness.process_cpu_seconds(text, children=True)
     return totals
 
 

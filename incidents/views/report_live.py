@@ -36,8 +36,7 @@ LATEST_ENTRIES = 5
 def report_for_page(user: User, report_id: int) -> Report:
     """The report for its page (or its polled fragment) if the user may see it, with its production and
     the people the page names; 404 otherwise."""
-    report = access.report_for_viewer(user, report_id, queryset=Report.objects.select_related("production"))
-    return report_people_attach(report)
+    return report_people_attach(access.report_for_viewer(user, report_id))  # with its production
 
 
 def live_context(report: Report, user: User, ladder: Ladder) -> dict[str, Any]:

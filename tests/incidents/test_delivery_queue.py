@@ -4,8 +4,11 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.models import Department, Role
 from incidents.models import Channel, Event, EventKind, Notification, Report
 from incidents.services import delivery
 from incidents.services.filing import report_file
@@ -14,7 +17,7 @@ from incidents.tasks import deliver_notification, deliver_notifications, escalat
 from incidents.trail import verify_trail
 from safetrack import task_names
 from safetrack.queues import DELIVERY_QUEUE, ESCALATION_QUEUE
-from tests.factories import draft
+from tests.factories import draft, member
 from tests.live import wait_until
 
 HOUR = timedelta(hours=1)
@@ -145,11 +148,6 @@ def test_a_batched_delivery_skips_rows_already_taken_and_rows_not_yet_due(produc
 def test_a_batch_of_emails_costs_the_same_queries_for_five_more_recipients(production, crew, ladder_cast, mailoutbox):
     """Each email asks whether its recipient may acknowledge (the one-click link): their memberships are
     read for the whole batch in one query, not one query per email."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from accounts.models import Department, Role
-    from tests.factories import member
 
     def queries_to_deliver_one_filing() -> tuple[int, int]:
         report = report_file(production=production, reporter=crew, draft=draft(), now=timezone.now())

@@ -6,10 +6,14 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from accounts.models import Role
 from incidents.categories import Category
 from incidents.forms.render import field_html, widget_html
 from incidents.forms.report import ReportForm
+from tests.factories import member
 from tests.incidents.test_report_form import form_data
 
 pytestmark = pytest.mark.django_db
@@ -84,12 +88,6 @@ def test_a_members_name_with_markup_is_shown_as_text_in_this_concerns(production
 
 def test_a_submission_checks_only_the_person_it_names_and_never_reads_the_whole_cast(production, crew):
     """The list of every member is read to draw the form, never to check a submission."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from accounts.models import Role
-    from tests.factories import member
-
     named = member(production, Role.ARMORER, full_name="Ari Armorer")
     for n in range(30):
         member(production, full_name=f"Crew {n}")
