@@ -114,9 +114,8 @@ def report_file(
     the people who can approve them); a stop-work call starts at the top."""
     key = draft.idempotency_key
     if key is not None:
-        earlier = report_filed_with_key(key=key, production=production, reporter=reporter)
-        if earlier is not None:
-            return earlier
+        # Insert first: the key's unique index finds a repeat (rare: a phone resending after a lost answer)
+        # without a lookup before every filing.
         try:
             return _report_file(
                 production=production,
@@ -127,7 +126,7 @@ def report_file(
                 first_level=first_level,
             )
         except IntegrityError:
-            # Another request with the same key committed first (or a receipt hash clashed: then
+            # An earlier or a racing request with the same key filed it (or a receipt hash clashed: then
             # there is no report with this key and the error stands).
             earlier = report_filed_with_key(key=key, production=production, reporter=reporter)
             if earlier is None:
