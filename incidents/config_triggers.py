@@ -1,8 +1,9 @@
-"""The triggers that bump accounts_production.config_version when what the ladder and handler caches hold
-changes (memberships, the escalation policy, its levels, the people named on levels, a member's email,
-active or superuser flag), as SQL for PostgreSQL and SQLite.
+"""The triggers that bump accounts_production.config_version when what the ladder, handler and contact
+caches hold changes (memberships, the escalation policy, its levels, the people named on levels, a member's
+email, active or superuser flag; and, since migration 0025, a member's channel choice, phone number or push
+subscription), as SQL for PostgreSQL and SQLite.
 
-PostgreSQL gets them from migration 0014. SQLite gets them after every `migrate` (incidents.apps): Django
+PostgreSQL gets them from migrations 0014 and 0025. SQLite gets them after every `migrate` (incidents.apps): Django
 remakes a SQLite table to alter it, which drops the triggers on that table and refuses to drop a table that
 another table's trigger names, so on SQLite they are dropped before migrating and created again after."""
 
@@ -15,12 +16,14 @@ POLICY_OF_LEVEL_ID = (
     "SELECT p.production_id FROM incidents_escalationpolicy p JOIN incidents_escalationlevel l "
     "ON l.policy_id = p.id WHERE l.id = {row}.escalationlevel_id"
 )
-PRODUCTIONS_OF_USER = (
-    "SELECT production_id FROM accounts_membership WHERE user_id = NEW.id "
+# The productions a person is a member of or named on a level of, with {user} the person's id as SQL.
+PRODUCTIONS_OF = (
+    "SELECT production_id FROM accounts_membership WHERE user_id = {user} "
     "UNION SELECT p.production_id FROM incidents_escalationpolicy p "
     "JOIN incidents_escalationlevel l ON l.policy_id = p.id "
-    "JOIN incidents_escalationlevel_people lp ON lp.escalationlevel_id = l.id WHERE lp.user_id = NEW.id"
+    "JOIN incidents_escalationlevel_people lp ON lp.escalationlevel_id = l.id WHERE lp.user_id = {user}"
 )
+PRODUCTIONS_OF_USER = PRODUCTIONS_OF.format(user="NEW.id")
 USER_CHANGED = (
     "OLD.is_active IS DISTINCT FROM NEW.is_active OR OLD.is_superuser IS DISTINCT FROM NEW.is_superuser "
     "OR OLD.email IS DISTINCT FROM NEW.email"
@@ -32,11 +35,17 @@ ROW_TABLES = [
     ("incidents_escalationlevel", POLICY_OF_LEVEL),
     ("incidents_escalationlevel_people", POLICY_OF_LEVEL_ID),
 ]
+# What reaches a person (selectors.contacts): their productions' contact caches key on the version too.
+CONTACT_TABLES = [
+    ("incidents_channelpreference", PRODUCTIONS_OF.format(user="{row}.user_id")),
+    ("incidents_pushsubscription", PRODUCTIONS_OF.format(user="{row}.user_id")),
+    ("incidents_phonenumber", PRODUCTIONS_OF.format(user="{row}.user_id")),
+]
 
 
-def _postgresql() -> tuple[list[str], list[str]]:
+def _postgresql_rows(tables: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
     create, drop = [], []
-    for table, ids in ROW_TABLES:
+    for table, ids in tables:
         function = f"{table}_config_touch"
         old_ids, new_ids = ids.format(row="OLD"), ids.format(row="NEW")
         create.append(
@@ -51,6 +60,11 @@ CREATE TRIGGER {function} AFTER INSERT OR UPDATE OR DELETE ON {table}
     FOR EACH ROW EXECUTE FUNCTION {function}();"""
         )
         drop.append(f"DROP TRIGGER IF EXISTS {function} ON {table}; DROP FUNCTION IF EXISTS {function}();")
+    return create, drop
+
+
+def _postgresql() -> tuple[list[str], list[str]]:
+    create, drop = _postgresql_rows(ROW_TABLES)
     create.append(
         f"""CREATE OR REPLACE FUNCTION accounts_user_config_touch() RETURNS trigger AS $$
 BEGIN
@@ -68,14 +82,19 @@ CREATE TRIGGER accounts_user_config_touch AFTER UPDATE ON accounts_user
     return create, drop
 
 
-def _sqlite() -> tuple[list[str], list[str]]:
+def _sqlite_rows(tables: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
     create, drop = [], []
-    for table, ids in ROW_TABLES:
+    for table, ids in tables:
         for event, rows in (("INSERT", ["NEW"]), ("UPDATE", ["OLD", "NEW"]), ("DELETE", ["OLD"])):
             name = f"{table}_config_touch_{event.lower()}"
             body = " ".join(BUMP.format(ids=ids.format(row=row)) + ";" for row in rows)
             create.append(f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW BEGIN {body} END;")
             drop.append(f"DROP TRIGGER IF EXISTS {name};")
+    return create, drop
+
+
+def _sqlite() -> tuple[list[str], list[str]]:
+    create, drop = _sqlite_rows(ROW_TABLES)
     user_changed = USER_CHANGED.replace("IS DISTINCT FROM", "IS NOT")
     create.append(
         "CREATE TRIGGER accounts_user_config_touch AFTER UPDATE ON accounts_user FOR EACH ROW "
@@ -86,6 +105,7 @@ def _sqlite() -> tuple[list[str], list[str]]:
 
 
 def statements(vendor: str) -> tuple[list[str], list[str]]:
+    """Migration 0014's triggers: (create, drop)."""
     if vendor == "postgresql":
         return _postgresql()
     if vendor == "sqlite":
@@ -93,7 +113,17 @@ def statements(vendor: str) -> tuple[list[str], list[str]]:
     raise NotImplementedError(f"config_version triggers for {vendor}")
 
 
+def contact_statements(vendor: str) -> tuple[list[str], list[str]]:
+    """Migration 0025's triggers on what reaches a person: (create, drop)."""
+    if vendor == "postgresql":
+        return _postgresql_rows(CONTACT_TABLES)
+    if vendor == "sqlite":
+        return _sqlite_rows(CONTACT_TABLES)
+    raise NotImplementedError(f"config_version triggers for {vendor}")
+
+
 TRIGGERS_MIGRATION = ("incidents", "0014_config_version_triggers")
+CONTACT_TRIGGERS_MIGRATION = ("incidents", "0025_contact_config_triggers")
 
 
 def sqlite_drop(*, using: str, **kwargs: object) -> None:
@@ -102,15 +132,20 @@ def sqlite_drop(*, using: str, **kwargs: object) -> None:
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:
-        for statement in _sqlite()[1]:
+        for statement in _sqlite()[1] + _sqlite_rows(CONTACT_TABLES)[1]:
             cursor.execute(statement)
 
 
 def sqlite_create(*, using: str, **kwargs: object) -> None:
-    """post_migrate: create them again once the database has migration 0014 (and so every table they name)."""
+    """post_migrate: create them again once the database has migration 0014 (and 0025 for the contact
+    triggers), and so every table they name."""
     connection = connections[using]
-    if connection.vendor != "sqlite" or TRIGGERS_MIGRATION not in MigrationRecorder(connection).applied_migrations():
+    if connection.vendor != "sqlite":
         return
+    applied = MigrationRecorder(connection).applied_migrations()
+    sets = [(TRIGGERS_MIGRATION, _sqlite()), (CONTACT_TRIGGERS_MIGRATION, _sqlite_rows(CONTACT_TABLES))]
     with connection.cursor() as cursor:
-        for statement in _sqlite()[1] + _sqlite()[0]:
-            cursor.execute(statement)
+        for migration, (create, drop) in sets:
+            if migration in applied:
+                for statement in drop + create:
+                    cursor.execute(statement)

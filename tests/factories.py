@@ -75,6 +75,9 @@ def draft(category: str = Category.OTHER, **fields) -> ReportDraft:
 
 
 def file_report(production: Production, reporter: User | None, category: str = Category.OTHER, **fields):
+    """File as the report form does. A request loads the production afresh, and with it the version its
+    per-process caches (ladder, handlers, contacts) key on: so does this."""
+    production.refresh_from_db(fields=["config_version"])
     return report_file(production=production, reporter=reporter, draft=draft(category, **fields))
 
 

@@ -28,7 +28,7 @@ def notifications_build(
     (selectors.contacts: email, push, SMS; every one they set up for critical reports and stop-work calls);
     and the production's webhook once. Pass `contacts` when building for many events at once."""
     now = timezone.now()
-    contacts = contacts if contacts is not None else ContactBook.of(user.pk for user in recipients)
+    contacts = contacts if contacts is not None else ContactBook.of_production(production, (u.pk for u in recipients))
 
     def row(channel: str, recipient: User | None) -> Notification:
         return _row(report=report, event=event, level=level, recipient=recipient, channel=channel, now=now)

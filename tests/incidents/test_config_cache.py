@@ -1,14 +1,19 @@
-"""The ladder and the handlers are cached per process, keyed on Production.config_version, which database
-triggers bump on every change to them: a warm filing reads neither, and no edit, however it is made, is
-ever served stale to the next request (which loads the production row afresh)."""
+"""The ladder, the handlers and the people's contacts are cached per process, keyed on
+Production.config_version, which database triggers bump on every change to them: a warm filing reads none
+of them, and no edit, however it is made, is ever served stale to the next request (which loads the
+production row afresh)."""
 
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import Department, Membership, Production, Role
+from incidents.categories import Severity
 from incidents.ladder import ladder_for
-from incidents.models import EscalationLevel, EscalationPolicy, Report
+from incidents.models import Channel, EscalationLevel, EscalationPolicy, PhoneNumber, PushSubscription, Report
+from incidents.selectors.contacts import ContactBook
+from incidents.services.contacts import channels_choose
 from incidents.services.recipients import Crew
 from tests.factories import member
 
@@ -93,3 +98,47 @@ def test_another_productions_edit_leaves_this_cache_warm(
     row = fresh(production)
     with django_assert_num_queries(0):
         ladder_for(row)
+
+
+def channels_of(production: Production, user, severity: str = Severity.MEDIUM) -> list[str]:
+    """The channels a report of `severity` reaches `user` by, as the next request's filing reads them."""
+    return ContactBook.of_production(fresh(production), [user.pk]).reach(user).channels(severity=severity)
+
+
+def test_warm_contacts_cost_no_query(production, ladder_cast, django_assert_num_queries):
+    people = [ladder_cast["department_head"].pk, ladder_cast["armorer"].pk]
+    ContactBook.of_production(fresh(production), people)
+    row = fresh(production)
+    with django_assert_num_queries(0):
+        assert ContactBook.of_production(row, people).reach(ladder_cast["armorer"]).email
+
+
+def test_a_new_channel_choice_phone_push_subscription_or_email_is_seen_by_the_next_filing(
+    production, ladder_cast, settings
+):
+    settings.SMS_ACCOUNT_SID, settings.SMS_AUTH_TOKEN, settings.SMS_FROM_NUMBER = "AC1", "token", "+15550100"
+    head = ladder_cast["department_head"]
+    assert channels_of(production, head) == [Channel.IN_APP, Channel.EMAIL]
+    channels_choose(user=head, by_severity={Severity.MEDIUM: []})
+    assert channels_of(production, head) == [Channel.IN_APP]
+    channels_choose(user=head, by_severity={Severity.MEDIUM: [Channel.EMAIL, Channel.PUSH]})
+    subscription = PushSubscription.objects.create(user=head, endpoint="https://push.example/1", p256dh="k", auth="a")
+    assert channels_of(production, head) == [Channel.IN_APP, Channel.EMAIL, Channel.PUSH]
+    subscription.delete()
+    assert channels_of(production, head) == [Channel.IN_APP, Channel.EMAIL]
+    phone = PhoneNumber.objects.create(user=head, number="+15550123")
+    reach = lambda: ContactBook.of_production(fresh(production), [head.pk]).reach(head)  # noqa: E731
+    assert not reach().sms  # not verified yet
+    PhoneNumber.objects.filter(pk=phone.pk).update(verified_at=timezone.now())
+    assert reach().sms
+    head.email = ""
+    head.save()
+    assert not reach().email
+
+
+def test_someone_outside_the_production_is_read_fresh_every_time(production, ladder_cast, outsider):
+    assert channels_of(production, outsider) == [Channel.IN_APP, Channel.EMAIL]
+    before = fresh(production).config_version
+    channels_choose(user=outsider, by_severity={Severity.MEDIUM: []})
+    assert fresh(production).config_version == before  # no trigger of this production watches them
+    assert channels_of(production, outsider) == [Channel.IN_APP]
