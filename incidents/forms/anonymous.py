@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from incidents.forms.fields import text_box
+from incidents.forms.fields import HiddenTextField, text_box
 from incidents.forms.report import ReportForm
 from incidents.services.receipt import RECEIPT_GROUP_LENGTH, RECEIPT_GROUPS, RECEIPT_LENGTH, receipt_normalize
 
@@ -137,7 +137,7 @@ class ReceiptForm(forms.Form):
     )
     # Hidden, set by the anonymous page's link: junk in it must not block the form with an error the
     # person cannot see; it just scopes the look-up to no production (the same answer as a wrong code).
-    production = forms.CharField(required=False, widget=forms.HiddenInput)
+    production = HiddenTextField()
 
     def clean_receipt(self) -> str:
         code = receipt_normalize(self.cleaned_data["receipt"])

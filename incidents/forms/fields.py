@@ -25,3 +25,19 @@ def text_box(
         help_text=help_text,
         error_messages=error_messages,
     )
+
+
+class HiddenTextField(forms.CharField):
+    """A hidden value the page's script or a link sets (a submission key, a save time, a join code). Nobody
+    can see an error on it, so no value makes the field itself invalid: NUL bytes are dropped and what is
+    longer than `max_length` is cut; the form's own clean method then reads junk as absent, or says what
+    is wrong where it is seen."""
+
+    def __init__(self, *, max_length: int = 64, **kwargs: object):
+        kwargs.setdefault("required", False)
+        super().__init__(max_length=max_length, widget=forms.HiddenInput, **kwargs)
+
+    def clean(self, value: object) -> str:
+        if isinstance(value, str):
+            value = value.replace("\x00", "")[: self.max_length]
+        return super().clean(value)

@@ -28,6 +28,7 @@ from incidents.models import Ammunition, Identity, Report
 from incidents.services.attachments import CleanUpload
 from incidents.services.filing import ReportDraft
 
+from .fields import HiddenTextField
 from .kept_files import KeptFilesMixin
 from .report_fields import (
     ConcernsField,
@@ -180,10 +181,10 @@ class ReportForm(KeptFilesMixin, ReportFormLayout, forms.Form):
 
     # One report per key: rendered by the server (the page without JavaScript), replaced by the page's
     # script for each draft (incidents.services.filing.report_file). Junk is ignored, as if absent.
-    idempotency_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    idempotency_key = HiddenTextField()
     # Set by the page's script on a draft saved on the phone without signal (ISO 8601): the trail
     # records that the report was filed late, and when it was saved.
-    saved_at = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    saved_at = HiddenTextField()
 
     def __init__(
         self,

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership
+from incidents.forms.fields import HiddenTextField
 from incidents.models import Identity
 from incidents.services.stop_work import CLEARANCE_MAX_LENGTH, REASON_MAX_LENGTH
 
@@ -84,7 +85,7 @@ class StopWorkForm(forms.Form):
     )
 
     # One call per key: a double tap or a retry after a lost answer alerts nobody twice. Junk is ignored.
-    idempotency_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    idempotency_key = HiddenTextField()
 
     def __init__(self, *args: object, memberships: Sequence[Membership], **kwargs: object):
         initial = kwargs.setdefault("initial", {})

@@ -452,3 +452,12 @@ def test_the_receipt_card_offers_copy_and_print_and_prints_the_follow_up_address
     assert "js/receipt.js" in page
     assert "http://testserver/receipt/" in page  # on the printed sheet, where a link cannot be followed
     assert "<script>" not in page  # the CSP allows no inline script
+
+
+def test_a_nul_byte_in_the_hidden_production_field_still_opens_the_report(client, production, ladder_cast):
+    """The hidden field is not on the page to show an error: junk in it must not stop a right code."""
+    receipt = receipt_new()
+    report = report_file(production=production, reporter=None, draft=draft(), receipt_hash=receipt.hash)
+    response = client.post(reverse("receipt"), {"receipt": receipt.code, "production": "\x00"}, follow=True)
+    assert response.status_code == 200
+    assert report.title in response.content.decode()

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from accounts.models import Department
 from incidents.categories import Category
@@ -64,11 +65,44 @@ def test_different_keys_file_different_reports(crew_client, production):
     assert Report.objects.count() == 2
 
 
+JUNK_KEYS = ["'; DROP TABLE x; --", "\x00", "abc\x00def", "9" * 500]
+
+
 @pytest.mark.django_db
-def test_a_junk_key_is_ignored_and_the_report_is_filed(crew_client, production):
-    response = crew_client.post(new_url(production), form_data(production, idempotency_key="'; DROP TABLE x; --"))
+@pytest.mark.parametrize("junk", JUNK_KEYS)
+def test_a_junk_key_is_ignored_and_the_report_is_filed(crew_client, production, junk):
+    """The key is hidden: nothing in it may refuse the report with an error nobody can see."""
+    response = crew_client.post(new_url(production), form_data(production, idempotency_key=junk))
     assert response.status_code == 302
     assert Report.objects.get().idempotency_key is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("junk", JUNK_KEYS)
+def test_a_stop_work_call_with_a_junk_key_is_called_all_the_same(client, production, crew, ladder_cast, junk):
+    client.force_login(crew)
+    data = {"production": production.pk, "title": "Live round", "identity": Identity.NAMED, "confirm": "on"}
+    response = client.post(reverse("stop_work_new"), {**data, "idempotency_key": junk})
+    call = Report.objects.get()
+    assert response["Location"] == call.get_absolute_url()
+    assert call.idempotency_key is None
+
+
+@pytest.mark.django_db
+def test_a_nul_byte_alone_in_the_save_time_reads_as_no_save_time(crew_client, production):
+    response = crew_client.post(new_url(production), form_data(production, saved_at="\x00"))
+    assert response.status_code == 302
+    assert "filed_late" not in Report.objects.get().events.get(kind=EventKind.FILED).payload
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("junk", ["1" * 500, "yesterday\x00\x00"])
+def test_a_junk_save_time_is_said_on_the_page_and_nothing_is_filed(crew_client, production, junk):
+    response = crew_client.post(new_url(production), form_data(production, saved_at=junk))
+    assert response.status_code == 200
+    assert Report.objects.count() == 0
+    [message] = response.context["form"].non_field_errors()
+    assert escape(message) in response.content.decode()
 
 
 @pytest.mark.django_db
