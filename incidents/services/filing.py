@@ -73,11 +73,14 @@ def effective_severity(category: str, requested: str) -> str:
 
 
 def earlier_firearm_report(production: Production, ladder: Ladder, now: datetime) -> Report | None:
+    """The production's latest firearm report within the repeat window, locked (the caller's transaction
+    appends to its trail): found and locked in one query."""
     if not ladder.policy.repeat_incident_enabled:
         return None
     return (
         Report.objects.firearm()
         .filter(production=production, created_at__gte=now - ladder.policy.repeat_incident_window)
+        .select_for_update(of=("self",))
         .order_by("-created_at")
         .first()
     )
@@ -164,15 +167,15 @@ def _report_file(
     is_live_round = not is_stop_work and (
         draft.category == Category.LIVE_AMMUNITION or draft.ammunition == Ammunition.LIVE
     )
-    repeat_of = None
-    if draft.category in FIREARM_CATEGORIES:
-        repeat_of = earlier_firearm_report(production, ladder, now)
-        if repeat_of is not None:
-            severity = Severity.CRITICAL
     # A stop-work call reaches every level at once, so it sits at the top from the start.
     level = ladder.top if is_stop_work else ladder.level(first_level or ladder.levels[0].number).number
 
     with transaction.atomic():
+        repeat_of = None
+        if draft.category in FIREARM_CATEGORIES:
+            repeat_of = earlier_firearm_report(production, ladder, now)
+            if repeat_of is not None:
+                severity = Severity.CRITICAL
         report = Report.objects.create(
             production=production,
             category=draft.category,
@@ -289,12 +292,11 @@ def _levels_reaching_nobody(crew: Crew, ladder: Ladder, report: Report) -> list[
 
 
 def _link_repeat(*, report: Report, earlier: Report, now: datetime) -> None:
-    """Both reports say "repeat incident", each pointing at the other."""
+    """Both reports say "repeat incident", each pointing at the other (`earlier` is locked)."""
     event_append(
         report=report,
         kind=EventKind.REPEAT_INCIDENT,
         at=now,
         payload={"earlier_report": earlier.pk, "raised_to": Severity.CRITICAL},
     )
-    locked_earlier = Report.objects.select_for_update().get(pk=earlier.pk)
-    event_append(report=locked_earlier, kind=EventKind.REPEAT_INCIDENT, at=now, payload={"later_report": report.pk})
+    event_append(report=earlier, kind=EventKind.REPEAT_INCIDENT, at=now, payload={"later_report": report.pk})
