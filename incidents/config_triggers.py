@@ -1,7 +1,8 @@
 """The triggers that bump accounts_production.config_version when what the ladder, handler and contact
 caches hold changes (memberships, the escalation policy, its levels, the people named on levels, a member's
 email, active or superuser flag; and, since migration 0025, a member's channel choice, phone number or push
-subscription), as SQL for PostgreSQL and SQLite.
+subscription, and the warning words the scanner looks for, which every production's version follows), as
+SQL for PostgreSQL and SQLite.
 
 PostgreSQL gets them from migrations 0014 and 0025. SQLite gets them after every `migrate` (incidents.apps): Django
 remakes a SQLite table to alter it, which drops the triggers on that table and refuses to drop a table that
@@ -35,11 +36,13 @@ ROW_TABLES = [
     ("incidents_escalationlevel", POLICY_OF_LEVEL),
     ("incidents_escalationlevel_people", POLICY_OF_LEVEL_ID),
 ]
-# What reaches a person (selectors.contacts): their productions' contact caches key on the version too.
-CONTACT_TABLES = [
+# Migration 0025: what reaches a person (selectors.contacts), for their productions; the warning words
+# (services.firearm_flags.scanner_for), shared by every production.
+TABLES_0025 = [
     ("incidents_channelpreference", PRODUCTIONS_OF.format(user="{row}.user_id")),
     ("incidents_pushsubscription", PRODUCTIONS_OF.format(user="{row}.user_id")),
     ("incidents_phonenumber", PRODUCTIONS_OF.format(user="{row}.user_id")),
+    ("incidents_warningterm", "SELECT id FROM accounts_production"),
 ]
 
 
@@ -113,17 +116,17 @@ def statements(vendor: str) -> tuple[list[str], list[str]]:
     raise NotImplementedError(f"config_version triggers for {vendor}")
 
 
-def contact_statements(vendor: str) -> tuple[list[str], list[str]]:
-    """Migration 0025's triggers on what reaches a person: (create, drop)."""
+def statements_0025(vendor: str) -> tuple[list[str], list[str]]:
+    """Migration 0025's triggers: (create, drop)."""
     if vendor == "postgresql":
-        return _postgresql_rows(CONTACT_TABLES)
+        return _postgresql_rows(TABLES_0025)
     if vendor == "sqlite":
-        return _sqlite_rows(CONTACT_TABLES)
+        return _sqlite_rows(TABLES_0025)
     raise NotImplementedError(f"config_version triggers for {vendor}")
 
 
 TRIGGERS_MIGRATION = ("incidents", "0014_config_version_triggers")
-CONTACT_TRIGGERS_MIGRATION = ("incidents", "0025_contact_config_triggers")
+TRIGGERS_MIGRATION_0025 = ("incidents", "0025_contact_and_scanner_config_triggers")
 
 
 def sqlite_drop(*, using: str, **kwargs: object) -> None:
@@ -132,18 +135,18 @@ def sqlite_drop(*, using: str, **kwargs: object) -> None:
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:
-        for statement in _sqlite()[1] + _sqlite_rows(CONTACT_TABLES)[1]:
+        for statement in _sqlite()[1] + _sqlite_rows(TABLES_0025)[1]:
             cursor.execute(statement)
 
 
 def sqlite_create(*, using: str, **kwargs: object) -> None:
-    """post_migrate: create them again once the database has migration 0014 (and 0025 for the contact
-    triggers), and so every table they name."""
+    """post_migrate: create them again once the database has migration 0014 (and 0025 for its own), and so
+    every table they name."""
     connection = connections[using]
     if connection.vendor != "sqlite":
         return
     applied = MigrationRecorder(connection).applied_migrations()
-    sets = [(TRIGGERS_MIGRATION, _sqlite()), (CONTACT_TRIGGERS_MIGRATION, _sqlite_rows(CONTACT_TABLES))]
+    sets = [(TRIGGERS_MIGRATION, _sqlite()), (TRIGGERS_MIGRATION_0025, _sqlite_rows(TABLES_0025))]
     with connection.cursor() as cursor:
         for migration, (create, drop) in sets:
             if migration in applied:

@@ -14,6 +14,7 @@ from django.utils import translation
 from accounts.models import Department, Role
 from incidents.ladder import LADDERS
 from incidents.selectors.contacts import CONTACTS
+from incidents.services.firearm_flags import SCANNERS
 from incidents.services.recipients import CREWS
 from tests.factories import ProductionFactory, UserFactory, member
 
@@ -43,6 +44,7 @@ def _media_and_cache(settings, tmp_path):
     LADDERS.clear()  # the per-process caches keyed on Production.config_version
     CREWS.clear()
     CONTACTS.clear()
+    SCANNERS.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Membership, Role, User
 from incidents import access
 from incidents.categories import Severity
-from incidents.ladder import ladder_for
+from incidents.ladder import VersionedCache, ladder_for
 from incidents.models import EventKind, FirearmFlag, Report, ReportStatus, WarningTerm
 from incidents.scanner import Match, Scanner, Term, term_from_words
 
@@ -31,6 +31,18 @@ REASON_MAX = 2000
 @lru_cache(maxsize=8)
 def _scanner(extra: tuple[Term, ...]) -> Scanner:
     return Scanner(extra)
+
+
+# The scanner per production, per process, for its config_version: a trigger bumps every production's
+# version when an admin adds, edits or removes a warning word (incidents.config_triggers).
+SCANNERS = VersionedCache("scanners")
+
+
+def scanner_for(report: Report) -> Scanner:
+    """The scanner for text written on `report`: no query when its production is loaded and warm."""
+    if Report.production.is_cached(report):
+        return SCANNERS.get(report.production, scanner_now)
+    return scanner_now()
 
 
 def scanner_now() -> Scanner:
@@ -73,7 +85,7 @@ def report_scan(*, report: Report, text: str, source: str, now: datetime | None 
     text raises a firearm concern, unless it is already a firearm report or a flag is waiting."""
     if report.is_firearm:
         return None
-    matches: list[Match] = scanner_now().scan(text)
+    matches: list[Match] = scanner_for(report).scan(text)
     if not matches:
         return None
     if FirearmFlag.objects.filter(

@@ -11,11 +11,20 @@ from django.utils import timezone
 from accounts.models import Department, Membership, Production, Role
 from incidents.categories import Severity
 from incidents.ladder import ladder_for
-from incidents.models import Channel, EscalationLevel, EscalationPolicy, PhoneNumber, PushSubscription, Report
+from incidents.models import (
+    Channel,
+    EscalationLevel,
+    EscalationPolicy,
+    PhoneNumber,
+    PushSubscription,
+    Report,
+    WarningTerm,
+)
 from incidents.selectors.contacts import ContactBook
 from incidents.services.contacts import channels_choose
+from incidents.services.firearm_flags import scanner_for
 from incidents.services.recipients import Crew
-from tests.factories import member
+from tests.factories import file_report, member
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +151,21 @@ def test_someone_outside_the_production_is_read_fresh_every_time(production, lad
     channels_choose(user=outsider, by_severity={Severity.MEDIUM: []})
     assert fresh(production).config_version == before  # no trigger of this production watches them
     assert channels_of(production, outsider) == [Channel.IN_APP]
+
+
+def test_a_warning_word_an_admin_adds_or_retires_is_scanned_for_by_the_next_filing(
+    production, crew, ladder_cast, django_assert_num_queries
+):
+    report = Report.objects.select_related("production").get(pk=file_report(production, crew, title="Quiet day").pk)
+    before = fresh(production).config_version
+    assert not scanner_for(report).scan("The zorblaster was left on the cart.")
+    term = WarningTerm.objects.create(words="zorblaster")
+    assert fresh(production).config_version > before  # every production's version follows the words
+    report.production = fresh(production)
+    assert scanner_for(report).scan("The zorblaster was left on the cart.")
+    with django_assert_num_queries(0):
+        scanner_for(report)  # warm
+    term.active = False
+    term.save()
+    report.production = fresh(production)
+    assert not scanner_for(report).scan("The zorblaster was left on the cart.")
