@@ -1,6 +1,7 @@
 """How fast the handlers' dashboard renders for a big production: 10,000 reports, 100,000 events.
 
     .venv/bin/python -m bench.dashboard [--reports 10000] [--events-per-report 10] [--runs 50] [--users 20] [--keep]
+        [--profile 0]
 
 It creates its own PostgreSQL database (st_bench_dashboard, dropped at the end unless --keep) and a
 private redis-server on a free loopback port (the shared cache), migrates
@@ -26,6 +27,7 @@ people at once against gunicorn (3 workers x 4 threads), each drawing the dashbo
 (/bench/bare/, bench.settings) before every request, so both share the same seconds: p50/p95/p99 of
 each. Ends with `dashboard_<reports>_reports_median <ms> ms`. Targets: the median under 100 ms on the
 server and the p95 under 100 ms with the 20 paced users; the exit status is 1 when one is missed.
+`--profile N` then profiles N dashboards and N queue fragments (cProfile on CPU time, as bench.filing).
 """
 
 import argparse
@@ -394,6 +396,10 @@ def run(options: argparse.Namespace) -> float:
         verdicts[f"dashboard p95 under {TARGET_MS:.0f} ms with {options.users} paced users"] = p95 < TARGET_MS
         verdicts["no errors"] = not sum(together["errors"].values())
         print(f"dashboard_p95_{options.users}_users {p95:.3f} ms")
+    if options.profile:
+        fragment = f"/dashboard/queue/?production={production_id}"
+        print(harness.cpu_profile("dashboard", get(dashboard), options.profile))
+        print(harness.cpu_profile("queue fragment", get(fragment), options.profile))
     print("\ntargets: " + ", ".join(f"{name}: {'met' if ok else 'MISSED'}" for name, ok in verdicts.items()))
     options.missed = [name for name, ok in verdicts.items() if not ok]
     return median
@@ -404,6 +410,7 @@ def main() -> int:
     parser.add_argument("--reports", type=int, default=10_000)
     parser.add_argument("--events-per-report", type=int, default=10)
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--profile", type=int, default=0, help="then profile this many dashboards and fragments")
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database", default=DATABASE)

@@ -23,10 +23,7 @@ execution time of each request's SELECTs (EXPLAIN ANALYZE) and the longest to pl
 """
 
 import argparse
-import cProfile
-import io
 import os
-import pstats
 import random
 import re
 import secrets
@@ -188,17 +185,8 @@ def run(options: argparse.Namespace) -> float:
             print(plan_summary(name, [q["sql"] for q in captured.captured_queries], connection))
     if options.profile:
         for name, call in cases[:3]:  # the phone's three requests
-            profiler = cProfile.Profile(time.process_time)  # CPU, not waiting for the database
-            profiler.enable()
-            for _ in range(options.profile):
-                call() if name != "confirmation GET" else (filing_post(), call())
-            profiler.disable()
-            out = io.StringIO()
-            stats = pstats.Stats(profiler, stream=out)
-            stats.sort_stats("tottime").print_stats(20)
-            stats.sort_stats("cumulative").print_stats(r"(incidents|accounts|safetrack|django/template)/", 40)
-            print(f"\ncProfile (CPU) of {options.profile} x {name}:")
-            print(out.getvalue())
+            steps = call if name != "confirmation GET" else lambda call=call: (filing_post(), call())
+            print(harness.cpu_profile(name, steps, options.profile))
     return ratio
 
 
