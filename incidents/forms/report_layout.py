@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Production
 from incidents.categories import CATEGORY_INFO, Category, Severity
 from incidents.models import Identity
 
@@ -47,11 +48,12 @@ PLACED = frozenset(FIRST_FIELDS + FIREARM_FIELDS + WARNING_FIELDS + DETAIL_FIELD
 
 class ReportFormLayout:
     """Rendering helpers of `ReportForm` (see templates/incidents/includes/report_form_fields.html); it
-    relies on the form's `fields`, `data`, `self[name]` and `earlier_linkable()`."""
+    relies on the form's `fields`, `data`, `production`, `self[name]` and `earlier_linkable()`."""
 
     fields: dict[str, forms.Field]
     data: Any
     is_bound: bool
+    production: Production
     # Fields of a subclass that its page places itself (the anonymous page's honeypot).
     placed_by_page: tuple[str, ...] = ()
 
@@ -102,7 +104,8 @@ class ReportFormLayout:
         if "earlier_reports" not in self.fields:
             return []
         chosen_ids = [int(v) for v in posted_list(self.data, "earlier_reports") if is_id(v)]
-        linkable = self.earlier_linkable().select_related("production")
+        # Only what the label shows; every linkable report is of this form's production, so it is not joined.
+        linkable = self.earlier_linkable().only("pk", "title", "created_at", "production_id")
         chosen = list(linkable.filter(pk__in=chosen_ids[:EARLIER_SHOWN]).order_by("-created_at")) if chosen_ids else []
         raw = str(self.data.get("earlier_q", "") if self.is_bound else "")
         query = "".join(ch for ch in raw if ch.isprintable())[:100].strip()  # no NUL byte reaches the database
@@ -114,6 +117,8 @@ class ReportFormLayout:
                 matches |= Q(pk=int(number))
             found = found.filter(matches)
         shown = chosen + list(found[: max(0, EARLIER_SHOWN - len(chosen))])
+        for report in shown:
+            report.production = self.production
         return [
             {"value": r.pk, "label": earlier_label(r), "id": f"id_earlier_reports_{r.pk}", "checked": r in chosen}
             for r in shown
