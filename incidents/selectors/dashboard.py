@@ -100,6 +100,7 @@ class QueueRow:
 
     report: Report
     url: str
+    acknowledge_url: str
     category: str
     severity: str
     department: str
@@ -173,7 +174,7 @@ def _labels(choices: list[tuple[str, Any]]) -> dict[str, str]:
 def _rows(reports: list[Report], viewer: User, ladder: Ladder, now: datetime, production_tz: tzinfo) -> list[QueueRow]:
     categories, severities = _labels(Category.choices), _labels(Severity.choices)
     departments = _labels(Department.choices)
-    detail_url = _url_pattern("report_detail")
+    detail_url, acknowledge_url = _url_pattern("report_detail"), _url_pattern("report_acknowledge")
     rows = []
     takeable = access.reports_may_act_on(
         viewer, [r for r in reports if r.status == ReportStatus.OPEN], lambda _report: ladder
@@ -184,6 +185,7 @@ def _rows(reports: list[Report], viewer: User, ladder: Ladder, now: datetime, pr
             QueueRow(
                 report=report,
                 url=detail_url.format(report.pk),
+                acknowledge_url=acknowledge_url.format(report.pk),
                 category=categories.get(report.category, report.category),
                 severity=severities.get(report.severity, report.severity),
                 department=departments.get(report.department, ""),
