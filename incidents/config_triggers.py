@@ -8,7 +8,10 @@ PostgreSQL gets them from migrations 0014 and 0025. SQLite gets them after every
 remakes a SQLite table to alter it, which drops the triggers on that table and refuses to drop a table that
 another table's trigger names, so on SQLite they are dropped before migrating and created again after."""
 
-from django.db import connections
+from collections.abc import Callable
+
+from django.db import connections, migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.recorder import MigrationRecorder
 
 BUMP = "UPDATE accounts_production SET config_version = config_version + 1 WHERE id IN ({ids})"
@@ -107,6 +110,14 @@ def _sqlite() -> tuple[list[str], list[str]]:
     return create, drop
 
 
+def _rows(vendor: str, tables: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    if vendor == "postgresql":
+        return _postgresql_rows(tables)
+    if vendor == "sqlite":
+        return _sqlite_rows(tables)
+    raise NotImplementedError(f"config_version triggers for {vendor}")
+
+
 def statements(vendor: str) -> tuple[list[str], list[str]]:
     """Migration 0014's triggers: (create, drop)."""
     if vendor == "postgresql":
@@ -118,15 +129,32 @@ def statements(vendor: str) -> tuple[list[str], list[str]]:
 
 def statements_0025(vendor: str) -> tuple[list[str], list[str]]:
     """Migration 0025's triggers: (create, drop)."""
-    if vendor == "postgresql":
-        return _postgresql_rows(TABLES_0025)
-    if vendor == "sqlite":
-        return _sqlite_rows(TABLES_0025)
-    raise NotImplementedError(f"config_version triggers for {vendor}")
+    return _rows(vendor, TABLES_0025)
 
 
-TRIGGERS_MIGRATION = ("incidents", "0014_config_version_triggers")
-TRIGGERS_MIGRATION_0025 = ("incidents", "0025_contact_and_scanner_config_triggers")
+Statements = Callable[[str], tuple[list[str], list[str]]]
+# Each migration that adds triggers, and its statements (SQLite's are made again after every migrate).
+BY_MIGRATION: dict[tuple[str, str], Statements] = {
+    ("incidents", "0014_config_version_triggers"): statements,
+    ("incidents", "0025_contact_and_scanner_config_triggers"): statements_0025,
+}
+
+
+def run_sql(statements: Statements) -> migrations.RunPython:
+    """The operation of a migration that adds triggers: PostgreSQL gets them now, SQLite after every
+    migrate (`sqlite_create`); reversed, they are dropped."""
+
+    def forwards(apps: object, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        if schema_editor.connection.vendor == "sqlite":
+            return
+        for statement in statements(schema_editor.connection.vendor)[0]:
+            schema_editor.execute(statement, params=None)
+
+    def backwards(apps: object, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        for statement in statements(schema_editor.connection.vendor)[1]:
+            schema_editor.execute(statement, params=None)
+
+    return migrations.RunPython(forwards, backwards)
 
 
 def sqlite_drop(*, using: str, **kwargs: object) -> None:
@@ -135,20 +163,21 @@ def sqlite_drop(*, using: str, **kwargs: object) -> None:
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:
-        for statement in _sqlite()[1] + _sqlite_rows(TABLES_0025)[1]:
-            cursor.execute(statement)
+        for statements_of in BY_MIGRATION.values():
+            for statement in statements_of("sqlite")[1]:
+                cursor.execute(statement)
 
 
 def sqlite_create(*, using: str, **kwargs: object) -> None:
-    """post_migrate: create them again once the database has migration 0014 (and 0025 for its own), and so
-    every table they name."""
+    """post_migrate: create each migration's triggers again once the database has that migration (and so
+    every table they name)."""
     connection = connections[using]
     if connection.vendor != "sqlite":
         return
     applied = MigrationRecorder(connection).applied_migrations()
-    sets = [(TRIGGERS_MIGRATION, _sqlite()), (TRIGGERS_MIGRATION_0025, _sqlite_rows(TABLES_0025))]
     with connection.cursor() as cursor:
-        for migration, (create, drop) in sets:
+        for migration, statements_of in BY_MIGRATION.items():
             if migration in applied:
+                create, drop = statements_of("sqlite")
                 for statement in drop + create:
                     cursor.execute(statement)

@@ -6,19 +6,7 @@ services.recipients.crew_cached key on the version)."""
 
 from django.db import migrations
 
-from incidents.config_triggers import statements
-
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        return  # created after every migrate instead (incidents.config_triggers)
-    for statement in statements(schema_editor.connection.vendor)[0]:
-        schema_editor.execute(statement, params=None)
-
-
-def backwards(apps, schema_editor):
-    for statement in statements(schema_editor.connection.vendor)[1]:
-        schema_editor.execute(statement, params=None)
+from incidents.config_triggers import run_sql, statements
 
 
 class Migration(migrations.Migration):
@@ -26,4 +14,4 @@ class Migration(migrations.Migration):
         ("accounts", "0003_production_config_version"),
         ("incidents", "0013_armory_custody_admin_perms"),
     ]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [run_sql(statements)]

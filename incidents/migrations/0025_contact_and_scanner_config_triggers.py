@@ -5,23 +5,11 @@ production's when an admin edits the warning words. The per-process contact and 
 
 from django.db import migrations
 
-from incidents.config_triggers import statements_0025
-
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        return  # created after every migrate instead (incidents.config_triggers)
-    for statement in statements_0025(schema_editor.connection.vendor)[0]:
-        schema_editor.execute(statement, params=None)
-
-
-def backwards(apps, schema_editor):
-    for statement in statements_0025(schema_editor.connection.vendor)[1]:
-        schema_editor.execute(statement, params=None)
+from incidents.config_triggers import run_sql, statements_0025
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("incidents", "0024_report_concerns"),
     ]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [run_sql(statements_0025)]
