@@ -232,3 +232,31 @@ def test_filing_takes_the_same_number_of_queries_with_1_or_30_earlier_reports(
 
     assert response.status_code == 302
     assert Report.objects.filter(title="Thirty-third").exists()
+
+
+@pytest.mark.parametrize("category", [Category.OTHER, Category.MISFIRE])
+def test_a_warm_filing_reads_no_contact_no_warning_word_and_no_key_before_it_inserts(
+    client, production, crew, ladder_cast, category
+):
+    """What filing reads on every request is cached per production (contacts, warning words) or left to a
+    unique index (the submission key); a repeat misfire's earlier report is found and locked at once."""
+    import uuid
+
+    from tests.incidents.test_report_form import form_data, new_url
+
+    client.force_login(crew)
+    for title in ("Warm-up", "Warm-up repeat"):  # caches, session; a second misfire tells the top level too
+        client.post(new_url(production), form_data(production, category, title=title))
+    data = form_data(production, category, title="Second", idempotency_key=str(uuid.uuid4()))
+    with CaptureQueriesContext(connection) as captured:
+        assert client.post(new_url(production), data).status_code == 302
+
+    statements = [q["sql"] for q in captured.captured_queries]
+    for table in ("incidents_warningterm", "incidents_channelpreference", "incidents_pushsubscription"):
+        assert not [sql for sql in statements if table in sql], f"a warm filing read {table}"
+    report_reads = [sql for sql in statements if sql.startswith('SELECT "incidents_report"')]
+    if category == Category.MISFIRE:  # a repeat of the warm-up misfire
+        assert len(report_reads) == 1 and "FOR UPDATE" in report_reads[0]
+        assert Report.objects.get(title="Second").repeat_of.title == "Warm-up repeat"
+    else:
+        assert report_reads == []  # not even by its submission key
