@@ -23,11 +23,12 @@ middleware, session, the view, templates), --runs requests of each after a warm-
 It prints the median and 95th percentile of each, this process's CPU time per request (the machine
 is shared: on a busy one the wall time is mostly waiting for a core), the queries per request and the
 time spent in them (counted by a wrapper: DEBUG is off, as in production). Then --users (20) paced
-people at once against gunicorn (3 workers x 4 threads), each drawing the dashboard or the bare GET
+people at once against gunicorn (--workers x --threads), each drawing the dashboard or the bare GET
 (/bench/bare/, bench.settings) before every request, so both share the same seconds: p50/p95/p99 of
 each. Ends with `dashboard_<reports>_reports_median <ms> ms`. Targets: the median under 100 ms on the
 server and the p95 under 100 ms with the 20 paced users; the exit status is 1 when one is missed.
-`--profile N` then profiles N dashboards and N queue fragments (cProfile on CPU time, as bench.filing).
+`--profile N` then profiles N home pages, N dashboards and N queue fragments (cProfile on CPU time,
+as bench.filing). `--workers`/`--threads` set gunicorn's (the Dockerfile's 3 x 4 by default).
 """
 
 import argparse
@@ -267,7 +268,7 @@ def timed(runs: int, call) -> tuple[list[float], list[float], list[int], list[fl
 
 
 def concurrent(options: argparse.Namespace, production_id: int, folder) -> dict:
-    """--users paced people at once on gunicorn (3 workers x 4 threads, DEBUG off): each draws the dashboard
+    """--users paced people at once on gunicorn (--workers x --threads, DEBUG off): each draws the dashboard
     or the bare GET (bench.settings' /bench/bare/: the same middleware and one SELECT) before each request,
     a pause of 0..--pace-ms first, for --concurrent-seconds. Both sides in the same seconds."""
     from accounts.models import Membership, Role, User
@@ -282,7 +283,8 @@ def concurrent(options: argparse.Namespace, production_id: int, folder) -> dict:
     port = harness.free_port()
     base_url = f"http://127.0.0.1:{port}"
     stack = LiveStack(folder=folder, env={"DJANGO_SETTINGS_MODULE": "bench.settings"})
-    web = ["-m", "gunicorn", "safetrack.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "3", "--threads", "4"]
+    web = ["-m", "gunicorn", "safetrack.wsgi", "--bind", f"127.0.0.1:{port}"]
+    web += ["--workers", str(options.workers), "--threads", str(options.threads)]
     stack.start("web", [*web, "--keep-alive", str(options.pace_ms // 1000 + 5), "--timeout", "30"])
     try:
         harness.wait_for_port(port, timeout=60)
@@ -384,7 +386,8 @@ def run(options: argparse.Namespace) -> float:
         together = concurrent(options, production_id, options.folder)
         print(
             f"\n{options.users} paced users at once (a pause of 0..{options.pace_ms} ms before each request, "
-            f"{options.concurrent_seconds} s), gunicorn 3 workers x 4 threads, DEBUG off; load average "
+            f"{options.concurrent_seconds} s), gunicorn {options.workers} workers x {options.threads} threads, "
+            "DEBUG off; load average "
             f"{together['load'][0]:.1f} -> {together['load'][1]:.1f}"
         )
         headers = ["request (paced, interleaved)", "n", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors"]
@@ -398,6 +401,7 @@ def run(options: argparse.Namespace) -> float:
         print(f"dashboard_p95_{options.users}_users {p95:.3f} ms")
     if options.profile:
         fragment = f"/dashboard/queue/?production={production_id}"
+        print(harness.cpu_profile("home page", get("/"), options.profile))
         print(harness.cpu_profile("dashboard", get(dashboard), options.profile))
         print(harness.cpu_profile("queue fragment", get(fragment), options.profile))
     print("\ntargets: " + ", ".join(f"{name}: {'met' if ok else 'MISSED'}" for name, ok in verdicts.items()))
@@ -423,6 +427,8 @@ def main() -> int:
         help="with --reports above it: this many reports in the last 16 weeks, the rest resolved history before them",
     )
     parser.add_argument("--pace-ms", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (gthread)")
     parser.add_argument("--concurrent-seconds", type=int, default=20)
     options = parser.parse_args()
     if not (0 <= options.users <= 200 and 1 <= options.concurrent_seconds <= 300):
