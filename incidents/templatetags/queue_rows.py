@@ -9,7 +9,6 @@ around the rows).
 """
 
 from django import template
-from django.template.defaultfilters import date as date_filter
 from django.template.defaulttags import CsrfTokenNode
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -31,7 +30,7 @@ def _head(row: QueueRow, overdue_badge: str, title_class: str) -> SafeString:
     deadline = (
         format_html(
             ' <small class="text-body-secondary">(<time datetime="{}">{}</time>)</small>',
-            date_filter(template_localtime(row.countdown.deadline), "c"),  # as the `date` filter in a template
+            template_localtime(row.countdown.deadline).isoformat(),  # the `date:"c"` filter's ISO 8601
             row.deadline,
         )
         if row.deadline
