@@ -1,12 +1,13 @@
 """The triggers that bump accounts_production.config_version when what the ladder, handler and contact
 caches hold changes (memberships, the escalation policy, its levels, the people named on levels, a member's
 email, active or superuser flag; and, since migration 0025, a member's channel choice, phone number or push
-subscription, and the warning words the scanner looks for, which every production's version follows), as
-SQL for PostgreSQL and SQLite.
+subscription, and the warning words the scanner looks for, which every production's version follows; on
+PostgreSQL once per statement since 0026), as SQL for PostgreSQL and SQLite.
 
-PostgreSQL gets them from migrations 0014 and 0025. SQLite gets them after every `migrate` (incidents.apps): Django
-remakes a SQLite table to alter it, which drops the triggers on that table and refuses to drop a table that
-another table's trigger names, so on SQLite they are dropped before migrating and created again after."""
+PostgreSQL gets them from migrations 0014, 0025 and 0026. SQLite gets them after every `migrate`
+(incidents.apps): Django remakes a SQLite table to alter it, which drops the triggers on that table and
+refuses to drop a table that another table's trigger names, so on SQLite they are dropped before migrating
+and created again after."""
 
 from collections.abc import Callable
 
@@ -14,7 +15,8 @@ from django.db import connections, migrations
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.recorder import MigrationRecorder
 
-BUMP = "UPDATE accounts_production SET config_version = config_version + 1 WHERE id IN ({ids})"
+BUMP_ALL = "UPDATE accounts_production SET config_version = config_version + 1"
+BUMP = BUMP_ALL + " WHERE id IN ({ids})"
 POLICY_OF_LEVEL = "SELECT production_id FROM incidents_escalationpolicy WHERE id = {row}.policy_id"
 POLICY_OF_LEVEL_ID = (
     "SELECT p.production_id FROM incidents_escalationpolicy p JOIN incidents_escalationlevel l "
@@ -132,11 +134,35 @@ def statements_0025(vendor: str) -> tuple[list[str], list[str]]:
     return _rows(vendor, TABLES_0025)
 
 
+WARNING_WORDS = "incidents_warningterm"
+
+
+def statements_0026(vendor: str) -> tuple[list[str], list[str]]:
+    """Migration 0026's triggers: (create, drop). On PostgreSQL the warning words bump every production once
+    per statement instead of once per row (an import of thousands of words in one INSERT is one bump, not
+    thousands of updates of every production); SQLite has row triggers only and keeps 0025's."""
+    if vendor != "postgresql":
+        return [], []
+    row_create, row_drop = _postgresql_rows([(table, ids) for table, ids in TABLES_0025 if table == WARNING_WORDS])
+    function = f"{WARNING_WORDS}_config_touch_statement"
+    create = f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$
+BEGIN
+    {BUMP_ALL};
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER {function} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {WARNING_WORDS}
+    FOR EACH STATEMENT EXECUTE FUNCTION {function}();"""
+    drop = f"DROP TRIGGER IF EXISTS {function} ON {WARNING_WORDS}; DROP FUNCTION IF EXISTS {function}();"
+    return [*row_drop, create], [drop, *row_create]
+
+
 Statements = Callable[[str], tuple[list[str], list[str]]]
 # Each migration that adds triggers, and its statements (SQLite's are made again after every migrate).
 BY_MIGRATION: dict[tuple[str, str], Statements] = {
     ("incidents", "0014_config_version_triggers"): statements,
     ("incidents", "0025_contact_and_scanner_config_triggers"): statements_0025,
+    ("incidents", "0026_warning_words_trigger_per_statement"): statements_0026,
 }
 
 

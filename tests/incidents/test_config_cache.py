@@ -6,6 +6,7 @@ production row afresh)."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Department, Membership, Production, Role
@@ -169,3 +170,18 @@ def test_a_warning_word_an_admin_adds_or_retires_is_scanned_for_by_the_next_fili
     term.save()
     report.production = fresh(production)
     assert not scanner_for(report).scan("The zorblaster was left on the cart.")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has row triggers only")
+def test_an_import_of_many_warning_words_bumps_each_production_once_and_is_still_scanned_for(production, crew):
+    other = Production.objects.create(name="Second unit")
+    before = {p.pk: p.config_version for p in (fresh(production), fresh(other))}
+
+    WarningTerm.objects.bulk_create(WarningTerm(words=f"zorblaster{n}") for n in range(300))  # one statement
+
+    assert fresh(production).config_version == before[production.pk] + 1
+    assert fresh(other).config_version == before[other.pk] + 1
+    report = Report.objects.select_related("production").get(pk=file_report(production, crew, title="Quiet").pk)
+    assert scanner_for(report).scan("The zorblaster299 was left on the cart.")
+    WarningTerm.objects.filter(words="zorblaster299").update(active=False)  # one more statement, one more bump
+    assert fresh(production).config_version == before[production.pk] + 2
