@@ -41,8 +41,11 @@ def report_people_attach(report: Report) -> Report:
     return report
 
 
-def active_stop_work_for(production_ids: list[int], limit: int | None = None) -> list[Report]:
-    """Active stop-work calls of these productions, newest first."""
+def active_stop_work_for(
+    production_ids: list[int], limit: int | None = None, productions: dict[int, Production] | None = None
+) -> list[Report]:
+    """Active stop-work calls of these productions, newest first. `productions` (by id), when the caller
+    has them already (a member's memberships), spares reading them."""
     if not production_ids:
         return []
     calls = Report.objects.active_stop_work().filter(production_id__in=production_ids).order_by("-created_at")
@@ -50,7 +53,8 @@ def active_stop_work_for(production_ids: list[int], limit: int | None = None) ->
     # Read apart, and only when there is a call (on most pages there is none): joined, PostgreSQL planned
     # this query, asked on every page for the banner, for several times as long as it ran it.
     if calls:
-        productions = Production.objects.in_bulk({call.production_id for call in calls})
+        if productions is None:
+            productions = Production.objects.in_bulk({call.production_id for call in calls})
         for call in calls:
             call.production = productions[call.production_id]
         reports_people_attach(calls, ("reporter",))
@@ -61,18 +65,18 @@ def active_stop_work_seen_by(user: User, production_id: int | None = None) -> li
     """The active stop-work calls of the user's productions (of `production_id` alone when given), newest
     first: one query per request, however many parts of the page ask (the banner on every page, the
     dashboard's list). Kept on the request's user object, which lives as long as the request."""
-    memberships = user_memberships(user)
-    member_of = {m.production_id for m in memberships}
-    if production_id is not None and production_id not in member_of:
+    # During a stop-work call every member opens the app: their memberships already hold the productions.
+    productions = {m.production_id: m.production for m in user_memberships(user)}
+    if production_id is not None and production_id not in productions:
         return active_stop_work_for([production_id])  # a superuser looking at another production
     calls = getattr(user, "_active_stop_work", None)
     if calls is None:
-        calls = active_stop_work_for(sorted(member_of), limit=STOP_WORK_READ_LIMIT)
+        calls = active_stop_work_for(sorted(productions), limit=STOP_WORK_READ_LIMIT, productions=productions)
         user._active_stop_work = calls
     if production_id is None:
         return calls
     if len(calls) >= STOP_WORK_READ_LIMIT:
-        return active_stop_work_for([production_id])
+        return active_stop_work_for([production_id], productions=productions)
     return [call for call in calls if call.production_id == production_id]
 
 

@@ -437,8 +437,8 @@ def bulk_reports(production, reporter, handler, count):
 # for the banner and the list (incidents.selectors.reports.active_stop_work_seen_by), and, this test's call
 # being active, its production and caller in two more; the lists' people in one query. (Each costs
 # PostgreSQL less than planning the joins they replace.)
-DASHBOARD_QUERIES = 17  # and 1: the corrective actions not verified yet
-FRAGMENT_QUERIES = 11
+DASHBOARD_QUERIES = 16  # and 1: the corrective actions not verified yet
+FRAGMENT_QUERIES = 10
 
 
 @pytest.mark.parametrize("count", [10, 1000])
