@@ -226,7 +226,8 @@ class ReportForm(KeptFilesMixin, ReportFormLayout, forms.Form):
         if membership is not None:
             self.fields["department"].initial = membership.department
             self.fields["show_department"].help_text = _(
-                "Only for confidential reports: handlers see “a crew member (%(department)s)”, never your name."
+                "Only for confidential reports: handlers see “a crew member (%(department)s)”, never your name. "
+                "Unticked, your department is left out of the report."
             ) % {"department": membership.get_department_display()}
         # Lazy: queried only to check ids that were sent, never to list them all.
         self.fields["earlier_reports"].queryset = self.earlier_linkable()
@@ -386,7 +387,16 @@ class ReportForm(KeptFilesMixin, ReportFormLayout, forms.Form):
             self._refuse_own_earlier_reports(data)
         if data["identity"] != Identity.CONFIDENTIAL:
             data["show_department"] = False
+        if data["identity"] != Identity.NAMED and not data["show_department"] and self._own_department_unchanged(data):
+            # "Department concerned" starts at the reporter's own (under "Add details", often never opened):
+            # kept on a confidential or anonymous report it would point at them. Their department is shown
+            # only if they tick "Show my department"; the department heads of every department are told.
+            data["department"] = ""
         return data
+
+    def _own_department_unchanged(self, data: dict[str, Any]) -> bool:
+        own = self.fields["department"].initial
+        return bool(own) and data.get("department") == own
 
     def _refuse_own_earlier_reports(self, data: dict[str, Any]) -> None:
         """An anonymous report that links the reporter's own earlier report says who wrote it."""

@@ -320,6 +320,43 @@ def test_a_confidential_report_keeps_the_reporter_but_never_shows_the_name_to_ha
     assert "Gabi Grip" not in page
 
 
+@pytest.mark.parametrize("identity", [Identity.CONFIDENTIAL, Identity.ANONYMOUS])
+def test_a_confidential_or_anonymous_report_drops_the_reporters_own_department_the_form_filled_in(
+    client, production, crew, ladder_cast, identity
+):
+    client.force_login(crew)
+    form = client.get(new_url(production)).content.decode()
+    assert '<option value="grip" selected>' in form  # a named report goes to their own department head first
+
+    client.post(new_url(production), form_data(production, identity=identity, department=Department.GRIP))
+
+    report = Report.objects.get()
+    assert (report.department, report.show_department) == ("", False)
+    for handler in (ladder_cast["department_head"], ladder_cast["producer"]):
+        client.force_login(handler)
+        dashboard = client.get(reverse("dashboard"), {"production": production.pk}).content.decode()
+        assert "Grip" not in without_owner_pickers(client.get(report.get_absolute_url()).content.decode())
+        assert "· Grip" not in dashboard
+
+
+@pytest.mark.parametrize(
+    "identity, department, show_department, kept",
+    [
+        (Identity.NAMED, Department.GRIP, None, Department.GRIP),
+        (Identity.CONFIDENTIAL, Department.GRIP, "on", Department.GRIP),
+        (Identity.CONFIDENTIAL, Department.CAMERA, None, Department.CAMERA),
+        (Identity.ANONYMOUS, Department.CAMERA, None, Department.CAMERA),
+    ],
+)
+def test_the_department_concerned_is_kept_when_named_shown_on_purpose_or_another_than_the_reporters(
+    crew_client, production, crew, identity, department, show_department, kept
+):
+    data = form_data(production, identity=identity, department=department, show_department=show_department)
+    crew_client.post(new_url(production), data)
+
+    assert Report.objects.get().department == kept
+
+
 def test_an_anonymous_report_from_the_form_is_not_linked_and_shows_a_receipt_once(crew_client, production, crew):
     session_before = dict(crew_client.session.items())
     posted = crew_client.post(new_url(production), form_data(production, identity=Identity.ANONYMOUS))
