@@ -9,8 +9,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
+from incidents.access import may_act_on
 from incidents.armory_chain import armory_trail_check
 from incidents.categories import Category, Severity
+from incidents.ladder import ladder_for
 from incidents.models import (
     AmmoKind,
     AmmoLot,
@@ -102,11 +104,16 @@ def test_live_ammunition_cannot_be_stocked_and_files_a_critical_report(productio
     assert report.ammunition == "live"
     assert "Arden Armorer tried to add 12 live rounds (.45 ACP ball)" in report.description
     assert ArmoryGap.objects.get(report=report).kind == GapKind.LIVE_AMMUNITION
-    # The safety coordinator and the producers hear of it at once, not only the first level.
+    # The safety coordinator and the producers hear of it at once, not only the first level; the armorer
+    # who tried is who it is about: never told as a handler, and unable to acknowledge it.
     told = set(
         Notification.objects.filter(report=report, channel="in_app").values_list("recipient__full_name", flat=True)
     )
-    assert {"Ada FirstAD", "Pia Producer", "Arden Armorer"} <= told
+    assert {"Ada FirstAD", "Pia Producer"} <= told
+    assert "Arden Armorer" not in told
+    assert report.concerns_person == armorer
+    assert not may_act_on(armorer, report, ladder_for(production))
+    assert may_act_on(ladder_cast["producer"], report, ladder_for(production))
     assert _kinds(production) == [ArmoryEventKind.GAP_REPORTED, ArmoryEventKind.LIVE_AMMUNITION_REFUSED]
     assert armory_trail_check(production.pk).intact
 

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from accounts.models import Department, Membership, Production, User, rank_of
+from incidents import access
 from incidents.ladder import Ladder, ladder_for
 from incidents.models import (
     ArmoryEventKind,
@@ -51,6 +52,9 @@ class Gap:
     first_role: str | None = None  # start at the first ladder level this role sits at (default: level 1)
     first_level: int | None = None  # or at this level
     also_tell_roles: Sequence[str] = ()
+    # The person whose own act the report is about (live rounds they tried to stock): never told as a
+    # handler, never able to acknowledge it; the level above them is told instead (DESIGN.md, Flows 3).
+    concerns_person: User | None = None
 
 
 def gap_language(user: User | None) -> str:
@@ -100,6 +104,7 @@ def gap_report_file(*, production: Production, gap: Gap, now: datetime) -> Repor
             ammunition=gap.ammunition,
             armorer_present=gap.armorer_present,
             identity=Identity.SYSTEM,
+            concerns_person=gap.concerns_person,
         ),
         now=now,
         first_level=first_level,
@@ -144,7 +149,7 @@ def _tell_roles(*, report: Report, roles: Sequence[str]) -> None:
         )
         .select_related("user")
         .order_by("user_id")
-        if membership.user_id not in already
+        if membership.user_id not in already and not access.is_conflicted(membership.user, report)
     ]
     if users:
         notify.notify(event=filed, report=report, recipients=_unique(users), level=report.escalation_level)

@@ -229,6 +229,7 @@ def _live_ammunition_refuse(production: Production, user: User, description: str
                 % {"name": user, "count": count, "description": description},
                 ammunition=Ammunition.LIVE,
                 also_tell_roles=(Role.ARMORER, Role.SAFETY, Role.PRODUCER),
+                concerns_person=user,
             ),
             now=now,
         )
