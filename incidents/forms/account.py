@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from incidents.categories import Severity
+from incidents.forms.fields import TextField
 from incidents.models import Channel
 from incidents.selectors.contacts import CHOOSABLE, DEFAULT_CHOSEN
 
@@ -33,7 +34,7 @@ class ChannelsForm(forms.Form):
 class PhoneForm(forms.Form):
     """The mobile number to verify (checked and normalised by services.contacts.phone_normalise)."""
 
-    number = forms.CharField(
+    number = TextField(
         label=_("Mobile number, with its country code"),
         max_length=64,
         strip=True,
@@ -48,7 +49,7 @@ class PhoneForm(forms.Form):
 
 
 class PhoneCodeForm(forms.Form):
-    code = forms.CharField(
+    code = TextField(
         label=_("The 6-digit code in the text message"),
         max_length=20,
         strip=True,

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from incidents.forms.fields import text_box
+from incidents.forms.fields import TextField, text_box
 from incidents.forms.kept_files import KeptFilesMixin
 from incidents.forms.report_fields import MultipleFileField, MultipleFileInput
 from incidents.services.actions import DONE_MEANS_MAX, LONGEST_DUE, MAX_ACTIONS_PER_PLAN, WHAT_MAX, ActionPlan
@@ -24,7 +24,7 @@ ROWS = 3  # empty rows shown; more can be added once these are planned
 class ActionRowForm(forms.Form):
     """One action. A row left wholly empty is skipped; a row started must be finished."""
 
-    what = forms.CharField(
+    what = TextField(
         label=_("What to do"),
         max_length=WHAT_MAX,
         required=False,
@@ -43,7 +43,7 @@ class ActionRowForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("Enter a date, like 2026-12-24.")},
     )
-    done_means = forms.CharField(
+    done_means = TextField(
         label=_("Done means"),
         max_length=DONE_MEANS_MAX,
         required=False,

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from incidents.forms.fields import HiddenTextField, text_box
+from incidents.forms.fields import HiddenTextField, TextField, text_box
 from incidents.forms.report import ReportForm
 from incidents.services.receipt import RECEIPT_GROUP_LENGTH, RECEIPT_GROUPS, RECEIPT_LENGTH, receipt_normalize
 
@@ -74,7 +74,7 @@ class AnonymousReportForm(ReportForm):
 
     placed_by_page = (HONEYPOT_FIELD,)
 
-    website = forms.CharField(
+    website = TextField(
         label=_("Leave this field empty"),
         required=False,
         max_length=200,
@@ -118,7 +118,7 @@ class AnonymousReportForm(ReportForm):
 
 
 class ReceiptForm(forms.Form):
-    receipt = forms.CharField(
+    receipt = TextField(
         label=_("Receipt code"),
         max_length=80,
         help_text=_("The code you were shown when you filed the report, e.g. ABCDE-FGHJK-MNPQR-STUVW-XYZ23."),

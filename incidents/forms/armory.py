@@ -6,6 +6,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from incidents.forms.fields import TextField
 from incidents.models import AmmoKind, WeaponKind
 from incidents.services.armory.inventory import COUNT_MAX, LIVE, REASON_MAX_LENGTH, WeaponDraft
 
@@ -17,7 +18,7 @@ def submit_helper(label: str, css_class: str = "btn-primary btn-lg w-100") -> Fo
 
 
 def reason_field(label: str, help_text: str = "") -> forms.CharField:
-    return forms.CharField(
+    return TextField(
         label=label,
         max_length=REASON_MAX_LENGTH,
         help_text=help_text,
@@ -52,12 +53,12 @@ class WeaponForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose what kind of weapon it is."), "invalid_choice": _("Choose a kind.")},
     )
-    make = forms.CharField(
+    make = TextField(
         label=_("Make"),
         max_length=100,
         error_messages={"required": _("Give the make, e.g. Colt."), "max_length": _("Keep the make short.")},
     )
-    model_name = forms.CharField(
+    model_name = TextField(
         label=_("Model"),
         max_length=100,
         error_messages={
@@ -65,7 +66,7 @@ class WeaponForm(forms.Form):
             "max_length": _("Keep the model short."),
         },
     )
-    serial = forms.CharField(
+    serial = TextField(
         label=_("Serial or prop number"),
         max_length=100,
         help_text=_("The number people call the weapon by on set; unique in this production."),
@@ -103,7 +104,7 @@ class AmmunitionForm(forms.Form):
             "invalid_choice": _("Choose dummies or blanks."),
         },
     )
-    description = forms.CharField(
+    description = TextField(
         label=_("Type"),
         max_length=200,
         help_text=_("Calibre, maker and load, e.g. “.45 Colt quarter-load blanks”."),

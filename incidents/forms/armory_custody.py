@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from incidents.forms.fields import TextField
 from incidents.models import AmmoLot, CustodyRecord, Load, Weapon
 from incidents.services.armory.custody import SCENE_MAX_LENGTH, CheckOut
 from incidents.services.armory.days import OVERRIDE_MAX_LENGTH
@@ -43,7 +44,7 @@ class CheckOutForm(forms.Form):
             "invalid_choice": _("Choose a member of this production."),
         },
     )
-    scene = forms.CharField(
+    scene = TextField(
         label=_("Scene"),
         max_length=SCENE_MAX_LENGTH,
         error_messages={
@@ -91,7 +92,7 @@ class CheckOutForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
     )
-    meeting_override = forms.CharField(
+    meeting_override = TextField(
         label=_("Check it out before the safety meeting anyway, because"),
         required=False,
         max_length=OVERRIDE_MAX_LENGTH,

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from incidents.forms.fields import TextField
 from incidents.models import TimeRequestKind
 from incidents.services.armory.days import SCENES_MAX_LENGTH, TOPICS_MAX_LENGTH, DayPlan
 from incidents.services.armory.time_requests import REASON_MAX_LENGTH, WHAT_MAX_LENGTH
@@ -42,7 +43,7 @@ class RefusalsOnFields(forms.Form):
 
 class DayForm(RefusalsOnFields):
     date = _date_field(_("Date"))
-    scenes = forms.CharField(
+    scenes = TextField(
         label=_("Scenes"),
         max_length=SCENES_MAX_LENGTH,
         help_text=_("As on the call sheet, e.g. 12, 14A, 15."),
@@ -88,7 +89,7 @@ class MeetingForm(RefusalsOnFields):
             "invalid_choice": _("Choose a member of this production."),
         },
     )
-    topics = forms.CharField(
+    topics = TextField(
         label=_("Topics"),
         max_length=TOPICS_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -117,7 +118,7 @@ class TimeRequestForm(RefusalsOnFields):
             "invalid_choice": _("Choose what the time is for."),
         },
     )
-    what = forms.CharField(
+    what = TextField(
         label=_("Time or resources you need"),
         max_length=WHAT_MAX_LENGTH,
         help_text=_("E.g. two hours before call to secure the weapons; a second armorer for scene 40."),
@@ -126,7 +127,7 @@ class TimeRequestForm(RefusalsOnFields):
             "max_length": _("Keep it under %(limit_value)d characters."),
         },
     )
-    reason = forms.CharField(
+    reason = TextField(
         label=_("Why"),
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -149,7 +150,7 @@ class AnswerForm(RefusalsOnFields):
         widget=forms.RadioSelect,
         error_messages={"required": _("Approve or refuse."), "invalid_choice": _("Approve or refuse.")},
     )
-    answer = forms.CharField(
+    answer = TextField(
         label=_("Reason"),
         required=False,
         max_length=REASON_MAX_LENGTH,

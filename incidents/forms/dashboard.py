@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
 from incidents.categories import Category, Severity
+from incidents.forms.fields import TextField
 from incidents.models import ReportStatus
 
 SEARCH_MAX_LENGTH = 100
@@ -23,7 +24,7 @@ class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=_any(ReportStatus.choices))
     department = forms.ChoiceField(label=_("Department"), required=False, choices=_any(Department.choices))
     level = forms.IntegerField(label=_("Escalation level"), required=False, min_value=1, max_value=99)
-    q = forms.CharField(
+    q = TextField(
         label=_("Search"),
         required=False,
         max_length=SEARCH_MAX_LENGTH,

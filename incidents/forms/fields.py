@@ -1,7 +1,37 @@
 """Fields the forms share."""
 
+import unicodedata
+
 from django import forms
 from django.utils.functional import Promise
+
+
+def _invisible(character: str) -> bool:
+    """Whitespace, or a character that takes no room (zero-width space and joiners, word joiner, byte
+    order mark, soft hyphen, direction marks: Unicode's "format" characters)."""
+    return character.isspace() or unicodedata.category(character) == "Cf"
+
+
+def strip_invisible(text: str) -> str:
+    """The text without whitespace and invisible characters at its ends: "" when nothing visible is left."""
+    start, end = 0, len(text)
+    while start < end and _invisible(text[start]):
+        start += 1
+    while end > start and _invisible(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+class TextField(forms.CharField):
+    """The text people type. Text made only of invisible characters (zero-width spaces, joiners, direction
+    marks) is empty, so a required box says so, as it does for spaces (Django strips whitespace alone);
+    any other text is kept as typed, what the trail keeps as evidence."""
+
+    def to_python(self, value: object) -> str:
+        text = super().to_python(value)
+        if self.strip and isinstance(text, str) and text and not strip_invisible(text):
+            return self.empty_value
+        return text
 
 
 def text_box(
@@ -12,13 +42,13 @@ def text_box(
     max_length: int = 4000,
     rows: int = 3,
     help_text: str | Promise = "",
-) -> forms.CharField:
+) -> TextField:
     """A box for free text someone types (a comment, a reply, a reason, a corrective action), with the
     words said when it is left empty and, where given, when it is too long."""
     error_messages = {"required": required}
     if too_long is not None:
         error_messages["max_length"] = too_long
-    return forms.CharField(
+    return TextField(
         label=label,
         max_length=max_length,
         widget=forms.Textarea(attrs={"rows": rows}),

@@ -3,9 +3,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from incidents.forms.fields import TextField
+
 
 class FirearmFlagForm(forms.Form):
-    reason = forms.CharField(
+    reason = TextField(
         label=_("Why?"),
         max_length=2000,
         required=False,

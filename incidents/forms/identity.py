@@ -5,11 +5,12 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from incidents.forms.fields import TextField
 from incidents.services.identity import REASON_MAX_LENGTH
 
 
 class RevealForm(forms.Form):
-    reason = forms.CharField(
+    reason = TextField(
         label=_("Why must the name be revealed?"),
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from incidents.forms.fields import text_box
+from incidents.forms.fields import TextField, text_box
 from incidents.models import MAX_WHYS, Factor, Investigation
 from incidents.services.attachments import CleanUpload, upload_clean
 from incidents.services.investigations import (
@@ -51,14 +51,14 @@ class InvestigationForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": _("Choose factors from the list.")},
     )
-    factors_other = forms.CharField(
+    factors_other = TextField(
         label=_("Other factor"),
         max_length=OTHER_MAX,
         required=False,
         help_text=_("If you ticked “Other”: what was it?"),
         error_messages={"max_length": _("Keep it under %(limit_value)d characters.")},
     )
-    linked_reports = forms.CharField(
+    linked_reports = TextField(
         label=_("Linked reports"),
         max_length=300,
         required=False,
@@ -74,7 +74,7 @@ class InvestigationForm(forms.Form):
         whys = {}
         for number, name in enumerate(WHY_FIELDS, start=1):
             label = _("Why did it happen?") if number == 1 else _("Why was that? (%(number)s)") % {"number": number}
-            whys[name] = forms.CharField(
+            whys[name] = TextField(
                 label=label,
                 max_length=WHY_MAX,
                 required=False,
@@ -139,7 +139,7 @@ class InvestigationForm(forms.Form):
 
 
 class StatementForm(forms.Form):
-    witness = forms.CharField(
+    witness = TextField(
         label=_("Whose statement"),
         max_length=WITNESS_MAX,
         help_text=_("The witness's name, or how they are known on set."),

@@ -28,7 +28,7 @@ from incidents.models import Ammunition, Identity, Report
 from incidents.services.attachments import CleanUpload
 from incidents.services.filing import ReportDraft
 
-from .fields import HiddenTextField
+from .fields import HiddenTextField, TextField
 from .kept_files import KeptFilesMixin
 from .report_fields import (
     ConcernsField,
@@ -70,13 +70,13 @@ class ReportForm(KeptFilesMixin, ReportFormLayout, forms.Form):
             "must act within minutes."
         ),
     )
-    title = forms.CharField(
+    title = TextField(
         label=_("In a few words"),
         max_length=200,
         help_text=_("For example: “Live round found in the prop cart”."),
         error_messages={"required": _("Give the report a short title.")},
     )
-    description = forms.CharField(
+    description = TextField(
         label=_("What happened?"),
         max_length=10000,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -94,7 +94,7 @@ class ReportForm(KeptFilesMixin, ReportFormLayout, forms.Form):
             "invalid": _("Enter a date and time, like 2025-03-14 15:30."),
         },
     )
-    location = forms.CharField(label=_("Where?"), max_length=200, required=False)
+    location = TextField(label=_("Where?"), max_length=200, required=False)
     department = forms.ChoiceField(
         label=_("Department concerned"),
         choices=[("", "—"), *Department.choices],
@@ -102,10 +102,10 @@ class ReportForm(KeptFilesMixin, ReportFormLayout, forms.Form):
         help_text=_("Its department head is told first."),
     )
     injuries = forms.BooleanField(label=_("Someone was hurt"), required=False)
-    injury_description = forms.CharField(
+    injury_description = TextField(
         label=_("Who was hurt, and how?"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    weapon = forms.CharField(
+    weapon = TextField(
         label=_("Weapon"), max_length=200, required=False, help_text=_("Make, model or the prop number.")
     )
     # Required for the firearm categories (checked in clean()); a radio with no default, so nobody
@@ -122,7 +122,7 @@ class ReportForm(KeptFilesMixin, ReportFormLayout, forms.Form):
         required=False,
         widget=forms.NullBooleanSelect,
     )
-    witnesses = forms.CharField(
+    witnesses = TextField(
         label=_("Who else saw it?"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     concerns = ConcernsField(
@@ -138,14 +138,14 @@ class ReportForm(KeptFilesMixin, ReportFormLayout, forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    earlier_q = forms.CharField(
+    earlier_q = TextField(
         label=_("Find an earlier report"),
         max_length=100,
         required=False,
         help_text=_("A word of its title, or its number."),
         widget=forms.TextInput(attrs={"type": "search", "enterkeyhint": "search", "autocomplete": "off"}),
     )
-    warned_whom = forms.CharField(
+    warned_whom = TextField(
         label=_("Who did you warn?"), max_length=200, required=False, help_text=_("A name or a role.")
     )
     warned_on = forms.DateField(
@@ -154,7 +154,7 @@ class ReportForm(KeptFilesMixin, ReportFormLayout, forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("Enter a date, like 2025-03-14.")},
     )
-    warned_how = forms.CharField(
+    warned_how = TextField(
         label=_("How, and what did you say?"),
         max_length=4000,
         required=False,

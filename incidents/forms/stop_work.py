@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership
-from incidents.forms.fields import HiddenTextField
+from incidents.forms.fields import HiddenTextField, TextField
 from incidents.models import Identity
 from incidents.services.stop_work import CLEARANCE_MAX_LENGTH, REASON_MAX_LENGTH
 
@@ -47,7 +47,7 @@ class StopWorkForm(forms.Form):
             "invalid_choice": _("Choose one of your productions."),
         },
     )
-    title = forms.CharField(
+    title = TextField(
         label=_("Why must work stop?"),
         max_length=REASON_MAX_LENGTH,
         help_text=_("A few words everyone will see on the red banner, e.g. “Live round found in the prop cart”."),
@@ -56,14 +56,14 @@ class StopWorkForm(forms.Form):
             "max_length": _("Keep the reason under %(limit_value)d characters; add the rest below."),
         },
     )
-    description = forms.CharField(
+    description = TextField(
         label=_("Anything else handlers should know (optional)"),
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"max_length": _("Keep the details under %(limit_value)d characters.")},
     )
-    location = forms.CharField(
+    location = TextField(
         label=_("Where (optional)"),
         required=False,
         max_length=200,
@@ -110,7 +110,7 @@ class StopWorkForm(forms.Form):
 
 
 class StopWorkLiftForm(forms.Form):
-    clearance_note = forms.CharField(
+    clearance_note = TextField(
         label=_("Clearance: what was checked, and by whom"),
         max_length=CLEARANCE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
