@@ -50,20 +50,22 @@ def _tell_ack_result(request: HttpRequest, result: AckResult) -> None:
     if result.won:
         messages.success(
             request,
-            _("You acknowledged this report: it stops climbing. Resolve it by %(when)s.")
-            % {"when": local_datetime(report.next_escalation_at, report.production)},
+            _("You acknowledged report #%(number)s: it stops climbing. Resolve it by %(when)s.")
+            % {"number": report.pk, "when": local_datetime(report.next_escalation_at, report.production)},
         )
     elif report.status == ReportStatus.ACKNOWLEDGED and result.acknowledged_by is not None:
         messages.warning(
             request,
-            _("%(name)s acknowledged this report first, at %(when)s. Nothing else to do to stop it climbing.")
+            _("%(name)s acknowledged report #%(number)s first, at %(when)s. Nothing else to do to stop it climbing.")
             % {
+                "number": report.pk,
                 "name": access.person_label(result.acknowledged_by, report, request.user),
                 "when": local_datetime(result.acknowledged_at, report.production),
             },
         )
     else:
-        messages.info(request, _("This report is already resolved: there is nothing to acknowledge."))
+        already = _("Report #%(number)s is already resolved: there is nothing to acknowledge.")
+        messages.info(request, already % {"number": report.pk})
 
 
 @login_required

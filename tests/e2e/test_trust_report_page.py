@@ -35,7 +35,7 @@ def test_an_acknowledgement_made_in_another_browser_shows_within_10_s_without_a_
     armorer = open_page(user=world.handlers["armorer"])
     armorer.goto(report.get_absolute_url())
     armorer.get_by_role("button", name="Acknowledge: I am on it").click()
-    expect(armorer.get_by_text("You acknowledged this report")).to_be_visible()
+    expect(armorer.get_by_text("You acknowledged report #")).to_be_visible()
 
     expect(reporter.get_by_text("Acknowledged by Arden Armorer")).to_be_visible(timeout=LIVE_WITHIN_MS)
     expect(reporter.locator('[data-part="badges"]')).to_contain_text("Acknowledged")

@@ -35,7 +35,7 @@ def test_the_armorer_told_at_level_1_acknowledges_late_after_the_report_climbed_
     assert layout["scrollWidth"] <= layout["clientWidth"], layout["overflowing"]  # fits a 360 px phone
     browsing.screenshot(armorer, "armorer-sees-the-button-at-level-4")
     armorer.get_by_role("button", name="Acknowledge: I am on it").click()
-    expect(armorer.get_by_text("You acknowledged this report")).to_be_visible()
+    expect(armorer.get_by_text("You acknowledged report #")).to_be_visible()
 
     report.refresh_from_db()
     assert (report.status, report.acknowledged_by, report.escalation_level) == (

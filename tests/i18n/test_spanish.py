@@ -254,7 +254,7 @@ def test_the_stop_work_form_and_banner_read_in_spanish(spanish, cast):
         production=production, caller=people["crew"], reason="Bala real en el carro", identity=Identity.NAMED
     )
     home = spanish.get(reverse("home")).content.decode()
-    _assert_spanish(home, "Trabajo parado", "lo pidió Gabi Grip")
+    _assert_spanish(home, "Trabajo parado", "Gabi Grip lo pidió el")
 
 
 def test_the_account_language_is_used_until_the_browser_picks_another(client, cast):

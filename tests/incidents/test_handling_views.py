@@ -40,14 +40,14 @@ def test_a_handler_acknowledges_from_the_page_and_the_trail_says_so(client, repo
     report.refresh_from_db()
     assert (report.status, report.acknowledged_by) == (ReportStatus.ACKNOWLEDGED, ladder_cast["armorer"])
     assert report.events.get(kind=EventKind.ACKNOWLEDGED).payload["via"] == "page"
-    assert any("You acknowledged this report" in m for m in messages_of(response))
+    assert any(f"You acknowledged report #{report.pk}:" in m for m in messages_of(response))
 
 
 def test_the_second_handler_to_acknowledge_is_told_who_was_first(client, report, ladder_cast):
     report_acknowledge(report_id=report.pk, user=ladder_cast["department_head"])
     client.force_login(ladder_cast["armorer"])
     response = client.post(reverse("report_acknowledge", args=[report.pk]), follow=True)
-    assert any(m.startswith("Kay Keygrip acknowledged this report first") for m in messages_of(response))
+    assert any(m.startswith(f"Kay Keygrip acknowledged report #{report.pk} first") for m in messages_of(response))
     assert report.events.filter(kind=EventKind.ACKNOWLEDGED).count() == 1
 
 
