@@ -63,8 +63,9 @@ class ActionRowForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if self.is_blank or self.errors:
+        if self.is_blank and not self.errors:
             return data
+        # A row someone started: everything it still lacks is said at once, beside a value that was refused.
         missing = {
             "what": _("Say what to do."),
             "owner": _("Choose who does it."),
@@ -72,7 +73,7 @@ class ActionRowForm(forms.Form):
             "done_means": _("Say what done means."),
         }
         for name, message in missing.items():
-            if not data.get(name):
+            if not data.get(name) and name not in self.errors:
                 self.add_error(name, message)
         return data
 

@@ -61,6 +61,23 @@ def test_a_started_row_must_be_finished(client, report, ladder_cast):
     assert "Choose who does it." in page and "Choose a due date." in page and "Buy sandbags" in page
 
 
+def test_a_row_with_a_refused_date_also_says_everything_else_it_lacks_and_the_page_opens_at_the_form(
+    client, report, ladder_cast
+):
+    client.force_login(ladder_cast["safety"])
+    data = plan_form_data("Stand re-rigged")
+    data.update({"action-0-what": "Buy sandbags", "action-0-due_on": "2020-01-01"})
+
+    response = client.post(reverse("report_resolve", args=[report.pk]), data)
+
+    page = response.content.decode()
+    assert "Nothing was planned yet: fix what is marked below, then send again." in page
+    assert "Choose who does it." in page and "Say what done means." in page  # with the date's own error
+    assert "Choose a due date." not in page
+    assert f'action="{reverse("report_resolve", args=[report.pk])}#resolve-form"' in page
+    assert not report.actions.exists()
+
+
 def test_a_plan_without_any_action_is_refused(client, report, ladder_cast):
     client.force_login(ladder_cast["safety"])
     response = client.post(reverse("report_resolve", args=[report.pk]), plan_form_data("Nothing to do"))
