@@ -162,6 +162,41 @@ def test_what_happened_is_within_two_phone_screens_of_the_form_with_a_firearm_ca
     assert not deep, f"'What happened?' ends lower than {WITHIN_TWO_SCREENS} px into the form: {depths}"
 
 
+# The words of the option cards' labels that a line break cuts in two ("Environmen" / "t"): each word of a
+# label is measured with a Range, and a word on more than one line box is cut.
+WORDS_CUT = """() => {
+  const cut = [];
+  for (const label of document.querySelectorAll('.choice .form-check-label')) {
+    const text = label.firstChild;
+    if (!text || text.nodeType !== Node.TEXT_NODE || !label.offsetParent) continue;
+    for (const match of text.data.matchAll(/\\S+/g)) {
+      const range = document.createRange();
+      range.setStart(text, match.index);
+      range.setEnd(text, match.index + match[0].length);
+      const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+      if (lines.size > 1) cut.push(match[0]);
+    }
+  }
+  return cut;
+}"""
+
+
+def test_no_word_of_the_report_forms_choices_is_cut_in_two_on_a_phone(
+    scene: Callable[..., Scene], open_page: Callable[..., Page]
+):
+    world = scene()
+    page = open_page(user=world.crew)
+    cut = {}
+    for language in ("en", "es"):
+        page.goto("/reports/new/")
+        if language == "es":
+            switch_language(page, "español")
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        page.locator("input[name=category][value=misfire]").check()  # the ammunition choices show too
+        cut[language] = page.evaluate(WORDS_CUT)
+    assert cut == {"en": [], "es": []}, f"words cut across two lines at 360 px: {cut}"
+
+
 def test_stop_work_is_one_tap_from_every_members_page(scene: Callable[..., Scene], open_page: Callable[..., Page]):
     world = scene(stopped=True)
     missing = []
