@@ -278,6 +278,15 @@ def test_a_date_is_scheduled_once_and_a_night_shoot_wraps_the_next_morning(produ
     assert twice.value.code == "date"
 
 
+def test_a_day_whose_wrap_is_the_time_of_its_first_scene_is_refused_not_taken_for_24_hours(production, safety):
+    with pytest.raises(ValidationError) as same:
+        _firearms_day(production, safety, first_scene=time(7, 0), wrap=time(7, 0))
+
+    assert same.value.code == "wrap"
+    assert "same time as the first scene" in same.value.messages[0]
+    assert not ShootingDay.objects.exists()
+
+
 def test_changing_a_day_is_sealed_on_the_trail(production, safety):
     day = _firearms_day(production, safety)
     day_change(day_id=day.pk, user=safety, plan=_plan(day.date, scenes="12, 14A, 15", pyrotechnics=True))

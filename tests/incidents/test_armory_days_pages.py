@@ -269,3 +269,16 @@ def test_the_schedule_reads_in_a_fixed_number_of_queries(
         assert client.get(reverse("days", args=[production.pk])).status_code == 200
     with django_assert_max_num_queries(8):
         assert client.get(reverse("time_requests", args=[production.pk])).status_code == 200
+
+
+def test_the_day_form_refuses_a_wrap_at_the_first_scenes_time_and_keeps_what_was_typed(client, production, safety):
+    client.force_login(safety)
+    data = {"date": _today(production).isoformat(), "scenes": "40, 41", "first_scene": "07:00", "wrap": "07:00"}
+
+    response = client.post(reverse("day_new", args=[production.pk]), data)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Wrap is at the same time as the first scene: give the time the day ends." in page
+    assert 'value="40, 41"' in page
+    assert not ShootingDay.objects.exists()

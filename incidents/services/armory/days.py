@@ -89,7 +89,11 @@ def _clean_plan(production: Production, plan: DayPlan, now: datetime) -> tuple[s
         )
     first_scene_at = _at(production, plan.date, plan.first_scene)
     wrap_at = _at(production, plan.date, plan.wrap)
-    if wrap_at <= first_scene_at:
+    if wrap_at == first_scene_at:
+        # Not a night shoot: a 24-hour day is a slip of the finger, and it would hold every gap check open.
+        same = _("Wrap is at the same time as the first scene: give the time the day ends.")
+        raise ValidationError(same, code="wrap")
+    if wrap_at < first_scene_at:
         wrap_at = _at(production, plan.date + timedelta(days=1), plan.wrap)  # a night shoot wraps the next morning
     return scenes, first_scene_at, wrap_at
 
