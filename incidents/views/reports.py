@@ -44,9 +44,10 @@ PAGE_SIZE = 20
 @login_required
 @require_GET
 def report_list(request: HttpRequest) -> HttpResponse:
-    """My reports, newest first; handlers also get a tab with their productions' reports."""
+    """Reports, newest first: a handler lands on their productions' reports (DESIGN.md: the production
+    queue), with a tab for the ones they filed; crew see the ones they filed."""
     handled = access.handler_production_ids(request.user)
-    tab = request.GET.get("tab", "mine")
+    tab = request.GET.get("tab", "production" if handled else "mine")
     visible = access.reports_visible_to(request.user)
     if tab == "production" and handled:
         reports = visible.filter(production_id__in=handled)

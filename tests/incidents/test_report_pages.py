@@ -60,17 +60,18 @@ def test_my_reports_are_paginated(client, production, crew):
     assert client.get(reverse("report_list") + "?page=banana").status_code == 200
 
 
-def test_handlers_get_a_tab_with_their_productions_reports_only(
+def test_handlers_land_on_their_productions_reports_only_with_a_tab_for_their_own(
     client, production, other_production, crew, department_head, outsider
 ):
     file_report(production, crew, title="On our set", identity=Identity.CONFIDENTIAL)
     file_report(other_production, outsider, title="On their set")
     client.force_login(department_head)
-    mine = client.get(reverse("report_list")).content.decode()
-    assert "On our set" not in mine and "?tab=production" in mine
-    ours = client.get(reverse("report_list") + "?tab=production").content.decode()
+    ours = client.get(reverse("report_list")).content.decode()
     assert "On our set" in ours and "On their set" not in ours
     assert "A crew member" in ours and "Gabi Grip" not in ours
+    assert 'aria-current="page" href="?tab=production"' in ours  # the production tab is the one open
+    mine = client.get(reverse("report_list") + "?tab=mine").content.decode()
+    assert "On our set" not in mine and "?tab=production" in mine
 
 
 def test_crew_asking_for_the_production_tab_get_their_own_reports(client, production, crew, other_crew):
