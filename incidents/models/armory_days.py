@@ -9,6 +9,7 @@ and once its wrap time has passed (a weapon still out: a report).
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Production
@@ -56,7 +57,7 @@ class ShootingDay(models.Model):
         ]
 
     def __str__(self) -> str:
-        return str(_("Shooting day %(date)s") % {"date": self.date.isoformat()})
+        return str(_("Shooting day %(date)s") % {"date": formats.date_format(self.date, "DATE_FORMAT")})
 
     def get_absolute_url(self) -> str:
         return reverse("day", args=[self.production_id, self.pk])
@@ -92,7 +93,7 @@ class SafetyMeeting(models.Model):
         ordering = ["-held_at"]
 
     def __str__(self) -> str:
-        return str(_("Safety meeting of %(date)s") % {"date": self.day.date.isoformat()})
+        return str(_("Safety meeting of %(date)s") % {"date": formats.date_format(self.day.date, "DATE_FORMAT")})
 
 
 class MeetingAttendance(models.Model):

@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Production, Role, User
@@ -105,7 +105,9 @@ def _date_taken(production_id: int, day: date, exclude_pk: int | None = None) ->
 
 def _date_error(day: date) -> ValidationError:
     return ValidationError(
-        _("%(date)s is already on the schedule: change that day instead.") % {"date": day.isoformat()}, code="date"
+        _("%(date)s is already on the schedule: change that day instead.")
+        % {"date": formats.date_format(day, "DATE_FORMAT")},
+        code="date",
     )
 
 
