@@ -41,13 +41,14 @@ ROW_TABLES = [
     ("incidents_escalationlevel", POLICY_OF_LEVEL),
     ("incidents_escalationlevel_people", POLICY_OF_LEVEL_ID),
 ]
+WARNING_WORDS = "incidents_warningterm"
 # Migration 0025: what reaches a person (selectors.contacts), for their productions; the warning words
 # (services.firearm_flags.scanner_for), shared by every production.
 TABLES_0025 = [
     ("incidents_channelpreference", PRODUCTIONS_OF.format(user="{row}.user_id")),
     ("incidents_pushsubscription", PRODUCTIONS_OF.format(user="{row}.user_id")),
     ("incidents_phonenumber", PRODUCTIONS_OF.format(user="{row}.user_id")),
-    ("incidents_warningterm", "SELECT id FROM accounts_production"),
+    (WARNING_WORDS, "SELECT id FROM accounts_production"),
 ]
 
 
@@ -132,9 +133,6 @@ def statements(vendor: str) -> tuple[list[str], list[str]]:
 def statements_0025(vendor: str) -> tuple[list[str], list[str]]:
     """Migration 0025's triggers: (create, drop)."""
     return _rows(vendor, TABLES_0025)
-
-
-WARNING_WORDS = "incidents_warningterm"
 
 
 def statements_0026(vendor: str) -> tuple[list[str], list[str]]:

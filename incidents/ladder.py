@@ -157,6 +157,20 @@ def level_words(ladder: Ladder, report: Report) -> str:
     return words
 
 
+def levels_words(ladder: Ladder, reports: Iterable[Report]) -> dict[int, str]:
+    """`level_words` of many reports of one ladder, by report id. Reports at the same place on it (the
+    fields `level_words` reads: level, status, reminders, unanswered at the top) share their words, built
+    once: a page of queue rows has a handful of distinct ones."""
+    built: dict[tuple[object, ...], str] = {}
+    words = {}
+    for report in reports:
+        place = (report.escalation_level, report.status, report.reminder_count, report.unanswered_at_top_at is None)
+        if place not in built:
+            built[place] = level_words(ladder, report)
+        words[report.pk] = built[place]
+    return words
+
+
 def report_deadline(report: Report, ladder: Ladder, now: datetime) -> datetime | None:
     return ladder.deadline(
         status=report.status, severity=report.severity, level_number=report.escalation_level, now=now

@@ -21,7 +21,7 @@ from accounts.models import Department, Production, User
 from incidents import access
 from incidents.categories import Category, Severity
 from incidents.formatting import Countdown, countdown, local_datetime
-from incidents.ladder import Ladder, ladder_for, level_words
+from incidents.ladder import Ladder, ladder_for, levels_words
 from incidents.models import ActionStatus, CorrectiveAction, Report, ReportStatus
 from incidents.selectors.reports import active_stop_work_seen_by, reports_people_attach
 
@@ -176,16 +176,12 @@ def _rows(reports: list[Report], viewer: User, ladder: Ladder, now: datetime, pr
     departments = _labels(Department.choices)
     detail_url, acknowledge_url = _url_pattern("report_detail"), _url_pattern("report_acknowledge")
     rows = []
-    # Many rows share a level, a reminder count and a status: their words are built once per page.
-    words: dict[tuple[object, ...], str] = {}
+    words = levels_words(ladder, reports)
     takeable = access.reports_may_act_on(
         viewer, [r for r in reports if r.status == ReportStatus.OPEN], lambda _report: ladder
     )
     for report in reports:
         due = countdown(report, now)
-        key = (report.escalation_level, report.status, report.reminder_count, report.unanswered_at_top_at is None)
-        if key not in words:
-            words[key] = level_words(ladder, report)
         rows.append(
             QueueRow(
                 report=report,
@@ -195,7 +191,7 @@ def _rows(reports: list[Report], viewer: User, ladder: Ladder, now: datetime, pr
                 severity=severities.get(report.severity, report.severity),
                 department=departments.get(report.department, ""),
                 reporter=access.reporter_label(report, viewer),
-                level_label=words[key],
+                level_label=words[report.pk],
                 countdown=due,
                 can_acknowledge=report.pk in takeable,
                 acknowledged_by=access.person_label(report.acknowledged_by, report, viewer),

@@ -492,3 +492,25 @@ def test_acknowledging_from_the_dashboard_form_acknowledges_the_report(client, p
     report.refresh_from_db()
     assert (report.status, report.acknowledged_by) == (ReportStatus.ACKNOWLEDGED, department_head)
     assert "Loose handrail" not in needs_ack_section(client.get(DASHBOARD).content.decode())
+
+
+def test_rows_at_the_same_level_each_say_their_own_reminders_and_whether_the_top_went_unanswered(
+    client, production, crew, ladder_cast
+):
+    top = ladder_for(production).top
+    plain, reminded, unanswered = (file_at(production, crew, title=t) for t in ("Plain", "Reminded", "Unanswered"))
+    at_top = Report.objects.filter(pk__in=[plain.pk, reminded.pk, unanswered.pk])
+    at_top.update(escalation_level=top)
+    Report.objects.filter(pk=reminded.pk).update(reminder_count=2)
+    Report.objects.filter(pk=unanswered.pk).update(reminder_count=3, unanswered_at_top_at=timezone.now())
+    client.force_login(ladder_cast["producer"])
+
+    html = client.get(FRAGMENT, {"production": production.pk}).content.decode()
+
+    rows = {
+        title: re.search(rf"#\d+ {title}</a>.*?</li>", html, re.S).group(0)
+        for title in ("Plain", "Reminded", "Unanswered")
+    }
+    assert f"Level {top} of {top}" in rows["Plain"] and "reminder" not in rows["Plain"]
+    assert "reminder 2 of 3" in rows["Reminded"] and "unanswered at the top" not in rows["Reminded"]
+    assert "reminder 3 of 3 · unanswered at the top" in rows["Unanswered"]
