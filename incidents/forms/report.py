@@ -18,9 +18,10 @@ from django.db.models import QuerySet
 from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Department, Production, User
+from accounts.models import Department, Membership, Production, User
 from accounts.services import user_memberships
 from incidents import access
 from incidents.categories import SEVERITY_ORDER, Category, Severity, default_severity, is_firearm
@@ -37,6 +38,7 @@ from .report_fields import (
     MultipleFileInput,
     UnrequiredDateTimeInput,
     bootstrap_classes,
+    posted_list,
 )
 from .report_layout import ReportFormLayout
 
@@ -49,6 +51,13 @@ SAVED_AT_INVALID = _(
 ACCEPTED_TYPES = "image/jpeg,image/png,image/webp,application/pdf"
 KEPT_FIELD = "kept_attachments"
 SEARCH_BUTTON = "earlier_search"
+
+
+def _show_department_help(membership: Membership) -> str:
+    return _(
+        "Only for confidential reports: handlers see “a crew member (%(department)s)”, never your name. "
+        "Unticked, your department is left out of the report."
+    ) % {"department": membership.get_department_display()}
 
 
 class ReportForm(KeptFilesMixin, ReportFormLayout, forms.Form):
@@ -225,12 +234,12 @@ class ReportForm(KeptFilesMixin, ReportFormLayout, forms.Form):
         membership = next((m for m in user_memberships(self.user) if m.production_id == production.pk), None)
         if membership is not None:
             self.fields["department"].initial = membership.department
-            self.fields["show_department"].help_text = _(
-                "Only for confidential reports: handlers see “a crew member (%(department)s)”, never your name. "
-                "Unticked, your department is left out of the report."
-            ) % {"department": membership.get_department_display()}
-        # Lazy: queried only to check ids that were sent, never to list them all.
-        self.fields["earlier_reports"].queryset = self.earlier_linkable()
+            # Lazy: only the page shows it, and a filing need not look the department's name up.
+            self.fields["show_department"].help_text = lazy(_show_department_help, str)(membership)
+        # Only to check the ids that were sent (the page lists its few choices itself, `earlier_choices`):
+        # without any, the field needs no queryset, and a filing builds none.
+        if posted_list(self.data, "earlier_reports"):
+            self.fields["earlier_reports"].queryset = self.earlier_linkable()
 
     @property
     def owner(self) -> str:
