@@ -388,18 +388,24 @@ def reporter_visible(user: AnyUser, report: Report) -> bool:
     return False
 
 
-def reporter_label(report: Report, user: AnyUser | None = None) -> str:
-    """What a handler (or an export, an email) shows as the reporter."""
+def reporter_label(report: Report, user: AnyUser | None = None, *, mid_sentence: bool = False) -> str:
+    """What a handler (or an export, an email) shows as the reporter. `mid_sentence`: the words for
+    after "reported by" ("a crew member", not "A crew member"); a name is a name either way."""
     viewer = user or AnonymousUser()
     if report.identity == Identity.SYSTEM:
         return _("SafeTrack (automatic)")
     if report.identity == Identity.ANONYMOUS:
-        return _("Anonymous crew member")
+        return _("an anonymous crew member") if mid_sentence else _("Anonymous crew member")
     if report.identity == Identity.CONFIDENTIAL and not reporter_visible(viewer, report):
         if report.show_department and report.department:
-            return _("A crew member (%(department)s)") % {"department": report.get_department_display()}
-        return _("A crew member")
-    return str(report.reporter) if report.reporter_id else _("A crew member")
+            department = report.get_department_display()
+            if mid_sentence:
+                return _("a crew member (%(department)s)") % {"department": department}
+            return _("A crew member (%(department)s)") % {"department": department}
+        return _("a crew member") if mid_sentence else _("A crew member")
+    if report.reporter_id:
+        return str(report.reporter)
+    return _("a crew member") if mid_sentence else _("A crew member")
 
 
 # Events a reporter makes themselves: an anonymous reporter's carry no actor.

@@ -190,7 +190,7 @@ def _rows(reports: list[Report], viewer: User, ladder: Ladder, now: datetime, pr
                 category=categories.get(report.category, report.category),
                 severity=severities.get(report.severity, report.severity),
                 department=departments.get(report.department, ""),
-                reporter=access.reporter_label(report, viewer),
+                reporter=access.reporter_label(report, viewer, mid_sentence=True),
                 level_label=words[report.pk],
                 countdown=due,
                 can_acknowledge=report.pk in takeable,

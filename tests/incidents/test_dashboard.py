@@ -164,8 +164,27 @@ def test_the_dashboard_never_names_a_confidential_or_anonymous_reporter(client, 
     html = client.get(DASHBOARD).content.decode() + client.get(FRAGMENT).content.decode()
 
     assert crew.full_name not in html
-    assert "reported by A crew member" in html
-    assert "reported by Anonymous crew member" in html
+    assert "reported by a crew member" in html
+    assert "reported by an anonymous crew member" in html
+
+
+def test_the_queue_says_who_reported_mid_sentence_in_lower_case_in_english_and_spanish(
+    client, production, crew, producer
+):
+    file_at(production, crew, Category.OTHER, title="Confidential concern", identity=Identity.CONFIDENTIAL)
+    report_file(production=production, reporter=None, draft=draft(Category.OTHER, title="Anonymous concern"))
+    client.force_login(producer)
+
+    english = client.get(DASHBOARD).content.decode()
+    producer.language = "es"
+    producer.save(update_fields=["language"])
+    spanish = client.get(DASHBOARD).content.decode()
+
+    assert "reported by A crew member" not in english
+    assert "reported by Anonymous crew member" not in english
+    assert "reportado por un miembro del equipo" in spanish
+    assert "reportado por un miembro anónimo del equipo" in spanish
+    assert "reportado por Un miembro" not in spanish
 
 
 # --- who may open it ----------------------------------------------------------------------------------
