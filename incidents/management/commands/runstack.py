@@ -6,6 +6,7 @@ Start-up stays short enough to read: the Celery banners are off, the worker and 
 server answers, the demo's addresses and logins are printed last, where a newcomer looks.
 """
 
+import ctypes
 import os
 import signal
 import socket
@@ -27,6 +28,7 @@ from safetrack.queues import DELIVERY_QUEUE, ESCALATION_QUEUE
 # keeps waiting as long as every process is alive, so the guide is always printed once the server answers.
 WEB_SLOW_SECONDS = 30
 # "Every interface" is no address a browser opens: links of a server bound to it say "localhost".
+PR_SET_PDEATHSIG = 1  # prctl(2)
 ANY_INTERFACE = frozenset({"0.0.0.0", "::", ""})  # noqa: S104  # nosec B104
 
 
@@ -63,6 +65,24 @@ def _port_free(host: str, port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+class _Stopped(Exception):
+    """Ctrl-C, SIGTERM (a service manager) or SIGHUP (a closed terminal): stop the stack."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stopped
+
+
+def _die_with_parent() -> None:
+    """In each child, before it starts (Linux): if this command is killed outright, the child is sent
+    SIGTERM rather than left running on its own."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # not Linux: Ctrl-C and SIGTERM still stop the children
 
 
 class Command(BaseCommand):
@@ -125,7 +145,15 @@ class Command(BaseCommand):
             self.stderr.write(f"mailin not started: {where} is taken (set MAILIN_PORT).")
         # This process has announced axes already; its children need not say it again.
         quiet = {**os.environ, "AXES_VERBOSE": "false", "SITE_URL": site_url}
-        processes = {name: subprocess.Popen(cmd, env=quiet) for name, cmd in commands.items()}  # noqa: S603
+        # Each in its own session: a signal to the terminal's or the service's process group reaches this
+        # command only, which stops each child by its main process (a Celery worker whose pool processes
+        # are signalled with it can hang in its warm shutdown, and outlive the stack).
+        processes = {
+            name: subprocess.Popen(cmd, env=quiet, start_new_session=True, preexec_fn=_die_with_parent)  # noqa: S603
+            for name, cmd in commands.items()
+        }
+        for stop_signal in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(stop_signal, _stop)
         try:
             if _wait_for_port(host, port, processes, self.stdout.write):
                 self._print_guide(host, port, mailin="mailin" in processes)
@@ -133,7 +161,7 @@ class Command(BaseCommand):
                 time.sleep(0.5)
             stopped = [name for name, p in processes.items() if p.poll() is not None]
             self.stderr.write(f"{', '.join(stopped)} stopped; stopping the rest.")
-        except KeyboardInterrupt:
+        except _Stopped:
             self.stdout.write("\nStopping…")
         finally:
             for p in processes.values():
