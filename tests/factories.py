@@ -1,13 +1,23 @@
-from datetime import timedelta
+from datetime import date, time, timedelta
 
 import factory
 from django.utils import timezone
 
 from accounts.models import Department, Membership, Production, Role, User
 from incidents.categories import Category
-from incidents.models import AmmoKind, AmmoLot, CustodyRecord, Investigation, Report, Weapon, WeaponKind
+from incidents.models import (
+    AmmoKind,
+    AmmoLot,
+    CustodyRecord,
+    Investigation,
+    Report,
+    ShootingDay,
+    Weapon,
+    WeaponKind,
+)
 from incidents.services.actions import ActionPlan, actions_plan
 from incidents.services.armory.custody import CheckOut, custody_check_out
+from incidents.services.armory.days import DayPlan, day_schedule, meeting_record
 from incidents.services.armory.inventory import WeaponDraft, ammunition_stock, weapon_add
 from incidents.services.filing import ReportDraft, report_file
 from incidents.services.investigations import InvestigationDraft, investigation_save
@@ -95,6 +105,22 @@ def ammo_lot(production: Production, keeper: User, kind: str = AmmoKind.BLANK, c
     stocked = ammunition_stock(production=production, user=keeper, kind=kind, description=description, count=count)
     assert stocked.lot is not None
     return stocked.lot
+
+
+def firearms_day(
+    production: Production, planner: User, *, on: date | None = None, meeting: bool = True, **plan
+) -> ShootingDay:
+    """Today (or `on`) on the schedule as a firearms day, its safety meeting recorded (held at 00:00) unless
+    told otherwise: a firearm leaves the armory only on such a day. `planner` is the safety coordinator,
+    the UPM or a producer."""
+    values = {"scenes": "12, 14A", "first_scene": time(7, 0), "wrap": time(19, 0), "firearms": True, **plan}
+    day = on or timezone.localtime(timezone.now(), production.tzinfo).date()
+    shooting_day = day_schedule(production=production, user=planner, plan=DayPlan(date=day, **values))
+    if meeting:
+        meeting_record(
+            day_id=shooting_day.pk, user=planner, led_by=planner, held_at=time(0, 0), topics="Cold guns, sightlines"
+        )
+    return shooting_day
 
 
 def check_out(weapon: Weapon, keeper: User, handed_to: User, first_ad: User, **fields) -> CustodyRecord:

@@ -12,7 +12,7 @@ from accounts.models import Department, Production, Role, User
 from incidents.models import AmmoKind, CustodyRecord, Load, Presence
 from incidents.services.armory.custody import custody_check_in, custody_confirm
 from tests.e2e.conftest import PHONE, Browsing, scroll_overflow
-from tests.factories import ammo_lot, check_out, member, weapon
+from tests.factories import ammo_lot, check_out, firearms_day, member, weapon
 
 
 class Taps:
@@ -44,6 +44,7 @@ def test_the_armorer_checks_a_weapon_out_and_in_the_receiver_confirms_and_the_lo
     armorer, safety = ladder_cast["armorer"], ladder_cast["safety"]
     actor = member(production, Role.CREW, Department.CAST, full_name="Rhett Actor")
     revolver = weapon(production, armorer)
+    firearms_day(production, safety)  # today, its safety meeting recorded: the gun may go out
     blanks = ammo_lot(production, armorer, kind=AmmoKind.BLANK, count=50, description=".45 Colt quarter-load blanks")
     # Yesterday's check-out of the same weapon to the same actor: today's is routine.
     earlier = check_out(revolver, armorer, actor, safety, scene="42A", load=Load.BLANKS, lot=blanks, rounds=6)

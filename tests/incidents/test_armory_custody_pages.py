@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from incidents.models import AmmoKind, CustodyRecord, GapKind, Report
-from tests.factories import ammo_lot, check_out, member, weapon
+from tests.factories import ammo_lot, check_out, firearms_day, member, weapon
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,10 @@ def actor(production):
 
 
 @pytest.fixture
-def revolver(production, armorer):
+def revolver(production, armorer, safety):
+    """A real firearm, on a firearms day whose safety meeting is recorded: free to go out (the gate that
+    keeps it in the armory otherwise has its own tests, in test_armory_days)."""
+    firearms_day(production, safety)
     return weapon(production, armorer)
 
 

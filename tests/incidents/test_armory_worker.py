@@ -11,7 +11,7 @@ from incidents.models import AmmoKind, ArmoryGap, Channel, EventKind, GapKind, N
 from incidents.services.armory.custody import custody_check_in
 from incidents.services.armory.days import DayPlan, day_schedule
 from incidents.services.policy import policy_set_speed
-from tests.factories import ammo_lot, check_out, member, weapon
+from tests.factories import ammo_lot, check_out, firearms_day, member, weapon
 from tests.live import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,6 +25,7 @@ def test_a_count_mismatch_at_check_in_files_a_critical_report_that_escalates_on_
     armorer, safety = ladder_cast["armorer"], ladder_cast["safety"]
     actor = member(production, full_name="Rhett Actor", department="cast")
     lot = ammo_lot(production, armorer, kind=AmmoKind.DUMMY, count=12)
+    firearms_day(production, safety)
     record = check_out(weapon(production, armorer), armorer, actor, safety, load="dummies", lot=lot, rounds=6)
     celery_worker_process()
 
