@@ -18,6 +18,7 @@ from incidents.models import (
     Weapon,
     WeaponKind,
 )
+from incidents.selectors.armory import HELD_NO_FIREARMS_DAY
 
 
 def _weapon(state: dict[str, Any]) -> str:
@@ -126,7 +127,11 @@ def _custody_text(event: ArmoryEvent, who: str, state: dict[str, Any], payload: 
         else:
             check = _("NOT shown and checked in front of them and the 1st AD, %(first_ad)s.") % names
         text = f"{text} {check}"
-        if state.get("meeting_override"):
+        if state.get("meeting_override") and payload.get("override") == HELD_NO_FIREARMS_DAY:
+            text += " " + _("With no firearms day on the schedule, because: %(reason)s") % {
+                "reason": state["meeting_override"]
+            }
+        elif state.get("meeting_override"):
             text += " " + _("Before the day's safety meeting, because: %(reason)s") % {
                 "reason": state["meeting_override"]
             }

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from incidents.forms.fields import TextField
 from incidents.models import AmmoLot, CustodyRecord, Load, Weapon
+from incidents.selectors.armory import HELD_NO_FIREARMS_DAY
 from incidents.services.armory.custody import SCENE_MAX_LENGTH, CheckOut
 from incidents.services.armory.days import OVERRIDE_MAX_LENGTH
 
@@ -26,6 +27,7 @@ ERROR_FIELDS = {
     "lot": "lot",
     "rounds": "rounds",
     "meeting": "meeting_override",
+    "firearms_day": "meeting_override",
     "meeting_override": "meeting_override",
 }
 
@@ -111,7 +113,7 @@ class CheckOutForm(forms.Form):
         weapon: Weapon,
         members: list[User],
         lots: list[AmmoLot],
-        may_override_meeting: bool = False,
+        may_override: str = "",
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
@@ -127,9 +129,12 @@ class CheckOutForm(forms.Form):
         if not (self.is_bound and not self.data.get("checked")):
             # Offered only once the armorer tried without the check: a routine check-out never sees it.
             del self.fields["unchecked_handover"]
-        if not may_override_meeting:
-            # Offered to the armorer only while today's firearms meeting is not recorded.
+        if not may_override:
+            # Offered to the armorer only while a firearm is held (FirearmsHold.reason): today's firearms
+            # meeting is not recorded, or today is not a firearms day.
             del self.fields["meeting_override"]
+        elif may_override == HELD_NO_FIREARMS_DAY:
+            self.fields["meeting_override"].label = _("Check it out anyway, with no firearms day today, because")
         if not weapon.loadable:
             # A prop or an airsoft gun goes out cold: no load, lot or rounds to tap.
             for name in ("load", "lot", "rounds"):

@@ -119,6 +119,7 @@ class GapKind(models.TextChoices):
     UNCHECKED_HANDOVER = "unchecked_handover", _("Weapon handed over without the armorer's check")
     COUNT_MISMATCH = "count_mismatch", _("Round count that does not add up")
     MEETING_OVERRIDDEN = "meeting_overridden", _("Weapon checked out before the day's safety meeting")
+    NO_FIREARMS_DAY = "no_firearms_day", _("Firearm checked out with no firearms day on the schedule")
     MEETING_MISSED = "meeting_missed", _("Firearms day with no safety meeting by its first scene")
     OUT_AT_WRAP = "out_at_wrap", _("Weapon not back in the armory at wrap")
     TIME_REFUSED = "time_refused", _("Time for safety work refused")

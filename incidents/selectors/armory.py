@@ -1,9 +1,10 @@
 """The armory's reads: the inventory, who holds what, the custody log and the trail of one weapon,
 with their joins decided once."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Membership, Production, Role, User
@@ -13,6 +14,7 @@ from incidents.models import (
     ArmoryEventKind,
     ArmoryGap,
     CustodyRecord,
+    GapKind,
     MeetingAttendance,
     SafetyMeeting,
     ShootingDay,
@@ -111,13 +113,51 @@ def local_day(production: Production, now: datetime) -> date:
     return timezone.localtime(now, production.tzinfo).date()
 
 
-def firearms_day_without_meeting(weapon: Weapon, now: datetime) -> ShootingDay | None:
-    """Today's firearms day whose safety meeting is not recorded yet, if the weapon needs one."""
+# Why a firearm stays in the armory (`FirearmsHold.reason`; also what the armorer's override went past,
+# on the check-out's trail event).
+HELD_FOR_MEETING = "meeting"
+HELD_NO_FIREARMS_DAY = "no_firearms_day"
+
+
+@dataclass(frozen=True)
+class FirearmsHold:
+    """Why a firearm may not leave the armory now: today's firearms day has no safety meeting recorded
+    (`day` is that day), or today is not a firearms day at all (`day` is today's shooting day when one is
+    on the schedule without the firearms flag, else None)."""
+
+    reason: str
+    day: ShootingDay | None
+
+    @property
+    def no_firearms_day(self) -> bool:
+        return self.reason == HELD_NO_FIREARMS_DAY
+
+
+def firearms_hold(weapon: Weapon, now: datetime) -> FirearmsHold | None:
+    """Why the weapon stays in the armory now, if it does: a weapon that needs the day's safety meeting
+    (`Weapon.needs_meeting`) leaves only on a firearms day whose meeting is recorded. Today is the
+    production's date; a night shoot's day lasts until it wraps, past midnight. One query."""
     if not weapon.needs_meeting:
         return None
-    return ShootingDay.objects.filter(
-        production_id=weapon.production_id, date=local_day(weapon.production, now), firearms=True, meeting__isnull=True
-    ).first()
+    today = local_day(weapon.production, now)
+    days = (
+        ShootingDay.objects.filter(production_id=weapon.production_id, date__in=[today, today - timedelta(days=1)])
+        .annotate(meeting_recorded=Exists(SafetyMeeting.objects.filter(day=OuterRef("pk"))))
+        .order_by("-date")
+    )
+    under_way = [day for day in days if day.date == today or day.wrap_at > now]
+    firearms = [day for day in under_way if day.firearms]
+    if any(day.meeting_recorded for day in firearms):
+        return None
+    if firearms:
+        return FirearmsHold(HELD_FOR_MEETING, firearms[0])
+    return FirearmsHold(HELD_NO_FIREARMS_DAY, under_way[0] if under_way else None)
+
+
+def went_out_with_no_firearms_day(record: CustodyRecord) -> bool:
+    """Whether the armorer's override on this check-out was of a day with no firearms on the schedule
+    (else of a firearms day's missing meeting): the report it filed says which."""
+    return bool(record.meeting_override) and record.gaps.filter(kind=GapKind.NO_FIREARMS_DAY).exists()
 
 
 def days_of(production: Production, today: date) -> tuple[list[ShootingDay], list[ShootingDay]]:
@@ -169,11 +209,15 @@ def day_trail(day: ShootingDay) -> QuerySet[ArmoryEvent]:
 
 
 def day_custody(day: ShootingDay) -> QuerySet[CustodyRecord]:
-    """The check-outs of the day (by the production's date of check-out)."""
+    """The check-outs of the day (by the production's date of check-out), each with
+    `no_firearms_day` (whether the armorer checked it out with no firearms day on the schedule)."""
     start = timezone.make_aware(datetime.combine(day.date, time(0, 0)), day.production.tzinfo)
     end = max(start + timedelta(days=1), day.wrap_at)
     return (
         CustodyRecord.objects.filter(production_id=day.production_id, checked_out_at__gte=start, checked_out_at__lt=end)
+        .annotate(
+            no_firearms_day=Exists(ArmoryGap.objects.filter(custody=OuterRef("pk"), kind=GapKind.NO_FIREARMS_DAY))
+        )
         .select_related(*CUSTODY_JOINS)
         .order_by("checked_out_at", "pk")
     )

@@ -14,11 +14,13 @@ from incidents import access
 from incidents.forms.armory_custody import CheckInForm, CheckOutForm
 from incidents.models import CustodyRecord, Weapon
 from incidents.selectors.armory import (
+    HELD_NO_FIREARMS_DAY,
     checkout_lots,
     checkout_people,
-    firearms_day_without_meeting,
+    firearms_hold,
     last_custody,
     safety_coordinators,
+    went_out_with_no_firearms_day,
 )
 from incidents.services.armory import custody
 from incidents.services.armory.custody import FIRST_AD, RECEIVER
@@ -44,14 +46,14 @@ def _checkout_initial(weapon: Weapon) -> dict[str, object]:
 @require_http_methods(["GET", "POST"])
 def check_out(request: HttpRequest, production_id: int, weapon_id: int) -> HttpResponse:
     weapon = access.weapon_for_keeper(request.user, production_id, weapon_id)
-    meeting_pending = firearms_day_without_meeting(weapon, timezone.now())
+    hold = firearms_hold(weapon, timezone.now())
     form = CheckOutForm(
         request.POST or None,
         weapon=weapon,
         members=checkout_people(weapon.production),
         lots=checkout_lots(weapon.production),
         initial=_checkout_initial(weapon),
-        may_override_meeting=meeting_pending is not None and access.overrides_meeting(request.user, production_id),
+        may_override=hold.reason if hold and access.overrides_meeting(request.user, production_id) else "",
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -64,7 +66,16 @@ def check_out(request: HttpRequest, production_id: int, weapon_id: int) -> HttpR
         except ValidationError as exc:
             form.add_refusal(exc)
         else:
-            if outcome.record.meeting_override:
+            if outcome.overrode == HELD_NO_FIREARMS_DAY:
+                messages.warning(
+                    request,
+                    _(
+                        "%(weapon)s is out with no firearms day today: the safety coordinator is told, with your "
+                        "reason (report #%(report)s)."
+                    )
+                    % {"weapon": weapon, "report": outcome.gap_report.pk if outcome.gap_report else "?"},
+                )
+            elif outcome.record.meeting_override:
                 messages.warning(
                     request,
                     _(
@@ -85,7 +96,7 @@ def check_out(request: HttpRequest, production_id: int, weapon_id: int) -> HttpR
                     _("%(weapon)s is out with %(person)s.") % {"weapon": weapon, "person": outcome.record.handed_to},
                 )
             return redirect(outcome.record.get_absolute_url())
-    context = {"production": weapon.production, "weapon": weapon, "form": form, "meeting_pending": meeting_pending}
+    context = {"production": weapon.production, "weapon": weapon, "form": form, "hold": hold}
     with timezone.override(weapon.production.tzinfo):
         return render(request, "incidents/armory/check_out.html", context)
 
@@ -98,6 +109,7 @@ def custody_detail(request: HttpRequest, production_id: int, record_id: int) -> 
         "production": record.production,
         "record": record,
         "party": custody.custody_party(request.user, record),
+        "no_firearms_day": went_out_with_no_firearms_day(record),
         "keeps_armory": access.keeps_armory(request.user, production_id),
         "gaps": list(record.gaps.select_related("report")) if access.is_handler_in(request.user, production_id) else [],
     }
@@ -157,6 +169,11 @@ def check_in(request: HttpRequest, production_id: int, record_id: int) -> HttpRe
             else:
                 messages.success(request, _("%(weapon)s is back in the armory.") % {"weapon": record.weapon})
             return redirect(record.get_absolute_url())
-    context = {"production": record.production, "record": record, "form": form}
+    context = {
+        "production": record.production,
+        "record": record,
+        "form": form,
+        "no_firearms_day": went_out_with_no_firearms_day(record),
+    }
     with timezone.override(record.production.tzinfo):
         return render(request, "incidents/armory/check_in.html", context)

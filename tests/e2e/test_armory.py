@@ -1,7 +1,8 @@
 """The chain of custody in a real browser on a 360 px phone, without JavaScript: the armorer checks a
 weapon out (a routine check-out: at most three taps after choosing the weapon) and in, the actor who
-received it confirms from their own phone, and the custody log shows all of it. On a firearms day the gun
-waits for the safety meeting, which the coordinator records and the crew confirm from their phones."""
+received it confirms from their own phone, and the custody log shows all of it. The gun waits for a
+firearms day on the schedule and for its safety meeting, which the coordinator records and the crew
+confirm from their phones."""
 
 import re
 from collections.abc import Callable
@@ -108,7 +109,7 @@ def test_the_armorer_checks_a_weapon_out_and_in_the_receiver_confirms_and_the_lo
     browsing.screenshot(page, "custody-log")
 
 
-def test_on_a_firearms_day_the_gun_waits_for_the_meeting_the_crew_confirm_from_their_phones_then_it_goes_out(
+def test_the_gun_waits_for_a_firearms_day_and_its_meeting_the_crew_confirm_from_their_phones_then_it_goes_out(
     production: Production,
     ladder_cast: dict[str, User],
     open_page: Callable[..., Page],
@@ -117,6 +118,14 @@ def test_on_a_firearms_day_the_gun_waits_for_the_meeting_the_crew_confirm_from_t
     armorer, safety = ladder_cast["armorer"], ladder_cast["safety"]
     actor = member(production, Role.CREW, Department.CAST, full_name="Rhett Actor")
     revolver = weapon(production, armorer)
+
+    # Nothing on today's schedule yet: the page says so before the form, and offers the armorer the override.
+    gun = open_page(user=armorer, javascript=False)
+    gun.goto(f"/productions/{production.pk}/armory/weapons/{revolver.pk}/check-out/")
+    expect(gun.get_by_text("Today is not a firearms day on the schedule")).to_be_visible()
+    expect(gun.get_by_label("Check it out anyway, with no firearms day today, because")).to_be_visible()
+    _fits_the_phone(gun)
+    browsing.screenshot(gun, "check-out-with-no-firearms-day")
 
     coordinator = open_page(user=safety, javascript=False)
     coordinator.goto(f"/productions/{production.pk}/days/")
@@ -130,8 +139,8 @@ def test_on_a_firearms_day_the_gun_waits_for_the_meeting_the_crew_confirm_from_t
     coordinator.get_by_role("button", name="Add the day").click()
     expect(coordinator.get_by_text("Not recorded yet. No firearm leaves the armory until it is.")).to_be_visible()
 
-    gun = open_page(user=armorer, javascript=False)
-    gun.goto(f"/productions/{production.pk}/armory/weapons/{revolver.pk}/check-out/")
+    gun.reload()
+    expect(gun.get_by_text("Today is not a firearms day on the schedule")).to_have_count(0)
     expect(gun.get_by_text("its safety meeting is not recorded yet")).to_be_visible()
     _fits_the_phone(gun)
     browsing.screenshot(gun, "check-out-waits-for-the-meeting")

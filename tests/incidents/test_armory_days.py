@@ -1,7 +1,7 @@
-"""Shooting days and the daily safety meeting: no firearm leaves the armory before the meeting of a
-firearms day (the armorer may override, telling the safety coordinator), a firearms day without a
-meeting by its first scene files a report to the safety coordinator and the producers, a weapon still
-out at wrap files a report, and every step is on the armory trail."""
+"""Shooting days and the daily safety meeting: no firearm leaves the armory unless today is a firearms
+day whose meeting is recorded (the armorer may override, telling the safety coordinator), a firearms
+day without a meeting by its first scene files a report to the safety coordinator and the producers, a
+weapon still out at wrap files a report, and every step is on the armory trail."""
 
 import io
 from datetime import date, time, timedelta
@@ -11,7 +11,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from incidents.access import may_act_on
 from incidents.armory_chain import armory_trail_check
+from incidents.armory_text import armory_event_text
+from incidents.ladder import ladder_for
 from incidents.models import (
     ArmoryEvent,
     ArmoryEventKind,
@@ -36,7 +39,7 @@ from incidents.services.armory.days import (
     meeting_record,
 )
 from incidents.services.sweeper import sweep
-from tests.factories import check_out, member, weapon
+from tests.factories import check_out, firearms_day, member, weapon
 
 pytestmark = pytest.mark.django_db
 
@@ -102,10 +105,126 @@ def test_a_rubber_prop_needs_no_meeting(production, armorer, safety, actor):
     assert check_out(prop, armorer, actor, safety).pk
 
 
-def test_a_day_without_firearms_does_not_hold_the_weapons(production, armorer, safety, actor, revolver):
+def test_a_rubber_prop_goes_out_on_a_day_with_nothing_on_the_schedule(production, armorer, safety, actor):
+    prop = weapon(production, armorer, kind=WeaponKind.RUBBER, serial="RUB-1")
+
+    outcome = custody_check_out(
+        weapon_id=prop.pk, user=armorer, checkout=CheckOut(handed_to=actor, first_ad=safety, scene="12", checked=True)
+    )
+
+    assert outcome.gap_report is None and outcome.record.meeting_override == ""
+
+
+def test_a_firearm_stays_in_the_armory_on_a_day_with_nothing_on_the_schedule(
+    production, armorer, safety, actor, revolver
+):
+    with pytest.raises(ValidationError) as refused:
+        check_out(revolver, armorer, actor, safety)
+
+    assert refused.value.code == "firearms_day"
+    message = refused.value.messages[0]
+    assert "Today is not a firearms day on the schedule" in message
+    assert "schedules firearms days on the days page" in message
+    assert "Only the armorer can check it out anyway, giving the reason" in message
+    assert not CustodyRecord.objects.exists() and not Report.objects.exists()
+    assert revolver.__class__.objects.get().status == "in_armory"
+
+
+def test_a_firearm_stays_in_the_armory_on_a_shooting_day_not_flagged_for_firearms(
+    production, armorer, safety, actor, revolver
+):
     _firearms_day(production, safety, firearms=False, stunts=True)
 
-    assert check_out(revolver, armorer, actor, safety).pk
+    with pytest.raises(ValidationError) as refused:
+        check_out(revolver, armorer, actor, safety)
+
+    assert refused.value.code == "firearms_day"
+    assert not CustodyRecord.objects.exists() and not Report.objects.exists()
+
+
+def test_a_firearms_day_tomorrow_does_not_let_a_firearm_out_today(production, armorer, safety, actor, revolver):
+    firearms_day(production, safety, on=_today(production) + timedelta(days=1), meeting=False)
+
+    with pytest.raises(ValidationError) as refused:
+        check_out(revolver, armorer, actor, safety)
+
+    assert refused.value.code == "firearms_day"
+
+
+def test_a_firearms_night_shoot_still_lets_its_firearms_out_after_midnight_until_it_wraps(
+    production, armorer, safety, actor, revolver
+):
+    yesterday = _today(production) - timedelta(days=1)
+    night = firearms_day(production, safety, on=yesterday, first_scene=time(18, 0), wrap=time(4, 0))
+    after_midnight = night.wrap_at - timedelta(hours=2)
+
+    outcome = custody_check_out(
+        weapon_id=revolver.pk,
+        user=armorer,
+        checkout=CheckOut(handed_to=actor, first_ad=safety, scene="12", checked=True),
+        now=after_midnight,
+    )
+    assert outcome.gap_report is None
+    custody_check_in(record_id=outcome.record.pk, user=armorer, rounds_back=0, rounds_fired=0, now=after_midnight)
+
+    with pytest.raises(ValidationError) as after_wrap:
+        custody_check_out(
+            weapon_id=revolver.pk,
+            user=armorer,
+            checkout=CheckOut(handed_to=actor, first_ad=safety, scene="12", checked=True),
+            now=night.wrap_at,
+        )
+    assert after_wrap.value.code == "firearms_day"
+
+
+def test_the_armorer_checks_a_firearm_out_with_no_firearms_day_giving_the_reason_and_the_safety_coordinator_is_told(
+    production, ladder_cast, actor, revolver
+):
+    armorer, safety = ladder_cast["armorer"], ladder_cast["safety"]
+
+    outcome = custody_check_out(
+        weapon_id=revolver.pk,
+        user=armorer,
+        checkout=CheckOut(handed_to=actor, first_ad=safety, scene="12", checked=True),
+        meeting_override="  Pickup shot the schedule forgot   ",
+    )
+
+    assert outcome.record.meeting_override == "Pickup shot the schedule forgot"
+    report = outcome.gap_report
+    assert report.identity == Identity.SYSTEM and report.escalation_level == 2  # the safety coordinator's level
+    assert "no firearms day" in report.title
+    assert "Pickup shot the schedule forgot" in report.description
+    assert ArmoryGap.objects.get(report=report).kind == GapKind.NO_FIREARMS_DAY
+    checked_out = ArmoryEvent.objects.get(kind=ArmoryEventKind.CHECKED_OUT)
+    assert checked_out.payload["override"] == "no_firearms_day"
+    assert "With no firearms day on the schedule, because: Pickup shot" in armory_event_text(checked_out)
+    assert checked_out.payload["snapshots"][f"custody:{outcome.record.pk}"]["meeting_override"].startswith("Pickup")
+    # It is about the armorer's own act: the safety coordinator and the producers may act on it, he may not.
+    assert safety.pk in _notified(report)
+    assert report.concerns_person == armorer
+    assert armorer.pk not in _notified(report)
+    assert not may_act_on(armorer, report, ladder_for(production))
+    assert may_act_on(safety, report, ladder_for(production))
+    assert may_act_on(ladder_cast["producer"], report, ladder_for(production))
+    assert armory_trail_check(production.pk).intact
+
+
+@pytest.mark.parametrize("who", ["safety", "producer"])
+def test_only_the_armorer_may_check_a_firearm_out_with_no_firearms_day(
+    request, production, armorer, safety, actor, revolver, who
+):
+    keeper = request.getfixturevalue(who)
+
+    with pytest.raises(ValidationError) as refused:
+        custody_check_out(
+            weapon_id=revolver.pk,
+            user=keeper,
+            checkout=CheckOut(handed_to=actor, first_ad=safety, scene="12", checked=True),
+            meeting_override="The schedule says so",
+        )
+    assert refused.value.code == "firearms_day"
+    assert "Only the armorer" in refused.value.messages[0]
+    assert not CustodyRecord.objects.exists() and not Report.objects.exists()
 
 
 def test_the_armorer_overrides_with_a_reason_and_the_safety_coordinator_is_told(

@@ -1,6 +1,7 @@
 """The schedule, the safety meeting and the time requests on a phone, without JavaScript: the check-out
-page refuses a firearm before the meeting and offers the armorer the override, crew confirm attendance
-with one tap, refusals land on their field, and hostile input changes nothing."""
+page warns and refuses a firearm on a day with no firearms day or before its meeting, and offers the
+armorer the override, crew confirm attendance with one tap, refusals land on their field, and hostile
+input changes nothing."""
 
 from datetime import time, timedelta
 
@@ -92,6 +93,74 @@ def test_the_armorer_overrides_on_the_check_out_page_and_is_told_the_coordinator
     assert record.meeting_override == "Dawn insert, meeting at 8"
     assert "the safety coordinator is told" in response.content.decode()
     assert Report.objects.get().armory_gap.kind == GapKind.MEETING_OVERRIDDEN
+
+
+def test_the_check_out_page_warns_before_the_form_that_today_is_not_a_firearms_day_and_refuses(
+    client, production, armorer, safety, actor, revolver
+):
+    client.force_login(safety)
+    url = reverse("armory_check_out", args=[production.pk, revolver.pk])
+    page = client.get(url).content.decode()
+    warning = page.index("Today is not a firearms day on the schedule")
+    assert warning < page.index('name="handed_to"')  # before the armorer fills the form
+    assert reverse("days", args=[production.pk]) in page  # where the safety coordinator schedules one
+    assert 'name="meeting_override"' not in page  # only the armorer overrides
+
+    refused = client.post(url, _checkout(actor, safety)).content.decode()
+
+    assert "Only the armorer can check it out anyway" in refused
+    assert not CustodyRecord.objects.exists() and not Report.objects.exists()
+
+
+def test_the_check_out_page_says_todays_shooting_day_is_not_flagged_for_firearms_and_links_to_it(
+    client, production, armorer, safety, actor, revolver
+):
+    plan = DayPlan(date=_today(production), scenes="3", first_scene=time(7, 0), wrap=time(19, 0), stunts=True)
+    day = day_schedule(production=production, user=safety, plan=plan)
+    client.force_login(armorer)
+
+    page = client.get(reverse("armory_check_out", args=[production.pk, revolver.pk])).content.decode()
+
+    assert "Today is not a firearms day on the schedule" in page
+    assert day.get_absolute_url() in page
+    assert 'name="meeting_override"' in page
+    assert "Check it out anyway, with no firearms day today, because" in page
+
+
+def test_the_armorer_checks_a_firearm_out_on_the_page_with_no_firearms_day_and_is_told_the_coordinator_knows(
+    client, production, armorer, safety, actor, revolver
+):
+    client.force_login(armorer)
+    url = reverse("armory_check_out", args=[production.pk, revolver.pk])
+
+    refused = client.post(url, _checkout(actor, safety)).content.decode()
+    assert "Today is not a firearms day on the schedule" in refused
+    assert not CustodyRecord.objects.exists()
+
+    response = client.post(url, _checkout(actor, safety, meeting_override="Pickup shot"), follow=True)
+
+    record = CustodyRecord.objects.get()
+    assert record.meeting_override == "Pickup shot"
+    page = response.content.decode()
+    assert "is out with no firearms day today: the safety coordinator is told" in page
+    assert "No firearms day" in page  # the custody record says which gate it went past
+    assert Report.objects.get().armory_gap.kind == GapKind.NO_FIREARMS_DAY
+
+
+def test_a_firearms_day_with_its_meeting_recorded_shows_no_warning_and_the_gun_goes_out(
+    client, production, armorer, safety, actor, revolver, firearms_day
+):
+    meeting_record(day_id=firearms_day.pk, user=safety, led_by=safety, held_at=time(0, 0), topics="Cold guns")
+    client.force_login(armorer)
+    url = reverse("armory_check_out", args=[production.pk, revolver.pk])
+
+    page = client.get(url).content.decode()
+    assert "alert-warning" not in page and 'name="meeting_override"' not in page
+
+    response = client.post(url, _checkout(actor, safety))
+
+    assert response.status_code == 302
+    assert CustodyRecord.objects.get().meeting_override == "" and not Report.objects.exists()
 
 
 def test_crew_confirm_attendance_with_one_tap(client, production, safety, crew, firearms_day):

@@ -35,7 +35,7 @@ from incidents.models import (
     WeaponStatus,
 )
 
-from .days import meeting_gate, meeting_gate_refusal, meeting_override_clean, meeting_override_report
+from .days import firearms_gate, firearms_gate_refusal, firearms_override_clean, firearms_override_report
 from .gaps import Gap, gap_language, gap_report_file
 from .inventory import COUNT_MAX
 from .trail import armory_event_append
@@ -64,6 +64,7 @@ class CheckOut:
 class CustodyOutcome:
     record: CustodyRecord
     gap_report: Report | None = None
+    overrode: str = ""  # the hold the armorer checked a firearm out past (FirearmsHold.reason), if any
 
 
 def _require_keeper(user: User, production_id: int) -> None:
@@ -107,9 +108,11 @@ def custody_check_out(
 ) -> CustodyOutcome:
     """Hand a weapon from the armory to a member of the production, in front of the 1st AD.
 
-    On a firearms day whose safety meeting is not recorded yet, a firearm stays in the armory: the
-    refusal says why, and only the armorer may check it out anyway with `meeting_override` (a reason),
-    which is sealed on the record and files a report to the safety coordinator."""
+    A firearm leaves only on a firearms day whose safety meeting is recorded: before the meeting, or on
+    a day with no firearms day on the schedule, it stays in the armory and the refusal says why. Only the
+    armorer may check it out anyway with `meeting_override` (a reason), which is sealed on the record
+    (the check-out's trail event says which hold it went past) and files a report to the safety
+    coordinator."""
     scene = " ".join(checkout.scene.split())
     if not scene:
         raise ValidationError(_("Give the scene, e.g. 42A."), code="scene")
@@ -128,12 +131,14 @@ def custody_check_out(
         weapon = Weapon.objects.select_for_update().select_related("production").get(pk=weapon_id)
         _require_keeper(user, weapon.production_id)
         _check_available(weapon)
-        day = meeting_gate(weapon, now)
+        hold = firearms_gate(weapon, now)
         override = ""
-        if day is not None:
+        if hold is not None:
             if not (meeting_override or "").strip():
-                raise meeting_gate_refusal(day)
-            override = meeting_override_clean(user=user, production_id=weapon.production_id, reason=meeting_override)
+                raise firearms_gate_refusal(hold)
+            override = firearms_override_clean(
+                user=user, production_id=weapon.production_id, reason=meeting_override, hold=hold
+            )
         if not _members(weapon.production_id, checkout.handed_to, checkout.first_ad):
             raise ValidationError(_("Both people must be members of this production."), code="handed_to")
         lot = _check_rounds(weapon, checkout)
@@ -165,14 +170,14 @@ def custody_check_out(
             kind=ArmoryEventKind.CHECKED_OUT,
             actor=user,
             records=[record, weapon, *([lot] if lot else [])],
-            payload=_names(record),
+            payload={**_names(record), **({"override": hold.reason} if hold else {})},
             at=now,
         )
         gap_report = None if record.checked else _report_unchecked(record, user, now)
-        if day is not None:
-            override_report = meeting_override_report(record=record, day=day, armorer=user, now=now)
+        if hold is not None:
+            override_report = firearms_override_report(record=record, hold=hold, armorer=user, now=now)
             gap_report = gap_report or override_report
-    return CustodyOutcome(record, gap_report)
+    return CustodyOutcome(record, gap_report, hold.reason if hold else "")
 
 
 def _check_available(weapon: Weapon) -> None:

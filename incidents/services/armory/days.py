@@ -3,9 +3,9 @@
 The safety coordinator (or the UPM, or a producer) schedules a day: its scenes, its flags, when its
 first scene is due and when it wraps, in the production's time zone. On a firearms day the meeting is
 recorded (when, who led it, the topics) and each person confirms from their own phone that they were
-there. Until the meeting is recorded, a firearm does not leave the armory (`meeting_gate`, asked by
-custody check-out; the armorer may override with a reason, which files a report to the safety
-coordinator).
+there. A firearm leaves the armory only on a firearms day whose meeting is recorded (`firearms_gate`,
+asked by custody check-out): not before the meeting, and not on a day with no firearms day on the
+schedule. The armorer may override either with a reason, which files a report to the safety coordinator.
 
 The sweeper (`days_sweep`, called from `incidents.services.sweeper`) looks at each firearms day once its
 first scene is due, and at each day once it wraps: no meeting recorded, or a weapon still out, files a
@@ -35,7 +35,7 @@ from incidents.models import (
     SafetyMeeting,
     ShootingDay,
 )
-from incidents.selectors.armory import firearms_day_without_meeting, local_day
+from incidents.selectors.armory import FirearmsHold, firearms_hold, local_day
 
 from .gaps import Gap, gap_language, gap_report_file
 from .trail import armory_event_append
@@ -273,10 +273,19 @@ def attendance_confirm(*, day_id: int, user: User, now: datetime | None = None) 
 # --- the check-out's gate ----------------------------------------------------------------------------
 
 
-meeting_gate = firearms_day_without_meeting
+firearms_gate = firearms_hold
 
 
-def meeting_gate_refusal(day: ShootingDay) -> ValidationError:
+def firearms_gate_refusal(hold: FirearmsHold) -> ValidationError:
+    if hold.no_firearms_day:
+        return ValidationError(
+            _(
+                "Today is not a firearms day on the schedule: no firearm leaves the armory. The safety "
+                "coordinator schedules firearms days on the days page. Only the armorer can check it out "
+                "anyway, giving the reason."
+            ),
+            code="firearms_day",
+        )
     return ValidationError(
         _(
             "Today is a firearms day and its safety meeting is not recorded yet: no firearm leaves the armory "
@@ -287,14 +296,22 @@ def meeting_gate_refusal(day: ShootingDay) -> ValidationError:
     )
 
 
-def meeting_override_clean(*, user: User, production_id: int, reason: str) -> str:
-    """The armorer's reason for checking out before the meeting, or the ValidationError saying why not."""
+def firearms_override_clean(*, user: User, production_id: int, reason: str, hold: FirearmsHold) -> str:
+    """The armorer's reason for checking a firearm out past the hold, or the ValidationError saying why not."""
     reason = " ".join((reason or "").split())
     if not access.overrides_meeting(user, production_id):
+        if hold.no_firearms_day:
+            raise ValidationError(
+                _("Only the armorer can check a firearm out when today is not a firearms day."), code="firearms_day"
+            )
         raise ValidationError(
             _("Only the armorer can check a firearm out before the day's safety meeting."), code="meeting"
         )
     if not reason:
+        if hold.no_firearms_day:
+            raise ValidationError(
+                _("Give the reason for checking it out with no firearms day today."), code="meeting_override"
+            )
         raise ValidationError(_("Give the reason for checking it out before the meeting."), code="meeting_override")
     if len(reason) > OVERRIDE_MAX_LENGTH:
         raise ValidationError(
@@ -302,6 +319,15 @@ def meeting_override_clean(*, user: User, production_id: int, reason: str) -> st
             code="meeting_override",
         )
     return reason
+
+
+def firearms_override_report(*, record: CustodyRecord, hold: FirearmsHold, armorer: User, now: datetime) -> Report:
+    """Tell the safety coordinator (a report that starts at their level) that a firearm went out past the
+    hold, and why. The caller holds the check-out's transaction."""
+    if hold.no_firearms_day:
+        return _no_firearms_day_report(record=record, armorer=armorer, now=now)
+    assert hold.day is not None  # a meeting is held for a day on the schedule
+    return meeting_override_report(record=record, day=hold.day, armorer=armorer, now=now)
 
 
 def meeting_override_report(*, record: CustodyRecord, day: ShootingDay, armorer: User, now: datetime) -> Report:
@@ -331,6 +357,37 @@ def meeting_override_report(*, record: CustodyRecord, day: ShootingDay, armorer:
             armorer_present=True,
             first_role=Role.SAFETY,
             also_tell_roles=(Role.SAFETY,),
+        )
+        return gap_report_file(production=record.production, gap=gap, now=now)
+
+
+def _no_firearms_day_report(*, record: CustodyRecord, armorer: User, now: datetime) -> Report:
+    with translation.override(gap_language(armorer)):
+        gap = Gap(
+            kind=GapKind.NO_FIREARMS_DAY,
+            category=Category.UNSAFE_HANDLING,
+            severity=Severity.HIGH,
+            title=_("Firearm checked out with no firearms day on the schedule: %(weapon)s") % {"weapon": record.weapon},
+            description=_(
+                "%(armorer)s checked %(weapon)s out to %(person)s for scene %(scene)s at %(when)s, though "
+                "%(date)s is not a firearms day on the schedule, because: %(reason)s. Schedule the firearms day "
+                "and hold its safety meeting, or have the firearm brought back to the armory."
+            )
+            % {
+                "armorer": armorer,
+                "weapon": record.weapon,
+                "person": record.handed_to,
+                "scene": record.scene,
+                "when": local_datetime(now, record.production),
+                "date": formats.date_format(local_day(record.production, now), "DATE_FORMAT"),
+                "reason": record.meeting_override,
+            },
+            weapon=record.weapon,
+            custody=record,
+            armorer_present=True,
+            first_role=Role.SAFETY,
+            also_tell_roles=(Role.SAFETY,),
+            concerns_person=armorer,
         )
         return gap_report_file(production=record.production, gap=gap, now=now)
 
