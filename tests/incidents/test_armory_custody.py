@@ -7,8 +7,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import close_old_connections, connection
 
+from incidents.access import may_act_on
 from incidents.armory_chain import armory_trail_check
 from incidents.categories import Category, Severity
+from incidents.ladder import ladder_for
 from incidents.models import (
     AmmoKind,
     AmmoLot,
@@ -35,6 +37,7 @@ from incidents.services.armory.custody import (
     custody_record_present,
 )
 from incidents.services.armory.inventory import weapon_retire
+from incidents.services.handling import report_acknowledge
 from tests.factories import ammo_lot, check_out, firearms_day, member, weapon
 
 pytestmark = pytest.mark.django_db
@@ -164,6 +167,31 @@ def test_a_check_out_without_the_check_is_refused_until_the_armorer_says_so_and_
     assert (gap.kind, gap.custody, gap.weapon) == (GapKind.UNCHECKED_HANDOVER, outcome.record, revolver)
     assert Notification.objects.filter(report=report, recipient=ladder_cast["department_head"]).exists()
     assert armory_trail_check(production.pk).intact
+
+
+def test_the_armorer_who_hands_a_weapon_over_without_the_check_cannot_acknowledge_the_report_about_it(
+    production, ladder_cast, actor, revolver
+):
+    armorer, safety = ladder_cast["armorer"], ladder_cast["safety"]
+
+    report = custody_check_out(
+        weapon_id=revolver.pk,
+        user=armorer,
+        checkout=CheckOut(handed_to=actor, first_ad=safety, scene="12", unchecked_handover=True),
+    ).gap_report
+
+    # It starts at the first level (the department heads and the armorer): the armorer is who it is about,
+    # so he is left out and the level above him, the safety coordinator, is told instead.
+    assert report.concerns_person == armorer
+    told = set(Notification.objects.filter(report=report).values_list("recipient_id", flat=True))
+    assert armorer.pk not in told
+    assert {ladder_cast["department_head"].pk, safety.pk} <= told
+    ladder = ladder_for(production)
+    assert not may_act_on(armorer, report, ladder)
+    assert may_act_on(safety, report, ladder) and may_act_on(ladder_cast["producer"], report, ladder)
+    with pytest.raises(PermissionDenied, match="it is about you"):
+        report_acknowledge(report_id=report.pk, user=armorer)
+    assert report_acknowledge(report_id=report.pk, user=safety).won
 
 
 def test_the_receiver_and_the_1st_ad_confirm_from_their_phones_once_each(

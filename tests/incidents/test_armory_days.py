@@ -38,6 +38,7 @@ from incidents.services.armory.days import (
     days_sweep,
     meeting_record,
 )
+from incidents.services.handling import report_acknowledge
 from incidents.services.sweeper import sweep
 from tests.factories import check_out, firearms_day, member, weapon
 
@@ -247,6 +248,28 @@ def test_the_armorer_overrides_with_a_reason_and_the_safety_coordinator_is_told(
     checked_out = ArmoryEvent.objects.get(kind=ArmoryEventKind.CHECKED_OUT)
     assert checked_out.payload["snapshots"][f"custody:{outcome.record.pk}"]["meeting_override"].startswith("Insert")
     assert armory_trail_check(production.pk).intact
+
+
+def test_the_armorer_who_overrides_the_meeting_is_not_told_as_a_handler_and_cannot_acknowledge_the_report(
+    production, ladder_cast, actor, revolver
+):
+    armorer, safety = ladder_cast["armorer"], ladder_cast["safety"]
+    _firearms_day(production, safety)
+
+    report = custody_check_out(
+        weapon_id=revolver.pk,
+        user=armorer,
+        checkout=CheckOut(handed_to=actor, first_ad=safety, scene="12", checked=True),
+        meeting_override="Insert shot at dawn",
+    ).gap_report
+
+    assert report.concerns_person == armorer
+    assert armorer.pk not in _notified(report) and safety.pk in _notified(report)
+    ladder = ladder_for(production)
+    assert not may_act_on(armorer, report, ladder)  # same rank as the safety coordinator's level it starts at
+    assert may_act_on(safety, report, ladder) and may_act_on(ladder_cast["producer"], report, ladder)
+    with pytest.raises(PermissionDenied, match="it is about you"):
+        report_acknowledge(report_id=report.pk, user=armorer)
 
 
 @pytest.mark.parametrize("who", ["safety", "producer"])

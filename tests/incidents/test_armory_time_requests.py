@@ -8,7 +8,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from incidents.access import may_act_on
 from incidents.armory_chain import armory_trail_check
+from incidents.ladder import ladder_for
 from incidents.models import (
     ArmoryEvent,
     ArmoryEventKind,
@@ -25,6 +27,7 @@ from incidents.services.armory.time_requests import (
     time_requests_escalate_due,
 )
 from incidents.services.escalation import reports_escalate_due
+from incidents.services.handling import report_acknowledge
 from incidents.services.sweeper import sweep
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +77,23 @@ def test_a_producer_refusing_tells_the_executives(production, ladder_cast):
     report = Report.objects.get()
     assert report.escalation_level == 5
     assert ladder_cast["executive"].pk in _notified(report)
+
+
+def test_a_producer_who_refuses_time_for_safety_work_cannot_acknowledge_the_report_about_the_refusal(
+    production, ladder_cast
+):
+    producer, executive, safety = (ladder_cast[r] for r in ("producer", "executive", "safety"))
+    request = _ask(production, ladder_cast["armorer"])
+    time_request_answer(request_id=request.pk, user=producer, approve=False, answer="Not now")
+
+    report = Report.objects.get()
+    assert report.concerns_person == producer
+    assert producer.pk not in _notified(report)
+    assert {executive.pk, safety.pk} <= _notified(report)
+    assert not may_act_on(producer, report, ladder_for(production))
+    with pytest.raises(PermissionDenied, match="it is about you"):
+        report_acknowledge(report_id=report.pk, user=producer)
+    assert report_acknowledge(report_id=report.pk, user=executive).won
 
 
 def test_an_approved_request_files_nothing(production, ladder_cast):

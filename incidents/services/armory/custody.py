@@ -226,6 +226,7 @@ def _report_unchecked(record: CustodyRecord, armorer: User, now: datetime) -> Re
             weapon=record.weapon,
             custody=record,
             armorer_present=True,
+            concerns_person=armorer,  # their own act: the level above them is told instead
         )
         return gap_report_file(production=record.production, gap=gap, now=now)
 

@@ -5,7 +5,8 @@ first scene is due and when it wraps, in the production's time zone. On a firear
 recorded (when, who led it, the topics) and each person confirms from their own phone that they were
 there. A firearm leaves the armory only on a firearms day whose meeting is recorded (`firearms_gate`,
 asked by custody check-out): not before the meeting, and not on a day with no firearms day on the
-schedule. The armorer may override either with a reason, which files a report to the safety coordinator.
+schedule. The armorer may override either with a reason, which files a report to the safety coordinator
+that concerns the armorer (who never handles a report about their own override).
 
 The sweeper (`days_sweep`, called from `incidents.services.sweeper`) looks at each firearms day once its
 first scene is due, and at each day once it wraps: no meeting recorded, or a weapon still out, files a
@@ -323,7 +324,8 @@ def firearms_override_clean(*, user: User, production_id: int, reason: str, hold
 
 def firearms_override_report(*, record: CustodyRecord, hold: FirearmsHold, armorer: User, now: datetime) -> Report:
     """Tell the safety coordinator (a report that starts at their level) that a firearm went out past the
-    hold, and why. The caller holds the check-out's transaction."""
+    hold, and why. The report concerns the armorer (their own act): they are never told as a handler of
+    it nor able to take it (DESIGN.md flow 3). The caller holds the check-out's transaction."""
     if hold.no_firearms_day:
         return _no_firearms_day_report(record=record, armorer=armorer, now=now)
     assert hold.day is not None  # a meeting is held for a day on the schedule
@@ -357,6 +359,7 @@ def meeting_override_report(*, record: CustodyRecord, day: ShootingDay, armorer:
             armorer_present=True,
             first_role=Role.SAFETY,
             also_tell_roles=(Role.SAFETY,),
+            concerns_person=armorer,
         )
         return gap_report_file(production=record.production, gap=gap, now=now)
 

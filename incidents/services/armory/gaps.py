@@ -52,8 +52,11 @@ class Gap:
     first_role: str | None = None  # start at the first ladder level this role sits at (default: level 1)
     first_level: int | None = None  # or at this level
     also_tell_roles: Sequence[str] = ()
-    # The person whose own act the report is about (live rounds they tried to stock): never told as a
-    # handler, never able to acknowledge it; the level above them is told instead (DESIGN.md, Flows 3).
+    # The person whose own act the report is about (live rounds they tried to stock, a handover without
+    # the check, a firearm out past the firearms gate, a refused request for safety time): never told as
+    # a handler, never able to acknowledge it; the level above them is told instead (DESIGN.md, Flows 3).
+    # Not for gaps nobody's single act caused (a missed meeting, a weapon out at wrap, a count that does
+    # not add up, a request nobody answered): whoever must act on those stays able to.
     concerns_person: User | None = None
 
 

@@ -3,9 +3,10 @@
 The armorer, or any department head (or above), asks with a reason and the date it is needed; the UPM or
 a producer (or above, never the person who asked) approves or refuses it with a reason. A refusal is
 an event naming who refused, and a report SafeTrack files that starts at the ladder level above the
-person who refused and tells the safety coordinator: a refused request to secure the weapons is the
-warning that went nowhere. A request still unanswered at `answer_by` files a report at the UPM's level
-(`time_requests_escalate_due`, from the sweeper), which escalates like any report. Each transition
+person who refused, tells the safety coordinator, and concerns the person who refused (who never
+handles it): a refused request to secure the weapons is the warning that went nowhere. A request still
+unanswered at `answer_by` files a report at the UPM's level (`time_requests_escalate_due`, from the
+sweeper), which escalates like any report. Each transition
 locks the request row and checks its state (compare-and-set), then the trail's head.
 """
 
@@ -178,6 +179,8 @@ def _report_refused(request: TimeRequest, refuser: User, now: datetime) -> Repor
             time_request=request,
             first_level=level_above_rank(ladder_for(request.production), rank),
             also_tell_roles=(Role.SAFETY,),
+            # Their own answer: starting above them is not enough, a producer may take any report.
+            concerns_person=refuser,
         )
         return gap_report_file(production=request.production, gap=gap, now=now)
 
