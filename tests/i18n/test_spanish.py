@@ -100,6 +100,20 @@ def test_every_spanish_translation_keeps_the_placeholders_and_markup_of_its_engl
     assert not problems, "\n".join(problems)
 
 
+def test_every_spanish_plural_has_a_form_for_each_of_the_catalogs_plural_cases():
+    """Spanish has three plural cases here (one, many, a million's multiples): a missing form falls back to
+    the English text on a Spanish page ("Asistencia confirmada: 0 people")."""
+    header = next(entry for entry in po.parse(CATALOG) if entry.is_header)
+    nplurals = int(re.search(r"nplurals=(\d+)", header.msgstr["msgstr"]).group(1))
+    expected = {f"msgstr[{n}]" for n in range(nplurals)}
+    missing = [
+        entry.where()
+        for entry in _catalog_entries(CATALOG)
+        if entry.msgid_plural is not None and set(entry.msgstr) != expected
+    ]
+    assert not missing, f"plural entries without all {nplurals} forms:\n" + "\n".join(missing)
+
+
 def test_the_committed_compiled_catalog_matches_the_spanish_text():
     """A fresh clone uses the committed .mo (no gettext tools needed), so it must be compiled from this .po."""
     with COMPILED.open("rb") as handle:
