@@ -136,7 +136,9 @@ def _filed_page(request: HttpRequest, report: Report, held: handoff.Handoff) -> 
     """The page of the form that filed the report, with its code: shown once, after the redirect."""
     production = report.production
     if held.show_once == handoff.FILED_REPORT_FORM:
-        template, context = "incidents/report_filed.html", filed_context(report, receipt_code=held.code)
+        # A member filing anonymously from their account: a live round still offers the one-tap stop-work
+        # (itself anonymous: the call is not linked to the account either).
+        template, context = "incidents/report_filed.html", filed_context(report, held.code, request.user)
     elif held.show_once == handoff.FILED_STOP_WORK:
         template = "incidents/stop_work_called.html"
         context = {"report": report, "production": production, "receipt": held.code, "ladder": ladder_for(production)}

@@ -1,6 +1,7 @@
 """Filing through /reports/new/: the form a crew member fills in on a phone, with JavaScript or without."""
 
 import io
+import re
 from datetime import UTC, timedelta
 
 import pytest
@@ -375,6 +376,26 @@ def test_an_anonymous_report_from_the_form_is_not_linked_and_shows_a_receipt_onc
     assert Report.objects.count() == 1
     assert report.events.get(kind=EventKind.FILED).actor_id is None
     assert crew_client.get(report.get_absolute_url()).status_code == 404
+
+
+def test_a_live_round_filed_anonymously_from_the_account_still_offers_stop_work_in_one_tap_without_naming_anyone(
+    crew_client, production, crew, ladder_cast
+):
+    data = form_data(production, Category.LIVE_AMMUNITION, identity=Identity.ANONYMOUS, title="Live round in a box")
+    posted = crew_client.post(new_url(production), data)
+    report = Report.objects.get()
+    page = crew_client.get(posted["Location"]).content.decode()
+
+    assert "Call STOP WORK now" in page and f'action="{reverse("stop_work_new")}"' in page
+    assert 'name="identity" value="anonymous"' in page
+    offer = dict(
+        re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page.split('id="stop-work-offer"')[1])
+    )
+    crew_client.post(reverse("stop_work_new"), offer)
+    call = Report.objects.exclude(pk=report.pk).get()
+    assert call.is_stop_work and (call.identity, call.reporter_id) == (Identity.ANONYMOUS, None)
+    assert f"report #{report.pk}" in call.title
+    assert crew.full_name not in call.title + call.description
 
 
 def test_a_member_of_several_productions_picks_one_first(client, production, other_production, crew):
