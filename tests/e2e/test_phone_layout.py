@@ -9,7 +9,7 @@ from incidents.categories import Category
 from incidents.models import Report
 from tests.e2e.conftest import PHONE, Browsing, Scene, key_pages, scroll_overflow
 from tests.e2e.test_spanish import switch_language
-from tests.factories import file_report
+from tests.factories import check_out, file_report, firearms_day, weapon
 
 # What a person pastes into a report on set: a link, a prop number with no spaces.
 LONG_WORD = "https://example.com/callsheets/" + "PropRevolverSerial" * 9
@@ -211,3 +211,39 @@ def test_stop_work_is_one_tap_from_every_members_page(scene: Callable[..., Scene
     assert not missing, "pages without a visible stop-work button at the top:\n" + "\n".join(missing)
     page.locator("a.navbar-stop-work").click()
     expect(page.get_by_label("Why must work stop?")).to_be_visible()
+
+
+# Links alone in their paragraph (not inside a sentence): their height on the page.
+STANDALONE_LINKS = """() => [...document.querySelectorAll('main p > a')].filter(
+    (a) => a.parentElement.textContent.trim().startsWith(a.textContent.trim()) && a.offsetParent !== null
+).map((a) => ({text: a.textContent.trim(), height: a.getBoundingClientRect().height}))"""
+
+
+def test_links_alone_on_their_line_are_tall_enough_to_tap_on_a_phone(
+    scene: Callable[..., Scene], open_page: Callable[..., Page]
+):
+    world = scene()
+    keeper, first_ad = world.people["armorer"], world.people["safety"]
+    gun = weapon(world.production, keeper)
+    firearms_day(world.production, first_ad)
+    record = check_out(gun, keeper, world.crew, first_ad)
+    production = world.production.pk
+    pages = {
+        None: ["/accounts/login/"],
+        "crew": [f"/reports/{world.report.pk}/"],
+        "armorer": [
+            f"/productions/{production}/armory/weapons/{gun.pk}/",
+            record.get_absolute_url(),
+            f"/productions/{production}/days/",
+        ],
+    }
+    measured, small = [], []
+    for who, paths in pages.items():
+        page = open_page(user=world.people[who] if who else None)
+        for path in paths:
+            page.goto(path)
+            links = page.evaluate(STANDALONE_LINKS)
+            measured.extend(links)
+            small.extend(f"{path}: {link['text']!r} {link['height']:.0f} px" for link in links if link["height"] < 40)
+    assert len(measured) >= 5, measured
+    assert not small, "links alone on their line shorter than 40 px:\n" + "\n".join(small)
