@@ -27,6 +27,7 @@ SHELL_STATIC = (
     "vendor/bootstrap/bootstrap.bundle.min.js",
     "css/safetrack.css",
     "js/pwa.js",
+    "js/form_errors.js",
     "js/outbox.js",
     "js/report_form.js",
     "js/offline_report.js",

@@ -5,7 +5,10 @@ from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
 
+from accounts.models import Production, User
+from incidents.categories import Category
 from tests.e2e.conftest import Browsing, Scene, axe_violations, describe_violations
+from tests.factories import file_report, firearms_day, weapon
 
 
 def check(page: Page, name: str, problems: list[str]) -> None:
@@ -102,3 +105,44 @@ def test_keyboard_focus_is_always_visible(
     # The skip link comes first; then the menu, and the form's controls in order.
     assert seen[0] == "a"
     assert seen.index("input#id_category_0") < seen.index("input#id_title") < seen.index("textarea#id_description")
+
+
+FOCUSED = """() => {
+    const e = document.activeElement;
+    return {tag: e.tagName, text: (e.innerText || e.value || '').trim().slice(0, 120), name: e.name || ''};
+}"""
+
+
+def focus_after_load(page: Page) -> dict[str, str]:
+    """Where the focus is once the page has loaded and its scripts have run."""
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(200)
+    return page.evaluate(FOCUSED)
+
+
+def test_a_refused_form_takes_the_focus_to_what_is_wrong(
+    production: Production, crew: User, ladder_cast: dict[str, User], open_page: Callable[..., Page]
+):
+    report = file_report(production, crew, Category.RIGGING, title="Ladder without rubber feet")
+    armorer, safety = ladder_cast["armorer"], ladder_cast["safety"]
+    gun = weapon(production, armorer)
+    firearms_day(production, safety)
+
+    # A corrective-action plan sent with nothing in it: the summary above the form has the focus.
+    handler = open_page(user=safety)
+    handler.goto(report.get_absolute_url())
+    handler.get_by_role("button", name="Plan these actions").click()
+    expect(handler.get_by_text("Nothing was planned yet")).to_be_visible()
+    focused = focus_after_load(handler)
+    assert "Nothing was planned yet" in focused["text"], focused
+
+    # A check-out without its scene: the refusal, or the field refused, has the focus.
+    keeper = open_page(user=armorer)
+    keeper.goto(f"/productions/{production.pk}/armory/weapons/{gun.pk}/check-out/")
+    keeper.get_by_role("button", name="Check out").click()
+    focused = focus_after_load(keeper)
+    assert focused["tag"] != "BODY", focused
+
+    # A page without errors leaves the focus where the browser puts it.
+    handler.goto(report.get_absolute_url())
+    assert focus_after_load(handler)["tag"] == "BODY"
