@@ -37,13 +37,26 @@ class PersonChoiceField(forms.ModelChoiceField):
         return obj.full_name or obj.email
 
 
+class OtherPersonChoiceField(PersonChoiceField):
+    """A person other than the one filling the form in (`refused_pk`): not offered, and if sent anyway,
+    refused with the field's "self" message rather than "choose a member"."""
+
+    refused_pk: int | None = None
+
+    def to_python(self, value: Any) -> User | None:
+        if self.refused_pk is not None and value not in self.empty_values and str(value) == str(self.refused_pk):
+            raise ValidationError(self.error_messages["self"], code="self")
+        return super().to_python(value)
+
+
 class CheckOutForm(forms.Form):
-    handed_to = PersonChoiceField(
+    handed_to = OtherPersonChoiceField(
         label=_("Handed to"),
         queryset=User.objects.none(),
         error_messages={
             "required": _("Choose who receives the weapon."),
             "invalid_choice": _("Choose a member of this production."),
+            "self": _("You are checking the weapon out: someone else must receive it."),
         },
     )
     scene = TextField(
@@ -71,12 +84,13 @@ class CheckOutForm(forms.Form):
         error_messages={"invalid_choice": _("Choose a lot of this armory.")},
     )
     rounds = count_field(_("How many rounds"), initial=0)
-    first_ad = PersonChoiceField(
+    first_ad = OtherPersonChoiceField(
         label=_("1st AD"),
         queryset=User.objects.none(),
         error_messages={
             "required": _("Choose the 1st AD who saw the check."),
             "invalid_choice": _("Choose a member of this production."),
+            "self": _("You are checking the weapon out: someone else must be the 1st AD who sees the check."),
         },
     )
     checked = forms.BooleanField(
@@ -111,6 +125,7 @@ class CheckOutForm(forms.Form):
         self,
         *args: Any,
         weapon: Weapon,
+        keeper: User,
         members: list[User],
         lots: list[AmmoLot],
         may_override: str = "",
@@ -118,9 +133,11 @@ class CheckOutForm(forms.Form):
     ):
         super().__init__(*args, **kwargs)
         self.weapon = weapon
-        member_ids = [member.pk for member in members]
+        # The person checking it out is neither its receiver nor its 1st AD (custody_check_out refuses it).
+        member_ids = [member.pk for member in members if member.pk != keeper.pk]
         for name in ("handed_to", "first_ad"):
             self.fields[name].queryset = User.objects.filter(pk__in=member_ids).order_by("full_name", "email")
+            self.fields[name].refused_pk = keeper.pk
         self.fields["lot"].queryset = AmmoLot.objects.filter(pk__in=[lot.pk for lot in lots]).order_by(
             "kind", "description"
         )

@@ -50,9 +50,11 @@ def open_custody(production: Production) -> dict[int, CustodyRecord]:
 
 
 def awaiting_confirmation(user: User, production: Production, now: datetime) -> list[CustodyRecord]:
-    """Recent check-outs naming this person (as receiver or 1st AD) that they have not confirmed yet."""
+    """Recent check-outs naming this person (as receiver or 1st AD) that they have not confirmed yet; not
+    those they checked out themselves, which they never confirm (custody_party)."""
     return list(
         CustodyRecord.objects.filter(production=production, checked_out_at__gte=now - CONFIRMATION_WINDOW)
+        .exclude(checked_out_by=user)
         .filter(
             Q(handed_to=user, receiver_confirmed_at__isnull=True) | Q(first_ad=user, first_ad_confirmed_at__isnull=True)
         )

@@ -3,7 +3,7 @@ receiver and the 1st AD confirm the check from their own phones. Phone-first, no
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -50,6 +50,7 @@ def check_out(request: HttpRequest, production_id: int, weapon_id: int) -> HttpR
     form = CheckOutForm(
         request.POST or None,
         weapon=weapon,
+        keeper=request.user,
         members=checkout_people(weapon.production),
         lots=checkout_lots(weapon.production),
         initial=_checkout_initial(weapon),
@@ -109,6 +110,7 @@ def custody_detail(request: HttpRequest, production_id: int, record_id: int) -> 
         "production": record.production,
         "record": record,
         "party": custody.custody_party(request.user, record),
+        "recordable": custody.confirmable_parties(record),
         "no_firearms_day": went_out_with_no_firearms_day(record),
         "keeps_armory": access.keeps_armory(request.user, production_id),
         "gaps": list(record.gaps.select_related("report")) if access.is_handler_in(request.user, production_id) else [],
@@ -121,9 +123,7 @@ def custody_detail(request: HttpRequest, production_id: int, record_id: int) -> 
 @require_POST
 def custody_confirm(request: HttpRequest, production_id: int, record_id: int) -> HttpResponse:
     record = access.custody_for_viewer(request.user, production_id, record_id)
-    if custody.custody_party(request.user, record) is None:
-        raise PermissionDenied(_("Only the person who received the weapon and the 1st AD confirm the check."))
-    custody.custody_confirm(record_id=record.pk, user=request.user)
+    custody.custody_confirm(record_id=record.pk, user=request.user)  # refuses who may not, in words
     messages.success(request, _("Thank you: your confirmation is on the record."))
     return redirect(record.get_absolute_url())
 
@@ -136,8 +136,12 @@ def custody_present(request: HttpRequest, production_id: int, record_id: int) ->
     if party not in (RECEIVER, FIRST_AD):
         messages.error(request, _("Choose the receiver or the 1st AD."))
     else:
-        custody.custody_record_present(record_id=record.pk, user=request.user, party=party)
-        messages.success(request, _("Recorded."))
+        try:
+            custody.custody_record_present(record_id=record.pk, user=request.user, party=party)
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+        else:
+            messages.success(request, _("Recorded."))
     return redirect(record.get_absolute_url())
 
 

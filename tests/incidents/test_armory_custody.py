@@ -30,6 +30,7 @@ from incidents.models import (
 )
 from incidents.services.armory.custody import (
     FIRST_AD,
+    RECEIVER,
     CheckOut,
     custody_check_in,
     custody_check_out,
@@ -116,6 +117,41 @@ def test_the_receiver_and_the_1st_ad_are_two_members_of_the_production(
     with pytest.raises(ValidationError, match="members of this production"):
         check_out(revolver, armorer, outsider, safety)
     assert not CustodyRecord.objects.exists()
+
+
+@pytest.mark.parametrize("as_whom", ["receiver", "first_ad"])
+def test_the_armorer_cannot_check_a_weapon_out_to_themselves_or_witness_their_own_check(
+    production, armorer, safety, actor, revolver, as_whom
+):
+    receiver, first_ad = (armorer, safety) if as_whom == "receiver" else (actor, armorer)
+
+    with pytest.raises(ValidationError, match="someone else") as refused:
+        check_out(revolver, armorer, receiver, first_ad)
+
+    assert refused.value.code == ("handed_to" if as_whom == "receiver" else "first_ad")
+    assert "You are checking the weapon out" in refused.value.messages[0]
+    assert not CustodyRecord.objects.exists() and Weapon.objects.get().status == WeaponStatus.IN_ARMORY
+
+
+def test_whoever_checked_a_weapon_out_cannot_confirm_the_check_on_a_record_that_names_them(
+    production, armorer, safety, actor, revolver
+):
+    record = check_out(revolver, armorer, actor, safety)
+    # A record written before check-outs to oneself were refused: the armorer is also its receiver.
+    CustodyRecord.objects.filter(pk=record.pk).update(handed_to=armorer)
+
+    with pytest.raises(PermissionDenied, match="You checked this weapon out"):
+        custody_confirm(record_id=record.pk, user=armorer)
+    with pytest.raises(ValidationError, match="checked this weapon out") as refused:
+        custody_record_present(record_id=record.pk, user=safety, party=RECEIVER)
+    assert refused.value.code == "party"
+
+    record.refresh_from_db()
+    assert record.receiver_confirmed_at is None
+    assert not ArmoryEvent.objects.filter(kind=ArmoryEventKind.CUSTODY_CONFIRMED).exists()
+    custody_confirm(record_id=record.pk, user=safety)  # the 1st AD is someone else: their word still counts
+    record.refresh_from_db()
+    assert record.first_ad_confirmed_how == Presence.OWN_PHONE
 
 
 @pytest.mark.parametrize(

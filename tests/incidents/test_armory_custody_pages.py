@@ -91,6 +91,51 @@ def test_a_bad_check_out_is_explained_on_its_field(
     assert not CustodyRecord.objects.exists()
 
 
+def test_the_check_out_form_does_not_offer_the_armorer_themself_as_receiver_or_1st_ad(
+    client, production, armorer, safety, actor, revolver
+):
+    client.force_login(armorer)
+
+    form = client.get(_url(production, revolver)).context["form"]
+
+    for name in ("handed_to", "first_ad"):
+        offered = [choice for choice, _label in form.fields[name].choices if choice]
+        assert armorer.pk not in [int(str(choice)) for choice in offered]
+        assert actor.pk in [int(str(choice)) for choice in offered]
+
+
+@pytest.mark.parametrize("field", ["handed_to", "first_ad"])
+def test_an_armorer_who_names_themself_on_a_check_out_is_told_plainly_to_choose_someone_else(
+    client, production, armorer, safety, actor, revolver, field
+):
+    client.force_login(armorer)
+    data = _form(actor, safety, **{field: str(armorer.pk)})
+
+    page = client.post(_url(production, revolver), data).content.decode()
+
+    assert "You are checking the weapon out" in page and "someone else" in page
+    assert "Choose a member of this production." not in page
+    assert not CustodyRecord.objects.exists()
+
+
+def test_whoever_checked_a_weapon_out_is_not_offered_to_confirm_it_and_is_refused_if_they_try(
+    client, production, armorer, safety, actor, revolver
+):
+    record = check_out(revolver, armorer, actor, safety)
+    CustodyRecord.objects.filter(pk=record.pk).update(handed_to=armorer)  # written before it was refused
+    client.force_login(armorer)
+
+    page = client.get(record.get_absolute_url()).content.decode()
+    refused = client.post(reverse("armory_custody_confirm", args=[production.pk, record.pk]))
+
+    assert "I confirm: it was shown to me" not in page
+    assert "Record that Arden Armorer was here for the check" not in page
+    assert "Record that Ada FirstAD (1st AD) was here for the check" in page
+    assert refused.status_code == 403 and "You checked this weapon out" in refused.content.decode()
+    record.refresh_from_db()
+    assert record.receiver_confirmed_at is None
+
+
 def test_someone_from_another_production_cannot_be_handed_a_weapon(
     client, production, armorer, safety, outsider, revolver
 ):

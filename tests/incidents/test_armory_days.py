@@ -220,7 +220,8 @@ def test_only_the_armorer_may_check_a_firearm_out_with_no_firearms_day(
         custody_check_out(
             weapon_id=revolver.pk,
             user=keeper,
-            checkout=CheckOut(handed_to=actor, first_ad=safety, scene="12", checked=True),
+            # The armorer as the 1st AD: the person checking it out is never one of the two who see the check.
+            checkout=CheckOut(handed_to=actor, first_ad=armorer, scene="12", checked=True),
             meeting_override="The schedule says so",
         )
     assert refused.value.code == "firearms_day"
@@ -281,7 +282,8 @@ def test_only_the_armorer_may_override_the_meeting(request, production, armorer,
         custody_check_out(
             weapon_id=revolver.pk,
             user=keeper,
-            checkout=CheckOut(handed_to=actor, first_ad=safety, scene="12", checked=True),
+            # The armorer as the 1st AD: the person checking it out is never one of the two who see the check.
+            checkout=CheckOut(handed_to=actor, first_ad=armorer, scene="12", checked=True),
             meeting_override="The schedule says so",
         )
     assert refused.value.code == "meeting"

@@ -74,7 +74,7 @@ def test_the_check_out_page_says_the_meeting_is_missing_and_refuses(
     assert "safety meeting is not recorded yet" in page
     assert 'name="meeting_override"' not in page  # only the armorer overrides
 
-    refused = client.post(url, _checkout(actor, safety)).content.decode()
+    refused = client.post(url, _checkout(actor, armorer)).content.decode()
 
     assert "Only the armorer can check it out anyway" in refused
     assert not CustodyRecord.objects.exists()
@@ -106,7 +106,7 @@ def test_the_check_out_page_warns_before_the_form_that_today_is_not_a_firearms_d
     assert reverse("days", args=[production.pk]) in page  # where the safety coordinator schedules one
     assert 'name="meeting_override"' not in page  # only the armorer overrides
 
-    refused = client.post(url, _checkout(actor, safety)).content.decode()
+    refused = client.post(url, _checkout(actor, armorer)).content.decode()
 
     assert "Only the armorer can check it out anyway" in refused
     assert not CustodyRecord.objects.exists() and not Report.objects.exists()

@@ -465,12 +465,16 @@ def armory_cases() -> list[Case]:
         {"count": "44", "reason": "Recounted"},
     )
     # The chain of custody: the receiver (here the reporter) and the 1st AD (the safety coordinator) open
-    # and confirm their check-out; other members may not.
+    # and confirm their check-out; other members may not. The safety coordinator checking a weapon out
+    # names the armorer as 1st AD: nobody witnesses their own check.
     cases += keeper_form(
         "armory_check_out",
         lambda o: reverse("armory_check_out", args=[o.production.pk, o.weapon.pk]),
         {"scene": "12", "load": "cold", "checked": "on", "both_present": ""},
-        data=lambda w, r: {"handed_to": w.here.reporter.pk, "first_ad": w.users["safety"].pk},
+        data=lambda w, r: {
+            "handed_to": w.here.reporter.pk,
+            "first_ad": w.users["armorer" if r == "safety" else "safety"].pk,
+        },
     )
     cases += keeper_form(
         "armory_check_in",

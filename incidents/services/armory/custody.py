@@ -124,6 +124,7 @@ def custody_check_out(
         raise ValidationError(
             _("The 1st AD and the person receiving the weapon must be two different people."), code="first_ad"
         )
+    _refuse_own_check(user, checkout)
     if not checkout.checked and not checkout.unchecked_handover:
         raise ValidationError(_("Show the weapon and check it in front of them, then tick the box."), code="unchecked")
     now = now or timezone.now()
@@ -178,6 +179,21 @@ def custody_check_out(
             override_report = firearms_override_report(record=record, hold=hold, armorer=user, now=now)
             gap_report = gap_report or override_report
     return CustodyOutcome(record, gap_report, hold.reason if hold else "")
+
+
+def own_check_refusal(party: str) -> str:
+    """Why the person checking a weapon out cannot also be its receiver or its 1st AD: the check is seen
+    by two people besides the one who hands it over, or nobody independent saw it."""
+    if party == RECEIVER:
+        return _("You are checking the weapon out: someone else must receive it.")
+    return _("You are checking the weapon out: someone else must be the 1st AD who sees the check.")
+
+
+def _refuse_own_check(user: User, checkout: CheckOut) -> None:
+    if checkout.handed_to.pk == user.pk:
+        raise ValidationError(own_check_refusal(RECEIVER), code="handed_to")
+    if checkout.first_ad.pk == user.pk:
+        raise ValidationError(own_check_refusal(FIRST_AD), code="first_ad")
 
 
 def _check_available(weapon: Weapon) -> None:
@@ -239,35 +255,73 @@ def _lock_record(record_id: int) -> CustodyRecord:
     )
 
 
-def custody_party(user: User, record: CustodyRecord) -> str | None:
-    """Whether the user is the record's receiver or its 1st AD (the two who confirm the check)."""
-    if record.handed_to_id == user.pk:
+def _named_as(user_id: int, record: CustodyRecord) -> str | None:
+    if record.handed_to_id == user_id:
         return RECEIVER
-    if record.first_ad_id == user.pk:
+    if record.first_ad_id == user_id:
         return FIRST_AD
     return None
 
 
+def custody_party(user: User, record: CustodyRecord) -> str | None:
+    """Whether the user confirms the check as the record's receiver or its 1st AD. Never the person who
+    checked it out, even on a record that names them (written before that was refused): the check needs
+    two people besides the one who hands the weapon over."""
+    if record.checked_out_by_id == user.pk:
+        return None
+    return _named_as(user.pk, record)
+
+
+def confirmable_parties(record: CustodyRecord) -> list[str]:
+    """The parties whose confirmation the record still waits for and can get: not one who is the person
+    who checked it out."""
+    people = {RECEIVER: record.handed_to_id, FIRST_AD: record.first_ad_id}
+    return [
+        party
+        for party, person_id in people.items()
+        if getattr(record, f"{party}_confirmed_at") is None and person_id != record.checked_out_by_id
+    ]
+
+
+def _own_confirmation_refusal() -> str:
+    return _(
+        "You checked this weapon out, so your confirmation cannot count: the check needs two people besides "
+        "the one who hands the weapon over."
+    )
+
+
 def custody_confirm(*, record_id: int, user: User, now: datetime | None = None) -> CustodyRecord:
     """The receiver or the 1st AD confirms, from their own phone, that they saw the weapon shown and
-    checked. Confirming twice changes nothing."""
+    checked. Confirming twice changes nothing; the person who checked it out never confirms it."""
     now = now or timezone.now()
     with transaction.atomic():
         record = _lock_record(record_id)
         party = custody_party(user, record)
         if party is None:
+            if _named_as(user.pk, record) is not None:
+                raise PermissionDenied(_own_confirmation_refusal())
             raise PermissionDenied(_("Only the person who received the weapon and the 1st AD confirm the check."))
         return _confirm_locked(record, party, Presence.OWN_PHONE, user, now)
 
 
 def custody_record_present(*, record_id: int, user: User, party: str, now: datetime | None = None) -> CustodyRecord:
-    """The armorer records that the receiver or the 1st AD was there for the check (no phone at hand)."""
+    """The armorer records that the receiver or the 1st AD was there for the check (no phone at hand).
+    Not for a party who is the person who checked the weapon out."""
     if party not in (RECEIVER, FIRST_AD):
         raise ValidationError(_("Choose the receiver or the 1st AD."), code="party")
     now = now or timezone.now()
     with transaction.atomic():
         record = _lock_record(record_id)
         _require_keeper(user, record.production_id)
+        if getattr(record, f"{party}_confirmed_at") is None and party not in confirmable_parties(record):
+            raise ValidationError(
+                _(
+                    "%(person)s checked this weapon out, so their presence cannot count: the check needs two "
+                    "people besides the one who hands the weapon over."
+                )
+                % {"person": record.handed_to if party == RECEIVER else record.first_ad},
+                code="party",
+            )
         return _confirm_locked(record, party, Presence.RECORDED, user, now)
 
 
