@@ -4,6 +4,7 @@ payload), so pages, CSV exports and the investigation record say the same thing 
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from incidents.armory_chain import sealed_state
 from incidents.models import (
@@ -159,6 +160,12 @@ def _custody_text(event: ArmoryEvent, who: str, state: dict[str, Any], payload: 
     }
     if not payload.get("adds_up", True):
         text += " " + _("The count does not add up.")
+    if payload.get("set_aside"):
+        text += " " + ngettext(
+            "%(count)s round beyond what went out was set aside, not added to the lot.",
+            "%(count)s rounds beyond what went out were set aside, not added to the lot.",
+            payload["set_aside"],
+        ) % {"count": payload["set_aside"]}
     return text
 
 

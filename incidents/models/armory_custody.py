@@ -73,6 +73,10 @@ class CustodyRecord(models.Model):
     checked_in_at = models.DateTimeField(_("back"), null=True, blank=True)
     rounds_back = models.PositiveIntegerField(_("rounds back"), null=True, blank=True)
     rounds_fired = models.PositiveIntegerField(_("rounds fired"), null=True, blank=True)
+    # Rounds counted back beyond what went out less what fired: not put back in the lot (nobody knows
+    # where they came from), held apart until someone recounts the lot. None on records checked in
+    # before this was kept apart (their rounds back all went into the lot).
+    rounds_set_aside = models.PositiveIntegerField(_("rounds set aside, not in the lot"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("custody record")

@@ -162,14 +162,13 @@ def check_in(request: HttpRequest, production_id: int, record_id: int) -> HttpRe
             form.add_error(None, exc)
         else:
             if outcome.gap_report is not None:
-                messages.error(
-                    request,
-                    _(
-                        "The count does not add up: SafeTrack filed a critical report (#%(report)s). Find every "
-                        "round before the weapon is used again."
-                    )
-                    % {"report": outcome.gap_report.pk},
-                )
+                said = _(
+                    "The count does not add up: SafeTrack filed a critical report (#%(report)s). Find every "
+                    "round before the weapon is used again."
+                ) % {"report": outcome.gap_report.pk}
+                if outcome.record.rounds_set_aside:
+                    said += " " + custody.set_aside_words(outcome.record.rounds_set_aside)
+                messages.error(request, said)
             else:
                 messages.success(request, _("%(weapon)s is back in the armory.") % {"weapon": record.weapon})
             return redirect(record.get_absolute_url())

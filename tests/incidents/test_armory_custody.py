@@ -250,6 +250,46 @@ def test_the_receiver_and_the_1st_ad_confirm_from_their_phones_once_each(
     ]
 
 
+def test_extra_rounds_back_at_check_in_are_not_added_to_the_lot_and_the_report_says_so(
+    production, ladder_cast, actor, revolver
+):
+    armorer, safety = ladder_cast["armorer"], ladder_cast["safety"]
+    lot = ammo_lot(production, armorer, kind=AmmoKind.BLANK, count=200)
+    record = check_out(revolver, armorer, actor, safety, load=Load.BLANKS, lot=lot, rounds=6)
+    assert AmmoLot.objects.get().count == 194
+
+    outcome = custody_check_in(record_id=record.pk, user=armorer, rounds_back=10, rounds_fired=0)
+
+    assert AmmoLot.objects.get().count == 200  # the six that went out, not the four of unknown origin
+    assert outcome.record.rounds_set_aside == 4
+    back = ArmoryEvent.objects.get(kind=ArmoryEventKind.CHECKED_IN)
+    assert (back.payload["stocked"], back.payload["set_aside"]) == (6, 4)
+    description = outcome.gap_report.description
+    assert "counted 10 back and 0 fired" in description
+    assert "4 rounds more than went out were not added to the lot" in description
+    assert armory_trail_check(production.pk).intact
+
+
+def test_rounds_back_with_a_weapon_that_fired_more_than_went_out_are_not_stocked(
+    production, armorer, safety, actor, revolver, blanks
+):
+    record = _blanks_out(revolver, armorer, actor, safety, blanks)  # 6 of 50 out
+
+    outcome = custody_check_in(record_id=record.pk, user=armorer, rounds_back=3, rounds_fired=5)
+
+    assert AmmoLot.objects.get().count == 44 + 1  # only what can have come back: 6 out less 5 fired
+    assert outcome.record.rounds_set_aside == 2
+    assert outcome.gap_report is not None
+
+
+def test_a_count_that_adds_up_sets_nothing_aside(production, armorer, safety, actor, revolver, blanks):
+    record = _blanks_out(revolver, armorer, actor, safety, blanks)
+
+    outcome = custody_check_in(record_id=record.pk, user=armorer, rounds_back=6, rounds_fired=0)
+
+    assert outcome.record.rounds_set_aside == 0 and AmmoLot.objects.get().count == 50
+
+
 def test_the_armorer_records_who_was_present_when_they_have_no_phone(production, armorer, safety, actor, revolver):
     record = check_out(revolver, armorer, actor, safety)
 

@@ -167,6 +167,26 @@ def test_a_count_that_does_not_add_up_tells_the_armorer_a_critical_report_was_fi
     assert "Count does not add up" in page  # the record says it too
 
 
+def test_rounds_that_came_back_extra_are_shown_set_aside_and_the_armorer_is_told_they_were_not_stocked(
+    client, production, armorer, safety, actor, revolver
+):
+    lot = ammo_lot(production, armorer, kind=AmmoKind.BLANK, count=200)
+    record = check_out(revolver, armorer, actor, safety, load="blanks", lot=lot, rounds=6)
+    client.force_login(armorer)
+
+    response = client.post(
+        reverse("armory_check_in", args=[production.pk, record.pk]),
+        {"rounds_back": "10", "rounds_fired": "0"},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "4 rounds more than went out were not added to the lot" in page
+    assert "4 set aside, not in the lot" in page  # the record says it too
+    lot.refresh_from_db()
+    assert lot.count == 200
+
+
 def test_only_the_two_people_named_confirm_a_check_out(client, production, armorer, safety, actor, crew, revolver):
     record = check_out(revolver, armorer, actor, safety)
     confirm = reverse("armory_custody_confirm", args=[production.pk, record.pk])

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Membership, Role, User
 from incidents import access
@@ -364,22 +365,31 @@ def custody_check_in(
             )
         weapon = Weapon.objects.select_for_update().get(pk=record.weapon_id)
         lot = AmmoLot.objects.select_for_update().get(pk=record.lot_id) if record.lot_id else None
+        # Back into the lot goes at most what went out less what fired; rounds beyond that are of unknown
+        # origin (one may be live) and are set apart, on the record, until someone recounts the lot.
+        stocked = min(rounds_back, max(record.rounds_out - rounds_fired, 0)) if lot is not None else 0
         record.checked_in_by = user
         record.checked_in_at = now
         record.rounds_back = rounds_back
         record.rounds_fired = rounds_fired
-        record.save(update_fields=["checked_in_by", "checked_in_at", "rounds_back", "rounds_fired"])
+        record.rounds_set_aside = rounds_back - stocked
+        record.save(update_fields=["checked_in_by", "checked_in_at", "rounds_back", "rounds_fired", "rounds_set_aside"])
         weapon.status = WeaponStatus.IN_ARMORY
         weapon.save(update_fields=["status"])
-        if lot is not None and rounds_back:
-            lot.count += rounds_back
+        if lot is not None and stocked:
+            lot.count += stocked
             lot.save(update_fields=["count"])
         armory_event_append(
             production=record.production,
             kind=ArmoryEventKind.CHECKED_IN,
             actor=user,
             records=[record, weapon, *([lot] if lot else [])],
-            payload={**_names(record), "adds_up": bool(record.count_adds_up)},
+            payload={
+                **_names(record),
+                "adds_up": bool(record.count_adds_up),
+                "stocked": stocked,
+                "set_aside": record.rounds_set_aside,
+            },
             at=now,
         )
         gap_report = None if record.count_adds_up else _report_mismatch(record, user, now)
@@ -396,6 +406,8 @@ def _report_mismatch(record: CustodyRecord, armorer: User, now: datetime) -> Rep
             why = _("A missing dummy or blank can be a live round: find every round before the weapon is used again.")
         else:
             why = _("More rounds came back than went out: check every one of them, one may be live.")
+        if record.rounds_set_aside:
+            why += " " + set_aside_words(record.rounds_set_aside)
         gap = Gap(
             kind=GapKind.COUNT_MISMATCH,
             category=Category.UNSAFE_HANDLING,
@@ -424,6 +436,15 @@ def _report_mismatch(record: CustodyRecord, armorer: User, now: datetime) -> Rep
             also_tell_roles=(Role.SAFETY,),
         )
         return gap_report_file(production=record.production, gap=gap, now=now)
+
+
+def set_aside_words(count: int) -> str:
+    """What happened to rounds counted back beyond what can have come back (in the report and on the page)."""
+    return ngettext(
+        "%(count)s round more than went out was not added to the lot: keep it apart until the lot is recounted.",
+        "%(count)s rounds more than went out were not added to the lot: keep them apart until the lot is recounted.",
+        count,
+    ) % {"count": count}
 
 
 def _ammunition_of(load: str) -> str:
