@@ -10,6 +10,7 @@ verify_trail` runs it for every production, registered in the app's ready()).
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from typing import Any
+from uuid import UUID
 
 from django.db import models
 from django.utils.translation import gettext as _
@@ -63,6 +64,8 @@ def _jsonable(value: Any) -> Any:
         return value.astimezone(UTC).isoformat(timespec="microseconds")
     if isinstance(value, date | time):
         return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
     return value
 
 

@@ -83,6 +83,8 @@ class AmmoLot(models.Model):
     description = models.CharField(_("type"), max_length=200)
     count = models.PositiveIntegerField(_("rounds in the armory"))
     created_at = models.DateTimeField(_("added"), default=timezone.now)
+    # The stock form's submission key: a double tap stocks the lot once (ammunition_stock).
+    idempotency_key = models.UUIDField(_("submission key"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("ammunition lot")
@@ -91,6 +93,11 @@ class AmmoLot(models.Model):
         constraints = [
             # Live rounds are never stock: the service files a report instead, and the database agrees.
             models.CheckConstraint(condition=models.Q(kind__in=["dummy", "blank"]), name="ammolot_dummy_or_blank"),
+            models.UniqueConstraint(
+                fields=["production", "idempotency_key"],
+                name="ammolot_stocked_once_per_key",
+                condition=models.Q(idempotency_key__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

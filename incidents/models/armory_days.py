@@ -164,12 +164,19 @@ class TimeRequest(models.Model):
     answer = models.TextField(_("answer"), blank=True)
     # Set once by the sweeper when the request went unanswered past `answer_by` and a report was filed.
     escalated_at = models.DateTimeField(_("reported unanswered"), null=True, blank=True)
+    # The form's submission key: a double tap (or a resend after a lost answer) asks once (time_request_make).
+    idempotency_key = models.UUIDField(_("submission key"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("time request")
         verbose_name_plural = _("time requests")
         ordering = ["-requested_at", "-pk"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["requested_by", "idempotency_key"],
+                name="timerequest_asked_once_per_key",
+                condition=models.Q(idempotency_key__isnull=False),
+            ),
             models.CheckConstraint(
                 condition=models.Q(status="pending", answered_at__isnull=True)
                 | models.Q(status__in=["approved", "refused"], answered_at__isnull=False, answered_by__isnull=False),

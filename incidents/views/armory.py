@@ -141,6 +141,7 @@ def ammunition_new(request: HttpRequest, production_id: int) -> HttpResponse:
                 kind=data["kind"],
                 description=data["description"],
                 count=data["count"],
+                idempotency_key=data["idempotency_key"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)

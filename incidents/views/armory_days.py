@@ -207,6 +207,7 @@ def time_request_new(request: HttpRequest, production_id: int) -> HttpResponse:
                 what=data["what"],
                 reason=data["reason"],
                 needed_on=data["needed_on"],
+                idempotency_key=data["idempotency_key"],
             )
         except ValidationError as exc:
             form.add_refusal(exc)

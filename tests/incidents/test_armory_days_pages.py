@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.models import (
+    ArmoryEvent,
+    ArmoryEventKind,
     CustodyRecord,
     GapKind,
     MeetingAttendance,
@@ -256,6 +258,29 @@ def test_hostile_input_on_the_time_request_form_changes_nothing(client, producti
     assert response.status_code == 200
     assert not TimeRequest.objects.exists()
     assert "<script>alert(1)</script>" not in response.content.decode()
+
+
+def test_a_time_request_sent_twice_by_a_double_tap_is_filed_once_and_both_taps_land_on_it(client, production, armorer):
+    client.force_login(armorer)
+    url = reverse("time_request_new", args=[production.pk])
+    page = client.get(url).content.decode()
+    key = page.split('name="idempotency_key" value="', 1)[1].split('"', 1)[0]
+    data = {
+        "kind": "securing",
+        "what": "Two hours before call",
+        "reason": "The truck has no safe",
+        "needed_on": (_today(production) + timedelta(days=1)).isoformat(),
+        "idempotency_key": key,
+    }
+
+    first = client.post(url, data)
+    again = client.post(url, data, follow=True)
+
+    asked = TimeRequest.objects.get()
+    assert first.status_code == 302 and first.url == asked.get_absolute_url()
+    assert again.redirect_chain[-1][0] == asked.get_absolute_url()
+    assert "Request sent" in again.content.decode()
+    assert ArmoryEvent.objects.filter(kind=ArmoryEventKind.TIME_REQUESTED).count() == 1
 
 
 @pytest.mark.parametrize(

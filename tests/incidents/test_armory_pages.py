@@ -106,6 +106,22 @@ def test_offering_live_rounds_stocks_nothing_and_opens_the_report_safetrack_file
     assert not AmmoLot.objects.exists()
 
 
+def test_a_lot_of_rounds_added_twice_by_a_double_tap_is_stocked_once(client, production, armorer):
+    client.force_login(armorer)
+    url = reverse("armory_ammunition_new", args=[production.pk])
+    page = client.get(url).content.decode()
+    key = page.split('name="idempotency_key" value="', 1)[1].split('"', 1)[0]
+    data = {"kind": "blank", "description": ".45 Colt quarter-load blanks", "count": "200", "idempotency_key": key}
+
+    first = client.post(url, data)
+    again = client.post(url, data, follow=True)
+
+    assert first.status_code == 302
+    assert AmmoLot.objects.get().count == 200
+    assert "added to the armory" in again.content.decode()
+    assert ArmoryEvent.objects.filter(kind="lot_added").count() == 1
+
+
 def test_a_recount_needs_a_reason(client, production, armorer):
     lot = ammo_lot(production, armorer, count=50)
     client.force_login(armorer)

@@ -2,6 +2,7 @@
 or a producer. A refusal names who refused and tells the level above them and the safety coordinator;
 an unanswered request becomes a report that escalates like any other."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -46,6 +47,25 @@ def _ask(production, user, **fields) -> TimeRequest:
 
 def _notified(report: Report) -> set[int]:
     return set(Notification.objects.filter(report=report).values_list("recipient_id", flat=True))
+
+
+def test_a_time_request_sent_again_with_its_submission_key_returns_the_first_and_files_nothing(
+    production, armorer, department_head
+):
+    key = uuid.uuid4()
+
+    first = _ask(production, armorer, idempotency_key=key)
+    again = _ask(production, armorer, idempotency_key=key)
+    theirs = _ask(production, department_head, idempotency_key=key)  # the key is unique per requester
+
+    assert again == first and theirs != first
+    assert TimeRequest.objects.count() == 2
+    assert ArmoryEvent.objects.filter(kind=ArmoryEventKind.TIME_REQUESTED).count() == 2
+    assert armory_trail_check(production.pk).intact
+
+
+def test_two_time_requests_without_a_key_are_two_requests(production, armorer):
+    assert _ask(production, armorer) != _ask(production, armorer)
 
 
 def test_a_refused_time_request_names_who_refused_and_tells_the_level_above_and_the_safety_coordinator(

@@ -7,6 +7,7 @@ Live ammunition has no place in the inventory. Trying to stock it stores nothing
 live-ammunition report instead, which reaches the safety coordinator and the producers at once.
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -190,10 +191,14 @@ def ammunition_stock(
     kind: str,
     description: str,
     count: int,
+    idempotency_key: uuid.UUID | None = None,
     now: datetime | None = None,
 ) -> Stocked:
     """Add a lot of dummies or blanks. Live rounds are refused: nothing is stocked and a critical
-    live-ammunition report is filed (the refusal itself is on the armory trail)."""
+    live-ammunition report is filed (the refusal itself is on the armory trail).
+
+    With `idempotency_key` (the form's), a repeat of the same submission returns the lot the first one
+    stocked: a double tap must not put rounds on the books that are not in the armory."""
     _require_keeper(user, production.pk)
     description = " ".join((description or "").split())
     if not description:
@@ -204,11 +209,24 @@ def ammunition_stock(
         return Stocked(lot=None, live_report=_live_ammunition_refuse(production, user, description, count, now))
     if kind not in AmmoKind.values:
         raise ValidationError(_("Choose dummies or blanks."), code="kind")
-    with transaction.atomic():
-        lot = AmmoLot.objects.create(
-            production=production, kind=kind, description=description, count=count, created_at=now
-        )
-        armory_event_append(production=production, kind=ArmoryEventKind.LOT_ADDED, actor=user, records=[lot], at=now)
+    try:
+        with transaction.atomic():
+            lot = AmmoLot.objects.create(
+                production=production,
+                kind=kind,
+                description=description,
+                count=count,
+                created_at=now,
+                idempotency_key=idempotency_key,
+            )
+            armory_event_append(
+                production=production, kind=ArmoryEventKind.LOT_ADDED, actor=user, records=[lot], at=now
+            )
+    except IntegrityError:
+        earlier = AmmoLot.objects.filter(production=production, idempotency_key=idempotency_key).first()
+        if idempotency_key is None or earlier is None:
+            raise
+        return Stocked(lot=earlier)
     return Stocked(lot=lot)
 
 

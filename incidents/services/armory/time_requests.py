@@ -10,10 +10,11 @@ sweeper), which escalates like any report. Each transition
 locks the request row and checks its state (compare-and-set), then the trail's head.
 """
 
+import uuid
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -58,8 +59,12 @@ def time_request_make(
     what: str,
     reason: str,
     needed_on: date,
+    idempotency_key: uuid.UUID | None = None,
     now: datetime | None = None,
 ) -> TimeRequest:
+    """Ask for the time. With `idempotency_key` (the form's), a repeat of the same submission (a double
+    tap, a resend after a lost answer) returns the first request and asks nothing again: the key's
+    unique index (per requester) decides, as for reports (`incidents.services.filing`)."""
     if not access.can_request_time(user, production.pk):
         raise PermissionDenied(_("Department heads, the armorer and those above them ask for time for safety work."))
     if kind not in TimeRequestKind.values:
@@ -84,21 +89,40 @@ def time_request_make(
     today = local_day(production, now)
     if not today <= needed_on <= today + timedelta(days=DAYS_AHEAD):
         raise ValidationError(_("Give a date from today to two years from now."), code="needed_on")
-    with transaction.atomic():
-        request = TimeRequest.objects.create(
-            production=production,
-            requested_by=user,
-            kind=kind,
-            what=what,
-            reason=reason,
-            needed_on=needed_on,
-            requested_at=now,
-            answer_by=answer_due(production, needed_on, now),
-        )
-        armory_event_append(
-            production=production, kind=ArmoryEventKind.TIME_REQUESTED, actor=user, records=[request], at=now
-        )
+    try:
+        with transaction.atomic():
+            request = TimeRequest.objects.create(
+                production=production,
+                requested_by=user,
+                kind=kind,
+                what=what,
+                reason=reason,
+                needed_on=needed_on,
+                requested_at=now,
+                answer_by=answer_due(production, needed_on, now),
+                idempotency_key=idempotency_key,
+            )
+            armory_event_append(
+                production=production, kind=ArmoryEventKind.TIME_REQUESTED, actor=user, records=[request], at=now
+            )
+    except IntegrityError:
+        earlier = _asked_with_key(idempotency_key, production, user)
+        if earlier is None:
+            raise
+        return earlier
     return request
+
+
+def _asked_with_key(key: uuid.UUID | None, production: Production, user: User) -> TimeRequest | None:
+    """The request an earlier submission with this key made, or None. One made on another production is
+    refused: the page must start a new submission."""
+    earlier = TimeRequest.objects.filter(requested_by=user, idempotency_key=key).first() if key else None
+    if earlier is not None and earlier.production_id != production.pk:
+        raise ValidationError(
+            _("This form was already used to send another request. Reload the page and send yours again."),
+            code="key_used",
+        )
+    return earlier
 
 
 def time_request_answer(
