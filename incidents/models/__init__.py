@@ -3,6 +3,7 @@ from .armory import LOADABLE_KINDS, MEETING_REQUIRED_KINDS, AmmoKind, AmmoLot, W
 from .armory_custody import LOAD_AMMO, CustodyRecord, Load, Presence
 from .armory_days import (
     DAY_FLAGS,
+    MEETING_GRACE,
     MeetingAttendance,
     SafetyMeeting,
     ShootingDay,
@@ -25,6 +26,7 @@ __all__ = [
     "LOADABLE_KINDS",
     "LOAD_AMMO",
     "MAX_WHYS",
+    "MEETING_GRACE",
     "MEETING_REQUIRED_KINDS",
     "AcknowledgedVia",
     "ActionStatus",

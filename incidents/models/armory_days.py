@@ -6,6 +6,8 @@ checked out; the sweeper looks at a firearms day once its first scene is due (no
 and once its wrap time has passed (a weapon still out: a report).
 """
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -13,6 +15,14 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Production
+
+# A firearms day's meeting is looked for at its first scene, but never sooner than this after the day
+# was put on the schedule: a day added (or found missing) after its first scene gives the planner time
+# to record the meeting that was held, instead of a report the moment the day is saved. Half an hour is
+# a few minutes' typing on a phone with room to find the topics and who led it, and short enough that a
+# meeting that really was skipped is still reported within the morning's first setup. Nothing is let
+# out meanwhile: until the meeting is recorded, no firearm leaves the armory (firearms_gate).
+MEETING_GRACE = timedelta(minutes=30)
 
 
 class ShootingDay(models.Model):
@@ -61,6 +71,12 @@ class ShootingDay(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("day", args=[self.production_id, self.pk])
+
+    @property
+    def meeting_due_at(self) -> datetime:
+        """When the sweeper looks for a firearms day's meeting (days_sweep): its first scene, or
+        MEETING_GRACE after the day was scheduled, whichever is later."""
+        return max(self.first_scene_at, self.created_at + MEETING_GRACE)
 
     @property
     def flags(self) -> list[str]:

@@ -108,7 +108,11 @@ def day_detail(request: HttpRequest, production_id: int, day_id: int) -> HttpRes
     meeting = meeting_of(day)
     is_handler = access.is_handler_in(request.user, production_id)
     attendance = attendance_of(meeting) if meeting else []
+    # The first scene has passed with no meeting recorded and the sweeper has not looked yet (a day added
+    # late has MEETING_GRACE): the planner is told to record it now, and by when.
+    meeting_late = day.firearms and meeting is None and day.meeting_checked_at is None
     context = {
+        "meeting_due_at": day.meeting_due_at if meeting_late and day.first_scene_at <= timezone.now() else None,
         "production": day.production,
         "day": day,
         "meeting": meeting,

@@ -4,7 +4,7 @@ day without a meeting by its first scene files a report to the safety coordinato
 weapon still out at wrap files a report, and every step is on the armory trail."""
 
 import io
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +16,7 @@ from incidents.armory_chain import armory_trail_check
 from incidents.armory_text import armory_event_text
 from incidents.ladder import ladder_for
 from incidents.models import (
+    MEETING_GRACE,
     ArmoryEvent,
     ArmoryEventKind,
     ArmoryGap,
@@ -68,7 +69,11 @@ def _plan(day: date, **fields) -> DayPlan:
 
 
 def _firearms_day(production, planner, **fields) -> ShootingDay:
-    return day_schedule(production=production, user=planner, plan=_plan(_today(production), **fields))
+    """Today, put on the schedule at midnight: well before its first scene, so the sweeper looks for its
+    meeting at the first scene (a day added later has MEETING_GRACE, tested on its own)."""
+    today = _today(production)
+    scheduled = timezone.make_aware(datetime.combine(today, time(0, 0)), production.tzinfo)
+    return day_schedule(production=production, user=planner, plan=_plan(today, **fields), now=scheduled)
 
 
 def _notified(report: Report) -> set[int]:
@@ -306,6 +311,51 @@ def test_a_firearms_day_with_no_meeting_by_its_first_scene_tells_the_safety_coor
     assert {safety.pk, producer.pk} <= _notified(report)
     assert days_sweep(now=day.first_scene_at + timedelta(minutes=5)) == 0  # once
     assert Report.objects.count() == 1
+    assert armory_trail_check(production.pk).intact
+
+
+def _local(production, day: date, clock: time):
+    return timezone.make_aware(datetime.combine(day, clock), production.tzinfo)
+
+
+def test_a_firearms_day_added_after_its_first_scene_gives_the_planner_time_to_record_the_meeting_held(
+    production, safety, producer
+):
+    today = _today(production)
+    added = _local(production, today, time(14, 55))  # the first scene was at 07:00
+    day = day_schedule(production=production, user=safety, plan=_plan(today), now=added)
+
+    assert days_sweep(now=added) == 0
+    assert days_sweep(now=added + MEETING_GRACE - timedelta(seconds=1)) == 0
+    assert not Report.objects.exists()
+    meeting_record(
+        day_id=day.pk,
+        user=safety,
+        led_by=safety,
+        held_at=time(6, 30),
+        topics="Blanks today",
+        now=added + timedelta(minutes=5),
+    )
+
+    assert days_sweep(now=added + MEETING_GRACE) == 0
+    assert ArmoryEvent.objects.filter(kind=ArmoryEventKind.MEETING_CHECKED, payload__held=True).exists()
+    assert not Report.objects.exists()
+
+
+def test_a_firearms_day_added_after_its_first_scene_with_no_meeting_recorded_in_time_files_the_report(
+    production, safety, producer
+):
+    today = _today(production)
+    added = _local(production, today, time(14, 55))
+    day = day_schedule(production=production, user=safety, plan=_plan(today), now=added)
+
+    assert days_sweep(now=added + MEETING_GRACE - timedelta(seconds=1)) == 0
+    assert days_sweep(now=added + MEETING_GRACE) == 1
+
+    report = Report.objects.get()
+    assert ArmoryGap.objects.get(report=report).day == day
+    assert {safety.pk, producer.pk} <= _notified(report)
+    assert days_sweep(now=added + 2 * MEETING_GRACE) == 0  # once
     assert armory_trail_check(production.pk).intact
 
 

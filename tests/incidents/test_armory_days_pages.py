@@ -180,6 +180,23 @@ def test_crew_confirm_attendance_with_one_tap(client, production, safety, crew, 
     assert "Gabi Grip" not in page.split("You confirmed")[1]  # crew do not see the list of who attended
 
 
+def test_the_day_page_tells_the_planner_to_record_the_meeting_now_when_the_day_is_added_after_its_first_scene(
+    client, production, safety, crew
+):
+    plan = DayPlan(date=_today(production), scenes="12", first_scene=time(0, 0), wrap=time(23, 59), firearms=True)
+    day = day_schedule(production=production, user=safety, plan=plan)
+
+    client.force_login(safety)
+    page = client.get(day.get_absolute_url()).content.decode()
+    client.force_login(crew)
+    theirs = client.get(day.get_absolute_url()).content.decode()
+
+    assert "The first scene was due at" in page and "record it now" in page
+    assert reverse("day_meeting", args=[production.pk, day.pk]) in page
+    assert "record it now" not in theirs  # the planner's to do
+    assert not Report.objects.exists()
+
+
 def test_attending_a_day_without_a_meeting_says_so(client, production, crew, firearms_day):
     client.force_login(crew)
     response = client.post(reverse("day_attend", args=[production.pk, firearms_day.pk]), follow=True)

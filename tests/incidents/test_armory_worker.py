@@ -57,7 +57,8 @@ def test_a_firearms_day_past_its_first_scene_without_a_meeting_is_reported_by_th
     safety, producer = ladder_cast["safety"], ladder_cast["producer"]
     today = timezone.localtime(timezone.now(), production.tzinfo).date()
     plan = DayPlan(date=today, scenes="12", first_scene=time(0, 0), wrap=time(23, 59), firearms=True)
-    day = day_schedule(production=production, user=safety, plan=plan)
+    # Scheduled an hour ago: past MEETING_GRACE, so the first scene is all the sweeper waits for.
+    day = day_schedule(production=production, user=safety, plan=plan, now=timezone.now() - timedelta(hours=1))
     assert not Report.objects.exists()
 
     celery_worker_process()

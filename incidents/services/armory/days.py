@@ -9,10 +9,11 @@ schedule. The armorer may override either with a reason, which files a report to
 that concerns the armorer (who never handles a report about their own override).
 
 The sweeper (`days_sweep`, called from `incidents.services.sweeper`) looks at each firearms day once its
-first scene is due, and at each day once it wraps: no meeting recorded, or a weapon still out, files a
-report that escalates like any other. Each look is claimed by a compare-and-set on the day
-(`meeting_checked_at`, `wrap_checked_at`, rows taken `FOR UPDATE SKIP LOCKED`), so several sweepers never
-file twice. Locks: the day, then the trail's head.
+first scene is due (and `MEETING_GRACE` has passed since it was scheduled: a day added after its first
+scene gives the planner time to record the meeting held), and at each day once it wraps: no meeting
+recorded, or a weapon still out, files a report that escalates like any other. Each look is claimed by
+a compare-and-set on the day (`meeting_checked_at`, `wrap_checked_at`, rows taken `FOR UPDATE SKIP
+LOCKED`), so several sweepers never file twice. Locks: the day, then the trail's head.
 """
 
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from incidents import access
 from incidents.categories import Category, Severity
 from incidents.formatting import local_datetime
 from incidents.models import (
+    MEETING_GRACE,
     ArmoryEventKind,
     CustodyRecord,
     GapKind,
@@ -399,7 +401,8 @@ def _no_firearms_day_report(*, record: CustodyRecord, armorer: User, now: dateti
 
 
 def days_sweep(*, now: datetime | None = None, limit: int = 50) -> int:
-    """Look at the firearms days whose first scene is due and the days that wrapped; the reports filed."""
+    """Look at the firearms days whose meeting is due (`ShootingDay.meeting_due_at`: the first scene, and
+    not sooner than MEETING_GRACE after the day was scheduled) and the days that wrapped; the reports filed."""
     now = now or timezone.now()
     filed = 0
     for _i in range(limit):
@@ -407,7 +410,12 @@ def days_sweep(*, now: datetime | None = None, limit: int = 50) -> int:
             day = (
                 ShootingDay.objects.select_for_update(of=("self",), skip_locked=True)
                 .select_related("production")
-                .filter(firearms=True, meeting_checked_at__isnull=True, first_scene_at__lte=now)
+                .filter(
+                    firearms=True,
+                    meeting_checked_at__isnull=True,
+                    first_scene_at__lte=now,
+                    created_at__lte=now - MEETING_GRACE,
+                )
                 .order_by("first_scene_at")
                 .first()
             )
