@@ -24,6 +24,7 @@ from incidents.models import (
     Notification,
     Report,
 )
+from incidents.selectors.last_alert import AlertedWho, alerted_who
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def _describe(event: Event, report: Report) -> tuple[str, str, list[str]]:
     elif kind == EventKind.UNANSWERED_AT_TOP:
         headline = _("Unanswered at the top: no more reminders")
         if payload.get("alerted"):
-            details.append(_("The production's admins were alerted."))
+            details.extend(_alert_lines(payload))
     elif kind == EventKind.ACKNOWLEDGED:
         if payload.get("via") in AcknowledgedVia.values:
             details.append(_("Acknowledged %(how)s.") % {"how": AcknowledgedVia(payload["via"]).label})
@@ -214,6 +215,25 @@ def _describe(event: Event, report: Report) -> tuple[str, str, list[str]]:
     return headline, text, details
 
 
+def _alert_lines(payload: dict[str, Any]) -> list[str]:
+    """What the last safety net did, as it happened: who was alerted (the people are named under the
+    event, "Told in the app"), or plainly that nobody could be and what must change."""
+    who = alerted_who(payload)
+    lines = []
+    if who == AlertedWho.ADMINS:
+        lines.append(_("The production's admins were alerted."))
+    elif who == AlertedWho.SITE_ADMINS:
+        lines.append(_("No admin of the production could be told, so the site's administrators were alerted instead."))
+    else:
+        lines.append(
+            _("Nobody could be alerted: the production has no admin who could be told, nor the site an administrator.")
+        )
+        lines.append(_("An admin must be added to the production (in the admin, on the production's page)."))
+    if payload.get("webhook"):
+        lines.append(_("The production's chat webhook was told."))
+    return lines
+
+
 def nobody_lines(payload: dict[str, Any]) -> list[str]:
     """The words "Level 3 reaches nobody: went on to level 4", for each level a report passed on its way."""
     nobody = [n for n in payload.get("nobody_at") or [] if isinstance(n, int)]
@@ -222,7 +242,7 @@ def nobody_lines(payload: dict[str, Any]) -> list[str]:
         following = nobody[index + 1] if index + 1 < len(nobody) else None
         if number == payload.get("to_level", payload.get("level")):
             lines.append(
-                _("Level %(level)s, the top, reaches nobody either: the production's admins are alerted.")
+                _("Level %(level)s, the top, reaches nobody either: the report is unanswered at the top.")
                 % {"level": number}
             )
         else:

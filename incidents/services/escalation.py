@@ -3,7 +3,9 @@
 A report never goes past the ladder's top. There its top level is reminded (`reminded` events,
 counted on the report) up to the policy's `top_reminders`; after that the report is "unanswered at the
 top": it keeps no deadline, stays first on the dashboards, and the production's admins and its webhook
-are alerted once. A level that reaches nobody is named in the escalation and passed on the way.
+are alerted once (selectors.last_alert: the site's administrators when no admin of the production can be
+told; the trail says plainly when nobody could be). A level that reaches nobody is named in the
+escalation and passed on the way.
 
 Both paths lock the rows they escalate with a conditional `SELECT ... FOR UPDATE`, then write the new
 level, the event and the notifications in that one transaction. The sweeper's batches
@@ -15,9 +17,9 @@ found. A stale, duplicate or replayed call finds no row and writes nothing.
 """
 
 import enum
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, transaction
@@ -25,10 +27,11 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from accounts.models import Production, User
+from accounts.models import User
 from incidents.ladder import Ladder, ladders_for
 from incidents.models import EscalationReason, Event, EventKind, Report, ReportStatus
 from incidents.selectors.contacts import ContactBook
+from incidents.selectors.last_alert import AlertedWho, production_admins, site_admins
 
 from . import dispatch, notify
 from .recipients import Crew
@@ -117,7 +120,7 @@ class _Batch:
     now: datetime
     actor: AbstractBaseUser | None
     crew: Crew
-    admins: dict[int, list[User]]
+    production_ids: set[int]
     events: list[Event] = field(default_factory=list)
     told: list[tuple[Event, Report, list[User], int | None, bool]] = field(default_factory=list)
 
@@ -126,6 +129,16 @@ class _Batch:
     ) -> None:
         self.events.append(event)
         self.told.append((event, report, recipients, level, webhook_always))
+
+    @cached_property
+    def admins(self) -> dict[int, list[User]]:
+        """The productions' admins, read once, and only by a batch that alerts someone (a report may
+        reach the top by climbing past levels that reach nobody, not only by its reminders)."""
+        return production_admins(self.production_ids)
+
+    @cached_property
+    def site_admins(self) -> list[User]:
+        return site_admins()
 
 
 def _reason(report: Report, actor: AbstractBaseUser | None) -> str:
@@ -223,14 +236,16 @@ def _remind(batch: _Batch, report: Report, ladder: Ladder) -> None:
 
 def _mark_unanswered(batch: _Batch, report: Report, ladder: Ladder, *, reason: str = "") -> None:
     """No more reminders: the report waits at the top, first on every dashboard, without a deadline.
-    The first time, the production's admins (and its webhook) are alerted."""
+    The first time, the production's admins (and its webhook) are alerted, or the site's administrators
+    when no admin of the production can be told; the event records whom, so the trail never claims an
+    alert that reached nobody."""
     first = report.unanswered_at_top_at is None
     report.next_escalation_at = None
     fields = ["status", "acknowledged_by", "acknowledged_at", "reminder_count"]
     if first:
         report.unanswered_at_top_at = batch.now
         fields.append("unanswered_at_top_at")
-    admins = batch.admins.get(report.production_id, []) if first else []
+    who, alerted = _alerted(batch, report) if first else (None, [])
     event = event_build(
         report=report,
         kind=EventKind.UNANSWERED_AT_TOP,
@@ -240,32 +255,33 @@ def _mark_unanswered(batch: _Batch, report: Report, ladder: Ladder, *, reason: s
             "level": min(report.escalation_level, ladder.top),
             "reminders": report.reminder_count,
             "alerted": first,
-            "recipients": [user.pk for user in admins],
+            "recipients": [user.pk for user in alerted],
+            **({"alerted_who": who, "webhook": bool(report.production.webhook_url)} if who else {}),
             **({"reason": reason} if reason else {}),
         },
         fields=fields,
     )
-    batch.add(event, report, admins, None, webhook_always=first)
+    batch.add(event, report, alerted, None, webhook_always=first)
 
 
-def _admins_of(production_ids: set[int]) -> dict[int, list[User]]:
-    """Each production's admin staff who can still sign in, read once for the batch."""
-    admins: dict[int, list[User]] = defaultdict(list)
-    through = Production.admins.through.objects.filter(
-        production_id__in=production_ids, user__is_active=True
-    ).select_related("user")
-    for row in through.order_by("user_id"):
-        admins[row.production_id].append(row.user)
-    return admins
+def _alerted(batch: _Batch, report: Report) -> tuple[AlertedWho, list[User]]:
+    """Whom the alert reaches: the production's admins, else the site's administrators; never the
+    report's reporter nor anyone it concerns (recipients.Crew.left_out)."""
+    left = batch.crew.left_out(report)
+    admins = [user for user in batch.admins.get(report.production_id, []) if user.pk not in left]
+    if admins:
+        return AlertedWho.ADMINS, admins
+    site = [user for user in batch.site_admins if user.pk not in left]
+    if site:
+        return AlertedWho.SITE_ADMINS, site
+    return AlertedWho.NOBODY, []
 
 
 def _escalate_locked(reports: list[Report], *, now: datetime, actor: AbstractBaseUser | None = None) -> None:
     """Escalate rows the caller has locked, in a constant number of queries for the whole batch."""
     production_ids = {r.production_id for r in reports}
     ladders = ladders_for(production_ids)
-    batch = _Batch(now=now, actor=actor, crew=Crew.of(production_ids), admins={})
-    if any(ladders[r.production_id].at_top(r.escalation_level) for r in reports):
-        batch.admins = _admins_of(production_ids)
+    batch = _Batch(now=now, actor=actor, crew=Crew.of(production_ids), production_ids=production_ids)
     for report in reports:
         ladder = ladders[report.production_id]
         if ladder.at_top(report.escalation_level):

@@ -23,6 +23,7 @@ from accounts.models import User
 from incidents import access
 from incidents.ladder import Ladder, ladder_for, level_words
 from incidents.models import Report
+from incidents.selectors.last_alert import top_alert_of
 from incidents.selectors.reports import report_people_attach
 from incidents.selectors.timeline import TimelineEntry, report_timeline
 
@@ -44,14 +45,18 @@ def live_context(report: Report, user: User, ladder: Ladder) -> dict[str, Any]:
     entries = list(reversed(report_timeline(report, user)))
     latest: TimelineEntry | None = entries[0] if entries else None
     level = level_words(ladder, report)
+    at_top = ladder.at_top(report.escalation_level)
+    reminders_left = max(ladder.top_reminders - report.reminder_count, 0)
     return {
         "report": report,
         "production": report.production,
         "is_handler": access.comments_as_handler(user, report),
         "level_label": level,
-        "at_top": ladder.at_top(report.escalation_level),
+        "at_top": at_top,
         # At the top, what its deadline brings: another reminder, or (the last one used) the admins.
-        "reminders_left": max(ladder.top_reminders - report.reminder_count, 0),
+        "reminders_left": reminders_left,
+        # Whom the last safety net reached (or will reach): the status says what really happened.
+        "top_alert": top_alert_of(report, at_top=at_top, last_deadline=not reminders_left),
         "can_acknowledge": access.can_acknowledge(user, report, ladder),
         "timeline_latest": entries[:LATEST_ENTRIES],
         "timeline_earlier": entries[LATEST_ENTRIES:],

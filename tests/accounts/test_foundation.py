@@ -76,6 +76,14 @@ def test_seed_demo_twice_changes_nothing_the_second_time():
 
 
 @pytest.mark.django_db
+def test_the_demo_admin_administers_the_demo_production_so_its_last_alert_reaches_someone():
+    call_command("seed_demo", "--quiet")
+    call_command("seed_demo", "--quiet")
+    production = Production.objects.get()
+    assert list(production.admins.values_list("email", flat=True)) == ["admin@safetrack.example"]
+
+
+@pytest.mark.django_db
 def test_seed_demo_fast_makes_each_level_take_seconds():
     call_command("seed_demo", "--quiet", "--fast")
     assert all(level.critical_timeout.total_seconds() <= 10 for level in EscalationLevel.objects.all())

@@ -81,6 +81,67 @@ def test_a_production_without_admins_still_alerts_its_webhook_once(production, c
     assert verify_trail(report).intact
 
 
+def _unanswered_page(client, report, viewer) -> str:
+    client.force_login(viewer)
+    return client.get(report.get_absolute_url()).content.decode()
+
+
+def test_a_report_unanswered_at_the_top_of_a_production_without_admins_alerts_the_site_administrators_and_says_so(
+    client, production, crew, ladder_cast, superuser
+):
+    EscalationPolicy.objects.filter(production=production).update(top_reminders=0)
+    report = _climb_to_the_top_and_remind(file_report(production, crew, Category.OTHER), reminders=1)
+    [alert] = report.events.filter(kind=EventKind.UNANSWERED_AT_TOP)
+    assert alert.payload["recipients"] == [superuser.pk]
+    assert _told_in_app(report, EventKind.UNANSWERED_AT_TOP) == {superuser.pk}
+    page = _unanswered_page(client, report, ladder_cast["executive"])
+    assert "The production&#x27;s admins were alerted." not in page  # the trail (escaped words)
+    assert "and the production's admins were alerted" not in page
+    assert "so the site&#x27;s administrators were alerted instead." in page
+    assert "so the site's administrators were alerted. It stays first" in page  # the status (template text)
+    report.refresh_from_db()  # the page view added to the trail
+    assert verify_trail(report).intact
+
+
+def test_when_nobody_can_be_alerted_at_the_top_the_trail_and_the_status_say_so_and_that_an_admin_must_be_added(
+    client, production, crew, ladder_cast
+):
+    EscalationPolicy.objects.filter(production=production).update(top_reminders=0)
+    report = _climb_to_the_top_and_remind(file_report(production, crew, Category.OTHER), reminders=1)
+    assert not Notification.objects.filter(report=report, event__kind=EventKind.UNANSWERED_AT_TOP).exists()
+    page = _unanswered_page(client, report, ladder_cast["executive"])
+    assert "admins were alerted" not in page and "administrators were alerted" not in page
+    assert "Nobody could be alerted: the production has no admin who could be told" in page
+    assert "An admin must be added to the production" in page
+    assert "nobody else could be alerted: the production has no admin." in page
+    # The reporter's page says the same of the status (the trail's event is for handlers).
+    assert "nobody else could be alerted" in _unanswered_page(client, report, crew)
+
+
+def test_before_its_last_deadline_the_status_says_whom_the_alert_will_reach(client, production, crew, ladder_cast):
+    EscalationPolicy.objects.filter(production=production).update(top_reminders=0)
+    report = _climb_to_the_top_and_remind(file_report(production, crew, Category.OTHER), reminders=0)
+    assert report.next_escalation_at is not None
+    page = _unanswered_page(client, report, ladder_cast["executive"])
+    assert "it is marked unanswered at the top; nobody else can be alerted: the production has no admin." in page
+    admin = member(production, Role.CREW, full_name="Ada Admin", is_staff=True)
+    production.admins.add(admin)
+    page = _unanswered_page(client, report, ladder_cast["executive"])
+    assert "it is marked unanswered at the top and the production's admins are alerted." in page
+
+
+def test_a_report_that_climbs_to_a_top_reaching_nobody_alerts_the_production_admins(production, crew, department_head):
+    """A climb (not a reminder) can end at the top too: the admins must be read for it as well."""
+    admin = member(production, Role.CREW, full_name="Ada Admin", is_staff=True)
+    production.admins.add(admin)
+    report = file_report(production, crew, Category.OTHER)
+    assert report.escalation_level == 1
+    report_escalate(report_id=report.pk, expected_level=1, now=report.next_escalation_at)
+    report.refresh_from_db()
+    assert report.unanswered_at_top_at is not None
+    assert _told_in_app(report, EventKind.UNANSWERED_AT_TOP) == {admin.pk}
+
+
 # --- everyone must stop ---------------------------------------------------------------------------------
 
 
