@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from incidents import access
+from incidents.formatting import local_datetime
 from incidents.ladder import ladder_for, level_words
 from incidents.models import Channel, EscalationReason, EventKind, Notification, Report
 
@@ -36,6 +37,9 @@ class Message:
     ack_url: str | None
     open_for: str
     path: str = ""  # the page, without the site's address (the inbox links it)
+    # What the inbox shows under the headline: the words people must read there (a lift's clearance),
+    # since its link may lead where they cannot see them.
+    inbox_lines: tuple[str, ...] = ()
 
 
 def ack_token(notification: Notification) -> str:
@@ -177,6 +181,14 @@ def message_for(notification: Notification, now: datetime | None = None, languag
         if report.location:
             lines.append(_("Where: %(location)s") % {"location": report.location})
         detail = _detail_line(notification.event.kind, notification.event.payload or {})
+        inbox_lines: tuple[str, ...] = ()
+        if notification.event.kind == EventKind.STOP_WORK_LIFTED:
+            lifted = _("Lifted by %(who)s at %(when)s.") % {
+                "who": _actor(notification),
+                "when": local_datetime(notification.event.created_at, report.production),
+            }
+            lines.append(lifted)
+            inbox_lines = (lifted, detail) if detail else (lifted,)
         if detail:
             lines.append(detail)
         action_id = _own_action_id(notification)
@@ -202,4 +214,5 @@ def message_for(notification: Notification, now: datetime | None = None, languag
             ack_url=ack_url,
             open_for=open_for,
             path=path,
+            inbox_lines=inbox_lines,
         )

@@ -3,7 +3,9 @@ nowhere, and a report's links."""
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from django.utils import timezone
 
 from accounts.models import PRODUCER_RANK, ROLE_RANKS, Membership, Production, Role, User
 from accounts.services import user_memberships
@@ -78,6 +80,22 @@ def active_stop_work_seen_by(user: User, production_id: int | None = None) -> li
     if len(calls) >= STOP_WORK_READ_LIMIT:
         return active_stop_work_for([production_id], productions=productions)
     return [call for call in calls if call.production_id == production_id]
+
+
+RECENTLY_LIFTED = timedelta(days=7)
+
+
+def recently_lifted_stop_work(production_id: int, *, now: datetime | None = None, limit: int = 10) -> list[Report]:
+    """A production's stop-work calls lifted in the last week, newest lift first, with who called and who
+    lifted them: every member it reached was told of the lift, and its clearance is for them all."""
+    since = (now or timezone.now()) - RECENTLY_LIFTED
+    calls = list(
+        Report.objects.filter(category=Category.STOP_WORK, production_id=production_id, lifted_at__gte=since)
+        .select_related("production")
+        .order_by("-lifted_at")[:limit]
+    )
+    reports_people_attach(calls, ("reporter", "lifted_by"))
+    return calls
 
 
 def stop_work_contacts(production: Production) -> list[Membership]:

@@ -7,7 +7,7 @@ from incidents import access
 from incidents.ladder import ladder_for, levels_reaching_nobody
 from incidents.mail_address import reporting_address
 from incidents.selectors.productions import production_members
-from incidents.selectors.reports import active_stop_work_seen_by, stop_work_contacts
+from incidents.selectors.reports import active_stop_work_seen_by, recently_lifted_stop_work, stop_work_contacts
 
 
 @login_required
@@ -29,6 +29,8 @@ def production_detail(request: HttpRequest, production_id: int) -> HttpResponse:
         "is_handler": is_handler,
         "stop_work": stop_work,
         "stop_work_contacts": stop_work_contacts(production) if stop_work else [],
+        # Where a member told "Stop-work lifted" reads who lifted it, when, and the clearance.
+        "lifted_stop_work": recently_lifted_stop_work(production.pk),
         "ladder": ladder,
         "members": members,
         "levels_reaching_nobody": levels_reaching_nobody(ladder, members) if ladder else [],

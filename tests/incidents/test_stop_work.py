@@ -9,7 +9,9 @@ from django.urls import reverse
 
 from accounts.models import Membership, Role
 from incidents.categories import Category
-from incidents.models import Channel, EventKind, Identity, Report, ReportStatus
+from incidents.formatting import local_datetime
+from incidents.models import Channel, EventKind, Identity, Notification, Report, ReportStatus
+from incidents.notifications.message import message_for
 from incidents.services.escalation import Outcome, report_escalate, reports_escalate_due
 from incidents.services.handling import report_acknowledge
 from incidents.services.receipt import report_for_receipt
@@ -133,7 +135,51 @@ def test_the_production_page_names_no_confidential_caller_and_shows_nothing_once
     assert "Gabi Grip" not in page and "crew member" in page
     stop_work_lift(report_id=report.pk, user=producer, clearance_note="Rounds removed, cart checked")
     page = client.get(production.get_absolute_url()).content.decode()
-    assert "Who to ask" not in page and f'id="stop-work-{report.pk}"' not in page
+    assert "Who to ask" not in page and "Work is stopped" not in page
+    # The call's place on the page now says it was lifted, still without naming its caller.
+    assert "Gabi Grip" not in page and "Rounds removed, cart checked" in page
+
+
+def test_a_crew_member_told_a_stop_work_was_lifted_reads_who_lifted_it_when_and_the_clearance_in_the_inbox(
+    client, production, crew, other_crew, producer
+):
+    report = _call(production, crew)
+    lifted = stop_work_lift(report_id=report.pk, user=producer, clearance_note="Cart checked: all dummies")
+    client.force_login(other_crew)
+    inbox = client.get(reverse("inbox")).content.decode()
+    assert "Stop-work lifted" in inbox
+    assert "Lifted by Pia Producer at" in inbox and "Clearance: Cart checked: all dummies" in inbox
+    assert local_datetime(lifted.lifted_at, production) in inbox
+    other_crew.language = "es"
+    other_crew.save(update_fields=["language"])
+    inbox = client.get(reverse("inbox")).content.decode()
+    assert "Levantada por Pia Producer" in inbox and "Autorización: Cart checked: all dummies" in inbox
+
+
+def test_the_production_page_shows_a_lifted_call_where_the_inbox_links_with_who_lifted_it_and_the_clearance(
+    client, production, crew, other_crew, producer
+):
+    report = _call(production, crew)
+    stop_work_lift(report_id=report.pk, user=producer, clearance_note="Cart checked: all dummies")
+    client.force_login(other_crew)
+    inbox = client.get(reverse("inbox")).content.decode()
+    link = f"{production.get_absolute_url()}#stop-work-{report.pk}"
+    assert f'href="{link}"' in inbox
+    page = client.get(production.get_absolute_url()).content.decode()
+    section = page.split(f'id="stop-work-{report.pk}"')[1].split("</div>")[0]
+    assert REASON in section and "Called by Gabi Grip" in section
+    assert "Lifted by Pia Producer at" in section and "Cart checked: all dummies" in section
+
+
+def test_the_stop_work_lifted_email_says_who_lifted_it_when_and_the_clearance(production, crew, other_crew, producer):
+    report = _call(production, crew)
+    stop_work_lift(report_id=report.pk, user=producer, clearance_note="Cart checked: all dummies")
+    email = Notification.objects.get(
+        report=report, recipient=other_crew, channel=Channel.EMAIL, event__kind=EventKind.STOP_WORK_LIFTED
+    )
+    lines = message_for(email).lines
+    assert any(line.startswith("Lifted by Pia Producer at ") for line in lines)
+    assert "Clearance: Cart checked: all dummies" in lines
 
 
 def test_crew_and_department_heads_cannot_lift_a_stop_work(client, production, crew, ladder_cast):
