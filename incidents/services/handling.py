@@ -48,6 +48,24 @@ def _reporter_recipients(report: Report) -> list[User]:
     return [report.reporter]
 
 
+def _with_askers(report: Report, recipients: list[User | None], *, answer: Event) -> list[User]:
+    """Whom a reporter's comment reaches: those told today (who holds it, or its level) and every handler
+    who asked the reporter something here (wrote them a comment), since the answer is theirs; never the
+    reporter, nor anyone the report concerns (access.is_conflicted)."""
+    chosen = {user.pk: user for user in recipients if user is not None}
+    askers = (
+        Event.objects.filter(report_id=report.pk, kind=EventKind.COMMENTED, public=True, actor__is_active=True)
+        .exclude(pk=answer.pk)
+        .exclude(payload__from_reporter=True)
+        .exclude(actor_id__in=[*chosen, report.reporter_id] if report.reporter_id else list(chosen))
+        .select_related("actor")
+        .order_by("seq")
+    )
+    for event in askers:
+        chosen.setdefault(event.actor_id, event.actor)
+    return [user for user in chosen.values() if not access.is_conflicted(user, report)]
+
+
 def _told_so_far(report: Report, *, exclude: set[int | None]) -> list[User]:
     """The active people any notification of this report went to so far (every level it reached)."""
     told = (
@@ -269,6 +287,7 @@ def report_comment(
                 recipients = Crew.of([report.production_id]).level_recipients(
                     ladder.level(report.escalation_level), report
                 )
+            recipients = _with_askers(report, recipients, answer=event)
         else:
             recipients = _reporter_recipients(report) if public else []
         notify.notify(event=event, report=report, recipients=[r for r in recipients if r is not None], webhook=False)

@@ -145,6 +145,21 @@ def test_the_reporter_replies_with_the_receipt_and_the_handler_is_told(client, p
     assert {n.recipient_id for n in reply.notifications.filter(channel=Channel.IN_APP)} == {handler.pk}
 
 
+def test_a_handler_who_asked_an_anonymous_reporter_is_told_of_the_reply_sent_with_the_receipt(
+    client, production, ladder_cast
+):
+    report, code = _anonymous_report(production)
+    producer = ladder_cast["producer"]
+    report_comment(report_id=report.pk, user=producer, body="Which stand was it?")
+    report.refresh_from_db()
+    assert report.status == ReportStatus.OPEN and report.escalation_level == 1
+    _receipt(client, code, action="reply", body="Stand 3, next to the dolly track.")
+    reply = report.events.get(kind=EventKind.COMMENTED, payload__from_reporter=True)
+    told = {n.recipient_id for n in reply.notifications.filter(channel=Channel.IN_APP)}
+    assert producer.pk in told  # who asked, as well as the level it is at
+    assert ladder_cast["department_head"].pk in told
+
+
 def test_an_empty_reply_is_refused_with_a_message(client, production, ladder_cast):
     report, code = _anonymous_report(production)
     page = _receipt(client, code, action="reply", body="   ").content.decode()

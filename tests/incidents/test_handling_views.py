@@ -9,10 +9,10 @@ from django.test import Client
 from django.urls import reverse
 
 from incidents.categories import Category
-from incidents.models import Channel, EventKind, Notification, ReportStatus
+from incidents.models import Channel, EventKind, Notification, Report, ReportStatus
 from incidents.notifications.message import ACK_SALT, ack_token, message_for
 from incidents.services.escalation import report_escalate
-from incidents.services.handling import report_acknowledge, report_resolve
+from incidents.services.handling import report_acknowledge, report_comment, report_resolve
 from tests.factories import file_report, plan_form_data
 
 pytestmark = pytest.mark.django_db
@@ -118,6 +118,44 @@ def test_the_reporter_cannot_make_an_internal_note(client, report, crew):
     client.post(reverse("report_comment", args=[report.pk]), {"body": "More detail", "visibility": "internal"})
     event = report.events.get(kind=EventKind.COMMENTED)
     assert event.public and event.payload["from_reporter"]
+
+
+def _told_in_app(event) -> set[int]:
+    return set(event.notifications.filter(channel=Channel.IN_APP).values_list("recipient_id", flat=True))
+
+
+def test_the_handler_who_asked_the_reporter_a_question_is_told_of_the_answer(client, report, crew, ladder_cast):
+    producer, upm = ladder_cast["producer"], ladder_cast["upm"]
+    assert report_acknowledge(report_id=report.pk, user=producer).won
+    client.force_login(upm)
+    client.post(reverse("report_comment", args=[report.pk]), {"body": "Which days exactly?", "visibility": "reporter"})
+    client.force_login(crew)
+    client.post(reverse("report_comment", args=[report.pk]), {"body": "Tuesday and Wednesday."})
+    answer = report.events.get(kind=EventKind.COMMENTED, payload__from_reporter=True)
+    assert _told_in_app(answer) == {producer.pk, upm.pk}  # who holds it, and who asked; not the reporter
+    client.force_login(upm)
+    page = client.get(report.get_absolute_url()).content.decode()
+    told_line = page.split("Tuesday and Wednesday.")[1].split("Which days exactly?")[0]  # newest first
+    assert "Told in the app:" in told_line and "Pia Producer" in told_line and "Una Manager" in told_line
+    inbox = client.get(reverse("inbox")).content.decode()
+    assert f"New comment: #{report.pk}" in inbox
+
+
+def test_a_handler_who_only_wrote_an_internal_note_is_not_told_of_the_reporters_answer(report, crew, ladder_cast):
+    producer, upm = ladder_cast["producer"], ladder_cast["upm"]
+    assert report_acknowledge(report_id=report.pk, user=producer).won
+    report_comment(report_id=report.pk, user=upm, body="Check the call sheets", to_reporter=False)
+    answer = report_comment(report_id=report.pk, user=crew, body="It was on Tuesday.")
+    assert _told_in_app(answer) == {producer.pk}
+
+
+def test_the_reporters_answer_never_reaches_someone_the_report_concerns_even_if_they_asked(report, crew, ladder_cast):
+    producer, upm = ladder_cast["producer"], ladder_cast["upm"]
+    assert report_acknowledge(report_id=report.pk, user=producer).won
+    report_comment(report_id=report.pk, user=upm, body="Which days exactly?")
+    Report.objects.filter(pk=report.pk).update(concerns_person=upm)  # it turns out to be about the UPM
+    answer = report_comment(report_id=report.pk, user=crew, body="The days the UPM set the calls.")
+    assert _told_in_app(answer) == {producer.pk}
 
 
 @pytest.mark.parametrize(
