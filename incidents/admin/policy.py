@@ -16,6 +16,7 @@ from django.db.models import F, Model, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.duration import duration_string
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +31,25 @@ MAX_LEVEL = 99
 PARKING = 1000
 DURATION_HELP = _("hours:minutes:seconds, e.g. 0:05:00 for five minutes, or days and time: 1 00:00:00")
 TIMEOUT_FIELDS = ("critical_timeout", "high_timeout", "medium_timeout", "low_timeout")
+RESOLVE_FIELDS = ("resolve_critical", "resolve_high", "resolve_medium", "resolve_low")
+# The longest a level may wait for an acknowledgement, and a report for its resolution or for a repeat
+# to count: longer is a report nobody answers (and, far longer, a deadline past the end of the calendar).
+MAX_TIMEOUT_DAYS = 30
+MAX_RESOLVE_DAYS = 365
+MAX_TOP_REMINDERS = 20
+
+
+def duration_in_range(value: timedelta, *, most_days: int) -> timedelta:
+    """A deadline longer than zero and at most `most_days`, or the ValidationError saying so plainly."""
+    if value <= timedelta(0):
+        raise ValidationError(
+            _("Must be longer than zero, e.g. 0:05:00 for five minutes."), code="timeout_not_positive"
+        )
+    if value > timedelta(days=most_days):
+        raise ValidationError(
+            _("Give at most %(days)s days (%(days)s 00:00:00)."), code="timeout_too_long", params={"days": most_days}
+        )
+    return value
 
 
 class EscalationLevelForm(forms.ModelForm):
@@ -62,12 +82,7 @@ class EscalationLevelForm(forms.ModelForm):
         return number
 
     def _positive(self, name: str) -> timedelta:
-        value = self.cleaned_data[name]
-        if value <= timedelta(0):
-            raise ValidationError(
-                _("Must be longer than zero, e.g. 0:05:00 for five minutes."), code="timeout_not_positive"
-            )
-        return value
+        return duration_in_range(self.cleaned_data[name], most_days=MAX_TIMEOUT_DAYS)
 
     def clean_critical_timeout(self) -> timedelta:
         return self._positive("critical_timeout")
@@ -85,6 +100,15 @@ class EscalationLevelForm(forms.ModelForm):
         cleaned = super().clean()
         if "roles" in cleaned and "people" in cleaned and not cleaned["roles"] and not cleaned["people"]:
             self.add_error("roles", _("Pick at least one role or person to notify at this level."))
+        timeouts = [cleaned.get(name) for name in TIMEOUT_FIELDS]
+        if all(timeouts):
+            for (name, value), (_less_name, less_serious) in pairwise(zip(TIMEOUT_FIELDS, timeouts, strict=True)):
+                if value > less_serious:
+                    self.add_error(
+                        name,
+                        _("A more serious report never waits longer: keep it at most the next column's %(less)s.")
+                        % {"less": duration_string(less_serious)},
+                    )
         return cleaned
 
     def validate_unique(self) -> None:
@@ -194,15 +218,51 @@ class EscalationLevelInline(ScopedChoicesMixin, admin.TabularInline):
         return super().get_queryset(request).prefetch_related("people").order_by("number")
 
 
+class EscalationPolicyForm(forms.ModelForm):
+    """The deadlines once acknowledged, the repeat window and the reminders, each in a range said plainly
+    (not a database constraint's name)."""
+
+    class Meta:
+        model = EscalationPolicy
+        fields = [*RESOLVE_FIELDS, "repeat_incident_enabled", "repeat_incident_window", "top_reminders"]
+        help_texts = {name: DURATION_HELP for name in (*RESOLVE_FIELDS, "repeat_incident_window")}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for name in (*RESOLVE_FIELDS, "repeat_incident_window"):
+            if cleaned.get(name) is not None:
+                try:
+                    duration_in_range(cleaned[name], most_days=MAX_RESOLVE_DAYS)
+                except ValidationError as error:
+                    self.add_error(name, error)
+        reminders = cleaned.get("top_reminders")
+        if reminders is not None and reminders > MAX_TOP_REMINDERS:
+            self.add_error(
+                "top_reminders",
+                _("Give at most %(most)s reminders: after them the admins are alerted.") % {"most": MAX_TOP_REMINDERS},
+            )
+        return cleaned
+
+
 @admin.register(EscalationPolicy)
 class EscalationPolicyAdmin(ProductionScopedAdmin):
+    form = EscalationPolicyForm
     list_display = ["production", "levels_count", "repeat_incident_enabled", "repeat_incident_window", "updated_at"]
     list_filter = ["repeat_incident_enabled"]
     search_fields = ["production__name"]
     list_select_related = ["production"]
     readonly_fields = ["production_link", "updated_at", "levels_warning"]
     fieldsets = [
-        (None, {"fields": ["production_link", "updated_at", "levels_warning"]}),
+        (
+            None,
+            {
+                "fields": ["production_link", "updated_at", "levels_warning"],
+                "description": _(
+                    "Changes apply to reports filed from now on. An open report keeps the deadline it was given "
+                    "until it climbs: its next level uses the new timeouts."
+                ),
+            },
+        ),
         (
             _("Once acknowledged, resolve within"),
             {"fields": ["resolve_critical", "resolve_high", "resolve_medium", "resolve_low"]},

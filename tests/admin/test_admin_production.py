@@ -205,3 +205,45 @@ def test_production_admin_edits_their_levels(client, production_admin, productio
     data["levels-0-critical_timeout"] = "0:02:00"
     assert client.post(production_page(production), data).status_code == 302
     assert production.policy.levels.get(number=1).critical_timeout == timedelta(minutes=2)
+
+
+@pytest.mark.parametrize("value", ["31 00:00:00", "3000000 00:00:00", "999999999 00:00:00"])
+def test_a_level_timeout_past_thirty_days_is_refused_plainly_and_crew_can_still_file(
+    client, production, page_data, crew, value
+):
+    page_data["levels-0-low_timeout"] = value
+    response = client.post(production_page(production), page_data)
+    assert response.status_code == 200
+    assert "Give at most 30 days (30 00:00:00)." in response.text
+    assert EscalationPolicy.objects.get(production=production).levels.get(number=1).low_timeout == timedelta(hours=24)
+    file_report(production, crew, Category.OTHER)  # a deadline in the calendar: filing works
+
+
+def test_a_more_serious_report_never_waits_longer_than_a_less_serious_one_at_a_level(client, production, page_data):
+    page_data["levels-0-critical_timeout"] = "3 00:00:00"  # longer than the level's 15 minutes for high
+    response = client.post(production_page(production), page_data)
+    assert response.status_code == 200
+    assert "A more serious report never waits longer: keep it at most the next column&#x27;s 00:15:00." in response.text
+    assert EscalationPolicy.objects.get(production=production).levels.get(number=1).critical_timeout == timedelta(
+        minutes=5
+    )
+    page_data["levels-0-critical_timeout"] = "0:15:00"  # as long as high: fine
+    assert client.post(production_page(production), page_data).status_code == 302
+
+
+def test_the_policy_pages_deadlines_and_reminders_out_of_range_are_refused_in_plain_words(
+    client, superuser, production
+):
+    client.force_login(superuser)
+    url = reverse("admin:incidents_escalationpolicy_change", args=[production.policy.pk])
+    page = client.get(url)
+    assert "Changes apply to reports filed from now on. An open report keeps the deadline it was given" in page.text
+    data = form_data(page)
+    data.update(resolve_high="999999999 00:00:00", repeat_incident_window="400 00:00:00", top_reminders="100000000")
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert response.text.count("Give at most 365 days (365 00:00:00).") == 2
+    assert "Give at most 20 reminders: after them the admins are alerted." in response.text
+    assert "Constraint" not in response.text
+    production.policy.refresh_from_db()
+    assert (production.policy.resolve_high, production.policy.top_reminders) == (timedelta(hours=24), 3)
