@@ -85,3 +85,14 @@ def current_production(request: HttpRequest) -> Production | None:
 
 def current_production_set(request: HttpRequest, production: Production) -> None:
     request.session[CURRENT_PRODUCTION_KEY] = production.pk
+
+
+def login_lockout_lift(user: User) -> int:
+    """Lift the lockout of repeated wrong passwords on this account (a completed password reset: the
+    lockout page offers it as the way out). The attempts were recorded under the email as typed, in any
+    capitals. Returns how many records were removed."""
+    from axes.models import AccessAttempt
+    from axes.utils import reset
+
+    typed = set(AccessAttempt.objects.filter(username__iexact=user.email).values_list("username", flat=True))
+    return sum(reset(username=username) for username in typed | {user.email})

@@ -1,6 +1,9 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,7 +15,13 @@ from django_ratelimit.decorators import ratelimit
 from safetrack.http import safe_next
 
 from .forms import JoinForm, SignupForm
-from .services import current_production_set, membership_join, production_for_join_code, user_memberships
+from .services import (
+    current_production_set,
+    login_lockout_lift,
+    membership_join,
+    production_for_join_code,
+    user_memberships,
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -82,3 +91,13 @@ def language_set(request: HttpRequest) -> HttpResponse:
         request.user.language = language
         request.user.save(update_fields=["language"])
     return i18n_views.set_language(request)
+
+
+class UnlockingPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Setting a new password also lifts the lockout after repeated wrong passwords: the lockout page
+    sends a person here as the way out, and a crew member on set must be able to report in their name."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        login_lockout_lift(form.user)
+        return response

@@ -1,5 +1,8 @@
 import pytest
+from django.contrib.auth.tokens import default_token_generator
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import User
 from tests.factories import PASSWORD, UserFactory
@@ -58,6 +61,24 @@ def test_repeated_wrong_passwords_lock_the_login_with_a_clear_message(client, se
     response = client.post(reverse("login"), {"username": "crew@example.com", "password": PASSWORD})
     assert response.status_code == 429
     assert "Too many failed logins" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_completed_password_reset_lifts_the_lockout_the_lockout_page_offers_it_for(client, settings):
+    user = UserFactory(email="crew@example.com")
+    for typed in ["crew@example.com"] * settings.AXES_FAILURE_LIMIT + ["Crew@Example.com"]:
+        client.post(reverse("login"), {"username": typed, "password": "wrong"})
+    assert client.post(reverse("login"), {"username": "crew@example.com", "password": PASSWORD}).status_code == 429
+
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    link = client.get(reverse("password_reset_confirm", args=[uid, default_token_generator.make_token(user)]))
+    new = "a brand new long passphrase"
+    done = client.post(link["Location"], {"new_password1": new, "new_password2": new})
+    assert done.status_code == 302
+
+    response = client.post(reverse("login"), {"username": "crew@example.com", "password": new})
+    assert response.status_code == 302
+    assert int(client.session["_auth_user_id"]) == user.pk
 
 
 @pytest.mark.django_db
