@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safetrack.outbound import host_refusal
+from safetrack.text import validate_name
 
 # Unambiguous characters (no 0/O, 1/I/L) so a code read off a call sheet is typed right.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -65,7 +66,7 @@ class UserManager(BaseUserManager["User"]):
 
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email address"), unique=True)
-    full_name = models.CharField(_("full name"), max_length=150)
+    full_name = models.CharField(_("full name"), max_length=150, validators=[validate_name])
     language = models.CharField(
         _("language"),
         max_length=8,
@@ -154,7 +155,7 @@ class Production(models.Model):
         ACTIVE = "active", _("Shooting")
         WRAPPED = "wrapped", _("Wrapped")
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_name])
     join_code = models.CharField(_("join code"), max_length=32, unique=True, default=new_join_code)
     timezone = models.CharField(_("time zone"), max_length=64, default="UTC", validators=[validate_timezone])
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)

@@ -1,25 +1,9 @@
 """Fields the forms share."""
 
-import unicodedata
-
 from django import forms
 from django.utils.functional import Promise
 
-
-def _invisible(character: str) -> bool:
-    """Whitespace, or a character that takes no room (zero-width space and joiners, word joiner, byte
-    order mark, soft hyphen, direction marks: Unicode's "format" characters)."""
-    return character.isspace() or unicodedata.category(character) == "Cf"
-
-
-def strip_invisible(text: str) -> str:
-    """The text without whitespace and invisible characters at its ends: "" when nothing visible is left."""
-    start, end = 0, len(text)
-    while start < end and _invisible(text[start]):
-        start += 1
-    while end > start and _invisible(text[end - 1]):
-        end -= 1
-    return text[start:end]
+from safetrack.text import strip_invisible
 
 
 class TextField(forms.CharField):
