@@ -5,6 +5,7 @@
   "use strict";
   var gettext = window.gettext || function (text) { return text; };
   var interpolate = window.interpolate || function (text) { return text; };
+  var ngettext = window.ngettext || function (one, many, count) { return count === 1 ? one : many; };
   var outbox = window.SafeTrackOutbox;
   var owner = (document.querySelector("meta[name=safetrack-user]") || {}).content || "";
   var home = window.location.pathname === "/" ? document.getElementById("main") : null;
@@ -38,7 +39,11 @@
   if (home) {
     installButton();
   }
-  if (!home || !owner) {
+  if (!owner) {
+    waitingForLogin();
+    return;
+  }
+  if (!home) {
     return;
   }
 
@@ -136,6 +141,29 @@
     window.addEventListener("focus", draw);
   }
   draw();
+
+  // --- signed out (a session that ended while reports waited): say they wait, never what they say ----
+  function waitingForLogin() {
+    var main = document.getElementById("main");
+    if (!main) {
+      return;
+    }
+    outbox.all().then(function (drafts) {
+      var waiting = drafts.filter(function (draft) { return draft.status !== "sent" && draft.status !== "refused"; });
+      if (!waiting.length) {
+        return;
+      }
+      var note = document.createElement("div");
+      note.className = "alert alert-warning";
+      note.id = "outbox-login";
+      note.setAttribute("role", "status");
+      note.textContent = interpolate(ngettext(
+        "%(count)s report saved on this phone is waiting to be sent: log in with the account that saved it, and it is sent.",
+        "%(count)s reports saved on this phone are waiting to be sent: log in with the account that saved them, and they are sent.",
+        waiting.length), { count: waiting.length }, true);
+      main.insertBefore(note, main.firstChild);
+    });
+  }
 
   // --- "Add SafeTrack to your home screen", where the browser offers it -----------------------------
   function installButton() {

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, Playwright, expect
 from accounts.models import Production, User
 from incidents.models import Attachment, EventKind, Report
 from tests.e2e.conftest import CHROMIUM_ARGS, PHONE, Browsing, chromium_path, jpeg_bytes
+from tests.factories import PASSWORD
 from tests.live import wait_until
 
 SAVED_MESSAGE = (
@@ -179,3 +180,34 @@ def test_with_signal_the_form_files_as_before_and_lands_on_the_confirmation(
     page.get_by_role("button", name="Send the report").click()
     expect(page.get_by_role("heading", name="Report sent")).to_be_visible()
     assert Report.objects.filter(title="Ladder with a cracked rung").count() == 1
+
+
+def test_signed_out_the_phone_says_reports_are_waiting_for_a_log_in_and_sends_them_after_it(
+    production: Production, crew: User, ladder_cast: dict[str, User], open_page: Callable[..., Page]
+):
+    page = open_page(user=crew)
+    _controlled(page, f"/reports/new/?production={production.pk}")
+    page.context.set_offline(True)
+    page.get_by_label("Fatigue / hours").check()
+    page.get_by_label("In a few words").fill("Sixteen hours on the night shoot")
+    page.get_by_label("What happened?").fill("Third day running past sixteen hours; drivers are falling asleep.")
+    page.get_by_role("button", name="Send the report").click()
+    expect(page.get_by_text(SAVED_MESSAGE)).to_be_visible()
+
+    # The session ends while the report waits (cookies gone), and the signal comes back.
+    page.context.clear_cookies()
+    page.context.set_offline(False)
+    page.goto("/accounts/login/")
+    note = page.locator("#outbox-login")
+    expect(note).to_have_text(
+        "1 report saved on this phone is waiting to be sent: log in with the account that saved it, and it is sent."
+    )
+    expect(note).not_to_contain_text("Sixteen hours")  # a shared phone: how many, never what they say
+    assert not Report.objects.exists()
+
+    page.get_by_label("Email").fill(crew.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    wait_until(lambda: Report.objects.exists(), timeout=20, message="the waiting report to be sent after log-in")
+    assert Report.objects.get().reporter == crew
+    expect(page.locator("#outbox-login")).to_have_count(0)
