@@ -9,6 +9,7 @@ errors/standalone.html, which reads nothing but static files and translations.
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django_ratelimit.exceptions import Ratelimited
 
 from safetrack.http import safe_next
@@ -31,7 +32,9 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
         return too_many_requests(request, exception)
     # The views raise PermissionDenied with a sentence for the person ("Only a producer ... can lift ...").
     reason = str(exception) if isinstance(exception, PermissionDenied) and exception.args else ""
-    return _page(request, "errors/403.html", 403, reason=reason)
+    # The admin refuses to delete what the trail points at (people, reports, productions): no role is missing.
+    in_admin = request.path.startswith(reverse("admin:index"))
+    return _page(request, "errors/403.html", 403, reason=reason, in_admin=in_admin)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

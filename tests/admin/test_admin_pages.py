@@ -98,3 +98,15 @@ def test_admin_changelist_for_a_production_admin_is_scoped_and_constant(
     after, _ = count_queries(client, url)
     assert after == before
     assert "Other Show" not in response.text
+
+
+def test_a_refused_delete_in_the_admin_says_records_stay_and_how_to_stop_someone_instead(client, superuser, crew):
+    client.force_login(superuser)
+
+    response = client.get(reverse("admin:accounts_user_delete", args=[crew.pk]))
+
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "The admin does not delete what the trail points at" in page
+    assert "untick “Active” on their account" in page
+    assert "Your role in this production" not in page
