@@ -153,7 +153,29 @@ class EscalationLevelFormSet(BaseInlineFormSet):
                     code="levels_not_increasing",
                     params={"current": current, "previous": previous},
                 )
+        self._people_are_members()
         super().clean()
+
+    def _people_are_members(self) -> None:
+        """People named on a level are told only while they are members of the production: naming anyone
+        else would look like cover for a level that reaches nobody."""
+        production_id = self.instance.production_id
+        if production_id is None:
+            return
+        named = {person.pk: person for form in self._kept_forms() for person in form.cleaned_data.get("people", [])}
+        members = set(
+            Membership.objects.filter(production_id=production_id, user_id__in=named).values_list("user_id", flat=True)
+        )
+        outsiders = [person for pk, person in named.items() if pk not in members]
+        if outsiders:
+            raise ValidationError(
+                _(
+                    "Not members of this production, so never told: %(people)s. Add them as members first, or "
+                    "leave them off the levels."
+                ),
+                code="people_not_members",
+                params={"people": ", ".join(str(person) for person in outsiders)},
+            )
 
     def save(self, commit: bool = True) -> list[EscalationLevel]:
         if commit:

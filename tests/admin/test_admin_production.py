@@ -247,3 +247,18 @@ def test_the_policy_pages_deadlines_and_reminders_out_of_range_are_refused_in_pl
     assert "Constraint" not in response.text
     production.policy.refresh_from_db()
     assert (production.policy.resolve_high, production.policy.top_reminders) == (timedelta(hours=24), 3)
+
+
+def test_a_level_cannot_name_someone_outside_the_production_who_would_never_be_told(
+    client, production, page_data, crew
+):
+    outsider = UserFactory(full_name="Pablo Outsider")
+    page_data["levels-0-people"] = [str(outsider.pk)]
+    response = client.post(production_page(production), page_data)
+    assert response.status_code == 200
+    assert "Not members of this production, so never told: Pablo Outsider." in response.text
+    assert not EscalationPolicy.objects.get(production=production).levels.get(number=1).people.exists()
+
+    page_data["levels-0-people"] = [str(crew.pk)]  # a member: told at that level
+    assert client.post(production_page(production), page_data).status_code == 302
+    assert list(EscalationPolicy.objects.get(production=production).levels.get(number=1).people.all()) == [crew]
