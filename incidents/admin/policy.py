@@ -20,7 +20,7 @@ from django.utils.duration import duration_string
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Membership, Production, Role
+from accounts.models import HANDLER_MIN_RANK, Membership, Production, Role
 from incidents.admin_scope import ProductionScopedAdmin, ScopedChoicesMixin
 from incidents.categories import Severity
 from incidents.ladder import ladder_for, levels_reaching_nobody
@@ -53,9 +53,10 @@ def duration_in_range(value: timedelta, *, most_days: int) -> timedelta:
 
 
 class EscalationLevelForm(forms.ModelForm):
+    # Handler roles only: crew members cannot acknowledge, so a level of crew would reach nobody who can act.
     roles = forms.MultipleChoiceField(
         label=_("roles to notify"),
-        choices=Role.choices,
+        choices=[(role.value, role.label) for role in Role if role.rank >= HANDLER_MIN_RANK],
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )

@@ -262,3 +262,13 @@ def test_a_level_cannot_name_someone_outside_the_production_who_would_never_be_t
     page_data["levels-0-people"] = [str(crew.pk)]  # a member: told at that level
     assert client.post(production_page(production), page_data).status_code == 302
     assert list(EscalationPolicy.objects.get(production=production).levels.get(number=1).people.all()) == [crew]
+
+
+def test_a_level_cannot_be_crew_members_who_cannot_acknowledge(client, production, page_data):
+    page = client.get(production_page(production)).content.decode()
+    assert 'name="levels-0-roles" value="department_head"' in page
+    assert 'name="levels-0-roles" value="crew"' not in page
+    page_data["levels-0-roles"] = [Role.CREW]
+    response = client.post(production_page(production), page_data)
+    assert response.status_code == 200
+    assert "Select a valid choice. crew is not one of the available choices." in response.text
