@@ -62,7 +62,10 @@ def _with_askers(report: Report, recipients: list[User | None], *, answer: Event
         .order_by("seq")
     )
     for event in askers:
-        chosen.setdefault(event.actor_id, event.actor)
+        # Only while they may still open the report: someone who has left the production is not sent
+        # the reporter's words.
+        if access.can_view_report(event.actor, report):
+            chosen.setdefault(event.actor_id, event.actor)
     return [user for user in chosen.values() if not access.is_conflicted(user, report)]
 
 

@@ -8,6 +8,7 @@ from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import Membership
 from incidents.categories import Category
 from incidents.models import Channel, EventKind, Notification, Report, ReportStatus
 from incidents.notifications.message import ACK_SALT, ack_token, message_for
@@ -413,3 +414,12 @@ def test_a_link_whose_recipient_is_now_too_close_to_the_report_is_refused_and_no
     assert head_notification.ack_link_used_at is None
     report.refresh_from_db()
     assert report.status == ReportStatus.OPEN
+
+
+def test_a_handler_who_asked_and_then_left_the_production_is_not_sent_the_reporters_answer(report, crew, ladder_cast):
+    producer, upm = ladder_cast["producer"], ladder_cast["upm"]
+    assert report_acknowledge(report_id=report.pk, user=producer).won
+    report_comment(report_id=report.pk, user=upm, body="Which days exactly?")
+    Membership.objects.filter(user=upm, production_id=report.production_id).delete()  # the UPM moved on
+    answer = report_comment(report_id=report.pk, user=crew, body="Tuesday and Wednesday.")
+    assert _told_in_app(answer) == {producer.pk}
