@@ -11,10 +11,15 @@ from django.utils.translation import gettext_lazy as _
 DIRECTION_OVERRIDES = frozenset(chr(code) for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
 
 
+# Letters and symbols that draw nothing: the Hangul fillers, the blank Braille pattern, the Mongolian
+# vowel separator, the Khmer inherent vowels.
+BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e\u17b4\u17b5")
+
+
 def is_invisible(character: str) -> bool:
     """Whitespace, or a character that takes no room (zero-width space and joiners, word joiner, byte
-    order mark, soft hyphen, direction marks: Unicode's "format" characters)."""
-    return character.isspace() or unicodedata.category(character) == "Cf"
+    order mark, soft hyphen, direction marks: Unicode's "format" characters) or draws nothing."""
+    return character.isspace() or unicodedata.category(character) == "Cf" or character in BLANK_LOOKING
 
 
 def strip_invisible(text: str) -> str:

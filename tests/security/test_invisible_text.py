@@ -14,7 +14,16 @@ from tests.incidents.test_report_form import form_data, new_url
 
 pytestmark = pytest.mark.django_db
 
-INVISIBLE = ["\u200b", "\u200b\u200c\u200d", "\u2060\ufeff", " \u200e\u200f ", "\u00ad", "\u200b \u200b\n\t"]
+INVISIBLE = [
+    "\u3164",
+    "\u2800\u2800",
+    "\u200b",
+    "\u200b\u200c\u200d",
+    "\u2060\ufeff",
+    " \u200e\u200f ",
+    "\u00ad",
+    "\u200b \u200b\n\t",
+]
 
 
 @pytest.mark.parametrize("nothing", INVISIBLE)
@@ -74,6 +83,9 @@ SIGNUP = {
     [
         ("\u200b\u200b\u200b", "Enter a name people can read: this one has no visible letters."),
         ("\u2060\ufeff\u200d", "Enter a name people can read: this one has no visible letters."),
+        ("\u3164\u3164", "Enter a name people can read: this one has no visible letters."),
+        ("\u2800 \u2800", "Enter a name people can read: this one has no visible letters."),
+        ("\u115f\u1160", "Enter a name people can read: this one has no visible letters."),
         ("\u202eRecudorP aiP", "Names cannot contain characters that reverse the direction of the text."),
         ("Pia \u2067Producer\u2069", "Names cannot contain characters that reverse the direction of the text."),
     ],
