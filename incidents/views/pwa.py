@@ -28,6 +28,7 @@ SHELL_STATIC = (
     "css/safetrack.css",
     "js/pwa.js",
     "js/form_errors.js",
+    "js/has_js.js",
     "js/outbox.js",
     "js/report_form.js",
     "js/offline_report.js",

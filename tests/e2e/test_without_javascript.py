@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import Production, User
 from incidents.categories import Category
 from incidents.models import Report, ReportStatus
-from tests.e2e.conftest import Browsing
+from tests.e2e.conftest import DESKTOP, Browsing
 from tests.factories import file_report
 
 
@@ -69,3 +69,22 @@ def test_handlers_acknowledge_without_javascript_from_the_report_page_and_the_da
     second.refresh_from_db()
     assert (first.status, first.acknowledged_by) == (ReportStatus.ACKNOWLEDGED, ladder_cast["department_head"])
     assert (second.status, second.acknowledged_by) == (ReportStatus.ACKNOWLEDGED, ladder_cast["producer"])
+
+
+def test_without_javascript_a_phone_still_reaches_every_menu_link_and_logs_out(
+    production: Production, crew: User, open_page: Callable[..., Page]
+):
+    page = open_page(user=crew, javascript=False)  # a phone: 360 px, the menu collapsed
+    page.goto("/")
+    expect(page.get_by_role("button", name="Menu")).to_be_hidden()  # it needs a script to open anything
+    for name in ("Report a concern", "Reports"):
+        expect(page.locator("nav").get_by_role("link", name=name)).to_be_visible()
+    expect(page.get_by_label("Language")).to_be_visible()
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("link", name="Log in").first).to_be_visible()
+
+    desktop = open_page(user=crew, javascript=False, viewport=DESKTOP)  # a wide screen: the usual single row
+    desktop.goto("/")
+    report_link = desktop.locator("nav").get_by_role("link", name="Report a concern").bounding_box()
+    log_out = desktop.get_by_role("button", name="Log out").bounding_box()
+    assert report_link and log_out and abs(report_link["y"] - log_out["y"]) < 10
