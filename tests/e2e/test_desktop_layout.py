@@ -40,3 +40,35 @@ def test_the_navbars_links_and_names_sit_on_one_line_on_a_desktop(
         assert world.people[who].full_name in names
         spread = max(item["middle"] for item in middles) - min(item["middle"] for item in middles)
         assert spread <= 2, f"{who}: navbar words at different heights: {middles}"
+
+
+def test_no_navbar_item_breaks_inside_with_a_long_name_an_inbox_count_and_spanish(
+    scene: Callable[..., Scene], open_page: Callable[..., Page]
+):
+    world = scene()
+    person = world.people["safety"]
+    person.full_name, person.language = "Ada Firstassistantdirector Longname", "es"
+    person.save(update_fields=["full_name", "language"])
+    page = open_page(user=person, viewport=DESKTOP)
+    page.goto("/")
+    # Each item's visible words: on how many lines they sit (the tops of their boxes).
+    lines = page.evaluate(
+        """() => [...document.querySelectorAll('nav .nav-link, nav .navbar-text, nav .navbar-nav .btn')]
+            .filter((e) => e.offsetParent !== null).map((e) => {
+                const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+                const tops = new Set();
+                let text = '';
+                for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                    if (!node.textContent.trim() || node.parentElement.closest('.visually-hidden')) continue;
+                    text += node.textContent;
+                    const range = document.createRange();
+                    range.selectNodeContents(node);
+                    for (const box of range.getClientRects()) tops.add(Math.round(box.top));
+                }
+                return {text: text.trim(), lines: tops.size};
+            })"""
+    )
+    assert any(item["text"] == "Ada Firstassistantdirector Longname" for item in lines)
+    broken = [item["text"] for item in lines if item["lines"] > 1]
+    assert not broken, f"navbar items broken over two lines: {broken}"
+    assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
