@@ -64,8 +64,19 @@ def test_a_time_request_sent_again_with_its_submission_key_returns_the_first_and
     assert armory_trail_check(production.pk).intact
 
 
-def test_two_time_requests_without_a_key_are_two_requests(production, armorer):
-    assert _ask(production, armorer) != _ask(production, armorer)
+def test_the_same_request_sent_again_with_a_new_key_after_going_back_is_the_one_already_asked(production, armorer):
+    # "Back" reopens the form with a new key and what was typed: sending it again asks nothing new.
+    first = _ask(production, armorer, idempotency_key=uuid.uuid4())
+    assert _ask(production, armorer, idempotency_key=uuid.uuid4()) == first
+    assert TimeRequest.objects.count() == 1
+
+
+def test_different_words_or_the_same_ten_minutes_later_are_a_new_request(production, armorer):
+    first = _ask(production, armorer)
+    assert _ask(production, armorer, what="One hour to train the new loader") != first
+    later = timezone.now() + timedelta(minutes=11)
+    assert _ask(production, armorer, now=later) != first
+    assert TimeRequest.objects.count() == 3
 
 
 def test_a_refused_time_request_names_who_refused_and_tells_the_level_above_and_the_safety_coordinator(

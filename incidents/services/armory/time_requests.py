@@ -31,6 +31,8 @@ from .trail import armory_event_append
 
 WHAT_MAX_LENGTH = 200
 REASON_MAX_LENGTH = 1000
+# The same request sent again within this long is the one already asked (see time_request_make).
+SAME_REQUEST_WINDOW = timedelta(minutes=10)
 # An answer is due within this time, and before the day the time is needed begins; never sooner than
 # ANSWER_AT_LEAST (a request made at 23:50 for tomorrow still gives the UPM an hour).
 ANSWER_WITHIN = timedelta(hours=12)
@@ -89,6 +91,24 @@ def time_request_make(
     today = local_day(production, now)
     if not today <= needed_on <= today + timedelta(days=DAYS_AHEAD):
         raise ValidationError(_("Give a date from today to two years from now."), code="needed_on")
+    # The same words sent again a moment later (the page reopened with "Back", which gives the form a new
+    # key, then sent once more): the request already asked, not a second one.
+    repeat = (
+        TimeRequest.objects.filter(
+            production=production,
+            requested_by=user,
+            kind=kind,
+            what=what,
+            reason=reason,
+            needed_on=needed_on,
+            status=TimeRequestStatus.PENDING,
+            requested_at__gte=now - SAME_REQUEST_WINDOW,
+        )
+        .order_by("requested_at")
+        .first()
+    )
+    if repeat is not None:
+        return repeat
     try:
         with transaction.atomic():
             request = TimeRequest.objects.create(
