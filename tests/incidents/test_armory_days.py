@@ -17,12 +17,14 @@ from incidents.armory_text import armory_event_text
 from incidents.ladder import ladder_for
 from incidents.models import (
     MEETING_GRACE,
+    Ammunition,
     ArmoryEvent,
     ArmoryEventKind,
     ArmoryGap,
     CustodyRecord,
     GapKind,
     Identity,
+    Load,
     MeetingAttendance,
     Notification,
     Report,
@@ -41,7 +43,7 @@ from incidents.services.armory.days import (
 )
 from incidents.services.handling import report_acknowledge
 from incidents.services.sweeper import sweep
-from tests.factories import check_out, firearms_day, member, weapon
+from tests.factories import ammo_lot, check_out, firearms_day, member, weapon
 
 pytestmark = pytest.mark.django_db
 
@@ -512,3 +514,24 @@ def test_verify_trail_catches_a_meeting_attendance_or_day_edited_behind_the_serv
         call_command("verify_trail", stdout=io.StringIO(), stderr=io.StringIO())
     check = armory_trail_check(production.pk)
     assert not check.intact and next(iter(change)) in check.reason
+
+
+@pytest.mark.parametrize("with_day", [False, True], ids=["no firearms day", "before the meeting"])
+def test_the_override_report_says_which_rounds_went_out_with_the_firearm(
+    production, ladder_cast, actor, revolver, with_day
+):
+    armorer, safety = ladder_cast["armorer"], ladder_cast["safety"]
+    if with_day:
+        firearms_day(production, safety, meeting=False)
+    lot = ammo_lot(production, armorer, count=50)
+
+    outcome = custody_check_out(
+        weapon_id=revolver.pk,
+        user=armorer,
+        checkout=CheckOut(
+            handed_to=actor, first_ad=safety, scene="12", checked=True, load=Load.BLANKS, lot=lot, rounds=6
+        ),
+        meeting_override="Pickup shot",
+    )
+
+    assert outcome.gap_report.ammunition == Ammunition.BLANK

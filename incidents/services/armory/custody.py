@@ -37,7 +37,7 @@ from incidents.models import (
 )
 
 from .days import firearms_gate, firearms_gate_refusal, firearms_override_clean, firearms_override_report
-from .gaps import Gap, gap_language, gap_report_file
+from .gaps import Gap, gap_language, gap_report_file, load_ammunition
 from .inventory import COUNT_MAX
 from .trail import armory_event_append
 
@@ -431,7 +431,7 @@ def _report_mismatch(record: CustodyRecord, armorer: User, now: datetime) -> Rep
             },
             weapon=record.weapon,
             custody=record,
-            ammunition=_ammunition_of(record.load),
+            ammunition=load_ammunition(record.load),
             armorer_present=True,
             also_tell_roles=(Role.SAFETY,),
         )
@@ -445,7 +445,3 @@ def set_aside_words(count: int) -> str:
         "%(count)s rounds more than went out were not added to the lot: keep them apart until the lot is recounted.",
         count,
     ) % {"count": count}
-
-
-def _ammunition_of(load: str) -> str:
-    return {Load.DUMMIES: "dummy", Load.BLANKS: "blank"}.get(load, "")

@@ -40,7 +40,7 @@ from incidents.models import (
 )
 from incidents.selectors.armory import FirearmsHold, firearms_hold, local_day
 
-from .gaps import Gap, gap_language, gap_report_file
+from .gaps import Gap, gap_language, gap_report_file, load_ammunition
 from .trail import armory_event_append
 
 SCENES_MAX_LENGTH = 300
@@ -358,6 +358,7 @@ def meeting_override_report(*, record: CustodyRecord, day: ShootingDay, armorer:
             },
             weapon=record.weapon,
             custody=record,
+            ammunition=load_ammunition(record.load),
             armorer_present=True,
             first_role=Role.SAFETY,
             also_tell_roles=(Role.SAFETY,),
@@ -389,6 +390,7 @@ def _no_firearms_day_report(*, record: CustodyRecord, armorer: User, now: dateti
             },
             weapon=record.weapon,
             custody=record,
+            ammunition=load_ammunition(record.load),
             armorer_present=True,
             first_role=Role.SAFETY,
             also_tell_roles=(Role.SAFETY,),

@@ -18,10 +18,12 @@ from accounts.models import Department, Membership, Production, User, rank_of
 from incidents import access
 from incidents.ladder import Ladder, ladder_for
 from incidents.models import (
+    Ammunition,
     ArmoryEventKind,
     ArmoryGap,
     CustodyRecord,
     Identity,
+    Load,
     Notification,
     Report,
     ShootingDay,
@@ -58,6 +60,11 @@ class Gap:
     # Not for gaps nobody's single act caused (a missed meeting, a weapon out at wrap, a count that does
     # not add up, a request nobody answered): whoever must act on those stays able to.
     concerns_person: User | None = None
+
+
+def load_ammunition(load: str) -> str:
+    """The report's ammunition for a check-out's load: dummies or blanks; "" for a cold weapon."""
+    return {Load.DUMMIES: Ammunition.DUMMY, Load.BLANKS: Ammunition.BLANK}.get(load, "")
 
 
 def gap_language(user: User | None) -> str:
