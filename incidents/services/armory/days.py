@@ -328,66 +328,38 @@ def firearms_override_report(*, record: CustodyRecord, hold: FirearmsHold, armor
     """Tell the safety coordinator (a report that starts at their level) that a firearm went out past the
     hold, and why. The report concerns the armorer (their own act): they are never told as a handler of
     it nor able to take it (DESIGN.md flow 3). The caller holds the check-out's transaction."""
-    if hold.no_firearms_day:
-        return _no_firearms_day_report(record=record, armorer=armorer, now=now)
-    assert hold.day is not None  # a meeting is held for a day on the schedule
-    return meeting_override_report(record=record, day=hold.day, armorer=armorer, now=now)
-
-
-def meeting_override_report(*, record: CustodyRecord, day: ShootingDay, armorer: User, now: datetime) -> Report:
-    """Tell the safety coordinator (a report that starts at their level) that a firearm went out before
-    the day's meeting, and why. The caller holds the check-out's transaction."""
+    held_on = hold.day.date if hold.day else local_day(record.production, now)
     with translation.override(gap_language(armorer)):
-        gap = Gap(
-            kind=GapKind.MEETING_OVERRIDDEN,
-            category=Category.UNSAFE_HANDLING,
-            severity=Severity.HIGH,
-            title=_("Firearm checked out before the day's safety meeting: %(weapon)s") % {"weapon": record.weapon},
-            description=_(
-                "%(armorer)s checked %(weapon)s out to %(person)s for scene %(scene)s at %(when)s, before the "
-                "safety meeting of %(date)s was recorded, because: %(reason)s. Hold the meeting and record it."
-            )
-            % {
-                "armorer": armorer,
-                "weapon": record.weapon,
-                "person": record.handed_to,
-                "scene": record.scene,
-                "when": local_datetime(now, record.production),
-                "date": day.date.isoformat(),
-                "reason": record.meeting_override,
-            },
-            weapon=record.weapon,
-            custody=record,
-            ammunition=load_ammunition(record.load),
-            armorer_present=True,
-            first_role=Role.SAFETY,
-            also_tell_roles=(Role.SAFETY,),
-            concerns_person=armorer,
-        )
-        return gap_report_file(production=record.production, gap=gap, now=now)
-
-
-def _no_firearms_day_report(*, record: CustodyRecord, armorer: User, now: datetime) -> Report:
-    with translation.override(gap_language(armorer)):
-        gap = Gap(
-            kind=GapKind.NO_FIREARMS_DAY,
-            category=Category.UNSAFE_HANDLING,
-            severity=Severity.HIGH,
-            title=_("Firearm checked out with no firearms day on the schedule: %(weapon)s") % {"weapon": record.weapon},
-            description=_(
+        words = {
+            "armorer": armorer,
+            "weapon": record.weapon,
+            "person": record.handed_to,
+            "scene": record.scene,
+            "when": local_datetime(now, record.production),
+            "date": formats.date_format(held_on, "DATE_FORMAT"),
+            "reason": record.meeting_override,
+        }
+        if hold.no_firearms_day:
+            kind = GapKind.NO_FIREARMS_DAY
+            title = _("Firearm checked out with no firearms day on the schedule: %(weapon)s")
+            description = _(
                 "%(armorer)s checked %(weapon)s out to %(person)s for scene %(scene)s at %(when)s, though "
                 "%(date)s is not a firearms day on the schedule, because: %(reason)s. Schedule the firearms day "
                 "and hold its safety meeting, or have the firearm brought back to the armory."
             )
-            % {
-                "armorer": armorer,
-                "weapon": record.weapon,
-                "person": record.handed_to,
-                "scene": record.scene,
-                "when": local_datetime(now, record.production),
-                "date": formats.date_format(local_day(record.production, now), "DATE_FORMAT"),
-                "reason": record.meeting_override,
-            },
+        else:
+            kind = GapKind.MEETING_OVERRIDDEN
+            title = _("Firearm checked out before the day's safety meeting: %(weapon)s")
+            description = _(
+                "%(armorer)s checked %(weapon)s out to %(person)s for scene %(scene)s at %(when)s, before the "
+                "safety meeting of %(date)s was recorded, because: %(reason)s. Hold the meeting and record it."
+            )
+        gap = Gap(
+            kind=kind,
+            category=Category.UNSAFE_HANDLING,
+            severity=Severity.HIGH,
+            title=title % words,
+            description=description % words,
             weapon=record.weapon,
             custody=record,
             ammunition=load_ammunition(record.load),
