@@ -1,7 +1,6 @@
 """The armory's inventory forms: a weapon, a lot of rounds (live rounds may be chosen, and are refused
 by the service with a report), a recount and a retirement. Every field says what went wrong in words."""
 
-import uuid
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -9,7 +8,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from incidents.forms.fields import HiddenTextField, TextField
+from incidents.forms.fields import SubmissionKeyField, TextField
 from incidents.models import AmmoKind, WeaponKind
 from incidents.services.armory.inventory import COUNT_MAX, LIVE, REASON_MAX_LENGTH, WeaponDraft
 
@@ -18,14 +17,6 @@ def submit_helper(label: str, css_class: str = "btn-primary btn-lg w-100") -> Fo
     helper = FormHelper()
     helper.add_input(Submit("submit", label, css_class=css_class))
     return helper
-
-
-def submission_key(value: str | None) -> uuid.UUID | None:
-    """A form's hidden submission key as a UUID; junk reads as absent (the submission then has none)."""
-    try:
-        return uuid.UUID(value or "")
-    except ValueError:
-        return None
 
 
 def reason_field(label: str, help_text: str = "") -> forms.CharField:
@@ -126,15 +117,11 @@ class AmmunitionForm(forms.Form):
     )
     count = count_field(_("How many rounds?"))
     # One lot per key (ammunition_stock): a double tap without JavaScript stocks the rounds once.
-    idempotency_key = HiddenTextField()
+    idempotency_key = SubmissionKeyField()
 
     def __init__(self, *args: Any, **kwargs: Any):
-        kwargs.setdefault("initial", {}).setdefault("idempotency_key", str(uuid.uuid4()))
         super().__init__(*args, **kwargs)
         self.helper = submit_helper(str(_("Add to the armory")))
-
-    def clean_idempotency_key(self) -> uuid.UUID | None:
-        return submission_key(self.cleaned_data.get("idempotency_key"))
 
 
 class RecountForm(forms.Form):

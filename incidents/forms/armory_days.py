@@ -1,7 +1,6 @@
 """The schedule, the safety meeting and the time requests on a phone, without JavaScript: native date and
 time inputs, radio buttons, and every refusal of the services said on the field it is about."""
 
-import uuid
 from typing import Any
 
 from django import forms
@@ -9,12 +8,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from incidents.forms.fields import HiddenTextField, TextField
+from incidents.forms.fields import SubmissionKeyField, TextField
 from incidents.models import TimeRequestKind
 from incidents.services.armory.days import SCENES_MAX_LENGTH, TOPICS_MAX_LENGTH, DayPlan
 from incidents.services.armory.time_requests import REASON_MAX_LENGTH, WHAT_MAX_LENGTH
 
-from .armory import submission_key, submit_helper
+from .armory import submit_helper
 from .armory_custody import PersonChoiceField
 
 DATE_ERRORS = {"required": _("Give the date."), "invalid": _("Give the date as a date, like 2026-12-24.")}
@@ -139,15 +138,11 @@ class TimeRequestForm(RefusalsOnFields):
     )
     needed_on = _date_field(_("Needed on"))
     # One request per key (time_request_make): a double tap without JavaScript asks once.
-    idempotency_key = HiddenTextField()
+    idempotency_key = SubmissionKeyField()
 
     def __init__(self, *args: Any, **kwargs: Any):
-        kwargs.setdefault("initial", {}).setdefault("idempotency_key", str(uuid.uuid4()))
         super().__init__(*args, **kwargs)
         self.helper = submit_helper(str(_("Send the request")))
-
-    def clean_idempotency_key(self) -> uuid.UUID | None:
-        return submission_key(self.cleaned_data.get("idempotency_key"))
 
 
 class AnswerForm(RefusalsOnFields):

@@ -1,5 +1,7 @@
 """Fields the forms share."""
 
+import uuid
+
 from django import forms
 from django.utils.functional import Promise
 
@@ -55,3 +57,23 @@ class HiddenTextField(forms.CharField):
         if isinstance(value, str):
             value = value.replace("\x00", "")[: self.max_length]
         return super().clean(value)
+
+
+def new_submission_key() -> str:
+    return str(uuid.uuid4())
+
+
+class SubmissionKeyField(HiddenTextField):
+    """One submission per key (a report, a stop-work call, a lot, a time request): rendered with a new
+    UUID, read back as a UUID. A double tap, or a resend after a lost answer, sends the same key and the
+    service returns what the first one made. Junk reads as absent: that submission simply has no key."""
+
+    def __init__(self, **kwargs: object):
+        kwargs.setdefault("initial", new_submission_key)
+        super().__init__(**kwargs)
+
+    def clean(self, value: object) -> uuid.UUID | None:  # type: ignore[override]
+        try:
+            return uuid.UUID(super().clean(value) or "")
+        except ValueError:
+            return None

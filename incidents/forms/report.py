@@ -7,7 +7,6 @@ as short choices, the firearm or ignored-warning questions right under it when t
 on the server (incidents.services.kept_uploads) and sent back as signed tokens, so nobody chooses a
 photo twice. The earlier-reports choice lists the latest few and a search, never every report."""
 
-import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -29,7 +28,7 @@ from incidents.models import Ammunition, Identity, Report
 from incidents.services.attachments import CleanUpload
 from incidents.services.filing import ReportDraft
 
-from .fields import HiddenTextField, TextField
+from .fields import HiddenTextField, SubmissionKeyField, TextField
 from .kept_files import KeptFilesMixin
 from .report_fields import (
     ConcernsField,
@@ -190,7 +189,7 @@ class ReportForm(KeptFilesMixin, ReportFormLayout, forms.Form):
 
     # One report per key: rendered by the server (the page without JavaScript), replaced by the page's
     # script for each draft (incidents.services.filing.report_file). Junk is ignored, as if absent.
-    idempotency_key = HiddenTextField()
+    idempotency_key = SubmissionKeyField()
     # Set by the page's script on a draft saved on the phone without signal (ISO 8601): the trail
     # records that the report was filed late, and when it was saved.
     saved_at = HiddenTextField()
@@ -209,7 +208,6 @@ class ReportForm(KeptFilesMixin, ReportFormLayout, forms.Form):
         initial = kwargs.setdefault("initial", {})
         local_now = timezone.localtime(self.now, production.tzinfo).replace(second=0, microsecond=0, tzinfo=None)
         initial.setdefault("occurred_at", local_now)
-        initial.setdefault("idempotency_key", str(uuid.uuid4()))
         super().__init__(*args, **kwargs)
         # The page's script reads when the form was made, to move a cached form's "now" to the phone's now.
         self.fields["occurred_at"].widget.attrs["data-rendered-at"] = self.now.isoformat()
@@ -274,12 +272,6 @@ class ReportForm(KeptFilesMixin, ReportFormLayout, forms.Form):
         if value < timezone.make_aware(EARLIEST, self.production.tzinfo):
             raise ValidationError(_("Check the year: that is too long ago."), code="too_old")
         return value
-
-    def clean_idempotency_key(self) -> uuid.UUID | None:
-        try:
-            return uuid.UUID(self.cleaned_data.get("idempotency_key") or "")
-        except ValueError:
-            return None
 
     def clean_saved_at(self) -> datetime | None:
         """When an offline draft was saved: not ahead of the server's clock, not absurdly old."""

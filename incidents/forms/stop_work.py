@@ -1,6 +1,5 @@
 """Stop-work: the call (hard to make by accident, no JavaScript needed) and the lift with its clearance."""
 
-import uuid
 from collections.abc import Sequence
 
 from crispy_forms.helper import FormHelper
@@ -9,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership
-from incidents.forms.fields import HiddenTextField, TextField
+from incidents.forms.fields import SubmissionKeyField, TextField
 from incidents.models import Identity
 from incidents.services.stop_work import CLEARANCE_MAX_LENGTH, REASON_MAX_LENGTH
 
@@ -85,11 +84,9 @@ class StopWorkForm(forms.Form):
     )
 
     # One call per key: a double tap or a retry after a lost answer alerts nobody twice. Junk is ignored.
-    idempotency_key = HiddenTextField()
+    idempotency_key = SubmissionKeyField()
 
     def __init__(self, *args: object, memberships: Sequence[Membership], **kwargs: object):
-        initial = kwargs.setdefault("initial", {})
-        initial.setdefault("idempotency_key", str(uuid.uuid4()))  # type: ignore[union-attr]
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.memberships = {m.production_id: m for m in memberships}
         field = self.fields["production"]
@@ -98,12 +95,6 @@ class StopWorkForm(forms.Form):
             field.initial = memberships[0].production_id
             field.widget = forms.HiddenInput()
         self.helper = _helper(str(_("Call STOP WORK")), css_class="btn-danger btn-lg w-100 btn-stop-work")
-
-    def clean_idempotency_key(self) -> uuid.UUID | None:
-        try:
-            return uuid.UUID(self.cleaned_data.get("idempotency_key") or "")
-        except ValueError:
-            return None
 
     def clean_production(self) -> Membership:
         return self.memberships[self.cleaned_data["production"]]
