@@ -34,6 +34,17 @@ def _controlled(page: Page, path: str) -> None:
     )
 
 
+def _save_without_signal(page: Page, production: Production) -> None:
+    """With no signal, a crew member writes a fatigue report on the form and sends it: saved on the phone."""
+    _controlled(page, f"/reports/new/?production={production.pk}")
+    page.context.set_offline(True)
+    page.get_by_label("Fatigue / hours").check()
+    page.get_by_label("In a few words").fill("Sixteen hours on the night shoot")
+    page.get_by_label("What happened?").fill("Third day running past sixteen hours; drivers are falling asleep.")
+    page.get_by_role("button", name="Send the report").click()
+    expect(page.get_by_text(SAVED_MESSAGE)).to_be_visible()
+
+
 def _drafts(page: Page) -> list[dict]:
     return page.evaluate(
         "() => SafeTrackOutbox.all().then(ds => ds.map(d => ({key: d.key, status: d.status, report: d.report || null,"
@@ -136,13 +147,7 @@ def test_a_draft_sent_again_after_its_answer_was_lost_is_filed_once(
     browsing: Browsing,
 ):
     page = open_page(user=crew)
-    _controlled(page, f"/reports/new/?production={production.pk}")
-    page.context.set_offline(True)
-    page.get_by_label("Fatigue / hours").check()
-    page.get_by_label("In a few words").fill("Sixteen hours on the night shoot")
-    page.get_by_label("What happened?").fill("Third day running past sixteen hours; drivers are falling asleep.")
-    page.get_by_role("button", name="Send the report").click()
-    expect(page.get_by_text(SAVED_MESSAGE)).to_be_visible()
+    _save_without_signal(page, production)
     page.context.set_offline(False)
 
     # The page and the service worker send it at the same moment; then, as if the answer had been lost on
@@ -186,13 +191,7 @@ def test_signed_out_the_phone_says_reports_are_waiting_for_a_log_in_and_sends_th
     production: Production, crew: User, ladder_cast: dict[str, User], open_page: Callable[..., Page]
 ):
     page = open_page(user=crew)
-    _controlled(page, f"/reports/new/?production={production.pk}")
-    page.context.set_offline(True)
-    page.get_by_label("Fatigue / hours").check()
-    page.get_by_label("In a few words").fill("Sixteen hours on the night shoot")
-    page.get_by_label("What happened?").fill("Third day running past sixteen hours; drivers are falling asleep.")
-    page.get_by_role("button", name="Send the report").click()
-    expect(page.get_by_text(SAVED_MESSAGE)).to_be_visible()
+    _save_without_signal(page, production)
 
     # The session ends while the report waits (cookies gone), and the signal comes back.
     page.context.clear_cookies()
